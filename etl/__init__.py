@@ -1,0 +1,1 @@
+"""The `python -m etl` command line: thin wrappers over the kpi package."""

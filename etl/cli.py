@@ -1,0 +1,255 @@
+"""`python -m etl`: load targets and progress figures into DuckDB and get them out again.
+
+Exit codes: 0 done, 1 the input has errors (nothing written), 2 usage error.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from kpi import assessment, config, demo, ingest, queries, reference
+from kpi.db import connect, ensure_database
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (KeyError, ValueError) as err:
+        print(f"错误 / error: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--db", type=Path, help="database file (default $KPI_DB or data/dashboard.duckdb)"
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("init", cmd_init, "build or refresh reference data from data/ (keeps all progress)")
+
+    load = command("load", cmd_load, "load progress figures from CSV or XLSX files")
+    load.add_argument("files", nargs="+", type=Path)
+    load.add_argument("--plan", help="plan id (default: $KPI_PLAN or the latest plan)")
+    load.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    load.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    load.add_argument("--user", default="cli", help="who is loading (kept in history)")
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    export = command("export", cmd_export, "print stored data to stdout")
+    export.add_argument("what", choices=["targets", "progress", "tasks", "history", "audit"])
+    export.add_argument("--plan")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--as-of", type=_period_arg, help="YYYYQn: figures up to this quarter")
+
+    history = command("history", cmd_history, "list load batches, newest first")
+    history.add_argument("--plan")
+    history.add_argument("--json", action="store_true")
+
+    rollback = command("rollback", cmd_rollback, "undo one batch (recorded as a new batch)")
+    rollback.add_argument("batch_id", type=int)
+    rollback.add_argument("--user", default="cli")
+
+    template = command("template", cmd_template, "write the upload template")
+    template.add_argument("--plan")
+    template.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    template.add_argument("--out", type=Path, help="file to write (default: stdout for csv)")
+
+    status = command("status", cmd_status, "progress status per indicator (序时进度)")
+    status.add_argument("--plan")
+    status.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
+    status.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    demo_cmd = command("demo", cmd_demo, "load or remove the demo dataset (演示数据)")
+    demo_cmd.add_argument("action", choices=["load", "remove"])
+    return parser
+
+
+def _period_arg(text: str) -> str:
+    from kpi.validation import parse_period
+
+    period = parse_period(text)
+    if period is None:
+        raise argparse.ArgumentTypeError(f"not a quarter: {text!r} (write 2024Q3)")
+    return period
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = config.db_path(args.db)
+    existed = path.exists()
+    ensure_database(path)
+    with connect(path) as con:
+        plan_ids = reference.load_all_plans(con) if existed else queries.plans(con)["plan_id"]
+    print(f"{'refreshed' if existed else 'created'} {path}: plans {', '.join(plan_ids)}")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        print(f"文件不存在 / no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    result = ingest.load_files(
+        args.files,
+        db=args.db,
+        plan_id=args.plan,
+        user_name=args.user,
+        dry_run=args.dry_run,
+        strict=args.strict,
+    )
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print_load_report(result)
+    return 0 if result.ok else 1
+
+
+def print_load_report(result: ingest.LoadResult) -> None:
+    for check in result.checks:
+        s = check.summary()
+        print(
+            f"{s['file']}: 读取 {s['rows_read']} 行，错误 {s['errors']}，警告 {s['warnings']}；"
+            f"新增 {s['new']}，修改 {s['changed']}，未变 {s['unchanged']}"
+        )
+        for p in check.checked.problems:
+            where = f"第 {p.row} 行" if p.row else "文件"
+            kind = "错误" if p.severity == "error" else "警告"
+            shown = f" 值“{p.value}”" if p.value not in (None, "") else ""
+            print(f"  [{kind}] {where} {p.column or ''}{shown}: {p.message_zh} / {p.message_en}")
+    if not result.ok:
+        print("未写入任何数据 / nothing was written")
+    elif result.dry_run:
+        print("检查通过（试运行，未写入）/ dry run: checks passed, nothing written")
+    else:
+        print(f"已写入批次 / loaded as batch {', '.join(map(str, result.batch_ids))}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with connect(args.db) as con:
+        plan_id = args.plan or ingest.default_plan_id(con)
+        as_of = args.as_of or "9999Q4"
+        frame = {
+            "targets": lambda: export_targets(con, plan_id),
+            "progress": lambda: queries.progress_export(con, plan_id, as_of),
+            "tasks": lambda: queries.tasks(con, plan_id)[
+                [
+                    "group_no",
+                    "group_name_zh",
+                    "subtask_no",
+                    "text_zh",
+                    "units",
+                    "group_name_en",
+                    "text_en",
+                    "sector_code",
+                ]
+            ],
+            "history": lambda: queries.batches(con, plan_id),
+            "audit": lambda: queries.audit_log(con),
+        }[args.what]()
+    write_frame(frame, args.format)
+    return 0
+
+
+def export_targets(con, plan_id: str) -> pd.DataFrame:
+    """Targets in the documented export layout (sector null for city-wide)."""
+    names = queries.indicators(con, plan_id).set_index("indicator_code")["name_zh"]
+    targets = queries.targets(con, plan_id)
+    return pd.DataFrame(
+        {
+            "indicator_code": targets["indicator_code"],
+            "indicator_name_zh": targets["indicator_code"].map(names),
+            "unit": targets["indicator_code"].map(
+                queries.indicators(con, plan_id).set_index("indicator_code")["unit"]
+            ),
+            "sector": targets["sector_code"],
+            "year": targets["year"],
+            "value": targets["value"],
+            "source_doc": targets["doc_no"].fillna("")
+            + " "
+            + targets["source_title_zh"].fillna(""),
+            "source_ref": targets["source_ref"],
+            "is_default": targets["is_default"],
+            "comparator": targets["comparator"],
+            "value_as_written": targets["value_as_written"],
+            "unit_as_written": targets["unit_as_written"],
+            "note": targets["note"],
+        }
+    )
+
+
+def write_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        records = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        for record, units in zip(records, frame.get("units", [None] * len(frame)), strict=True):
+            if units is not None:
+                record["units"] = list(units)
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        out = frame.copy()
+        if "units" in out:
+            out["units"] = out["units"].map(lambda units: "、".join(units))
+        out.to_csv(sys.stdout, index=False)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with connect(args.db) as con:
+        frame = queries.batches(con, args.plan or ingest.default_plan_id(con))
+    if args.json:
+        write_frame(frame, "json")
+    else:
+        print(frame.to_string(index=False) if not frame.empty else "没有批次 / no batches")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    with connect(args.db) as con:
+        result = ingest.rollback(con, args.batch_id, user_name=args.user, role="cli")
+    print(
+        f"已撤销批次 {result.batch_id}（撤销记录为批次 {result.rollback_batch_id}）："
+        f"恢复 {result.restored} 个旧值，撤下 {result.retired} 个数值 / rolled back"
+    )
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    with connect(args.db) as con:
+        plan_id = args.plan or ingest.default_plan_id(con)
+        content = ingest.upload_template(con, plan_id, args.format)
+    if args.out:
+        args.out.write_bytes(content)
+        print(f"wrote {args.out}")
+    elif args.format == "xlsx":
+        print("xlsx needs --out FILE", file=sys.stderr)
+        return 2
+    else:
+        sys.stdout.buffer.write(content)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with connect(args.db) as con:
+        plan_id = args.plan or ingest.default_plan_id(con)
+        as_of = args.as_of or assessment.default_as_of(con, plan_id)
+        frame = assessment.indicator_status(con, plan_id, as_of)
+    write_frame(frame[assessment.STATUS_COLUMNS], args.format)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    with connect(args.db) as con:
+        if args.action == "remove":
+            counts = demo.remove_demo(con)
+            print(f"已删除演示数据 / demo data removed: {counts}")
+        else:
+            batch_ids = demo.load_demo(con)
+            print(f"已加载演示数据 / demo data loaded as batch {batch_ids}")
+    return 0

@@ -1,0 +1,1 @@
+"""Digital-transformation KPI dashboard: the core package (no Streamlit outside ui modules)."""

@@ -1,0 +1,128 @@
+"""Short-lived DuckDB connections, schema set-up and the embedded default database."""
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from kpi import config
+
+SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
+
+# Another process (the CLI, or the app while the CLI runs) may hold the file lock for the length
+# of one operation; waiting briefly is better than failing the user's action.
+LOCK_WAIT_SECONDS = float(os.environ.get("KPI_LOCK_WAIT", "15"))
+
+_ready_paths: set[Path] = set()
+_ready_lock = threading.Lock()
+
+
+class DatabaseBusy(RuntimeError):
+    """The database file stayed locked by another process for longer than the wait."""
+
+
+def _is_lock_error(err: Exception) -> bool:
+    text = str(err).lower()
+    return "lock" in text or "conflicting" in text
+
+
+@contextmanager
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database for one operation, waiting while another process holds the lock."""
+    target = config.db_path(path)
+    ensure_database(target)
+    con = _open_with_retry(target, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _open_with_retry(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            if not _is_lock_error(err) or time.monotonic() > deadline:
+                if _is_lock_error(err):
+                    raise DatabaseBusy(
+                        f"数据库正被其他程序使用，请稍后重试 / database busy: {path}"
+                    ) from err
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block as one transaction: everything is committed, or nothing."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def ensure_database(path: Path, *, with_demo: bool | None = None) -> None:
+    """Create the database from data/ on first use; later calls cost a set look-up."""
+    path = Path(path)
+    with _ready_lock:
+        if path in _ready_paths:
+            return
+        if not path.exists():
+            if with_demo is None:
+                with_demo = config.is_default_db(path)
+            build_database(path, with_demo=with_demo)
+        else:
+            con = _open_with_retry(path, read_only=False)
+            try:
+                con.execute(SCHEMA_SQL)
+            finally:
+                con.close()
+        _ready_paths.add(path)
+
+
+def build_database(path: Path, *, with_demo: bool) -> None:
+    """Build a new database file next to `path`, then publish it atomically."""
+    from kpi import demo, reference  # these import db; imported here to avoid a cycle
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(suffix=".duckdb", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp_name)  # duckdb wants to create the file itself
+    tmp = Path(tmp_name)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(SCHEMA_SQL)
+            reference.load_all_plans(con)
+            if with_demo:
+                demo.load_demo(con)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        if path.exists():  # another process won the race; keep its file
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def forget(path: Path) -> None:
+    """Drop the 'already set up' mark (tests that delete and rebuild a file)."""
+    with _ready_lock:
+        _ready_paths.discard(Path(path))

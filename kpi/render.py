@@ -1,0 +1,548 @@
+"""The quarterly bulletin (季度进展通报) as PDF (WeasyPrint) and DOCX (python-docx).
+
+Input is a plain `Bulletin` (text, frames, plotly figures); nothing here queries a database.
+Figures are exported to PNG once per bulletin with kaleido, driving the system chromium offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import datetime as dt
+import html
+import io
+import math
+import os
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from lxml import etree
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+DEFAULT_BROWSER_PATH = "/usr/bin/chromium"
+
+CJK_FONT = "Noto Sans CJK SC"
+CJK_FALLBACK_FONT = (
+    "宋体"  # SimSun: on every Chinese Windows; Word substitutes it when Noto is missing
+)
+FIGURE_FONT_FAMILY = f'"{CJK_FONT}", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+# Light key -> (fill, text) colours, shared by the PDF and the DOCX.
+LIGHT_COLOURS: dict[str, tuple[str, str]] = {
+    "achieved": ("1E7B34", "FFFFFF"),
+    "green": ("C8E6C9", "1B5E20"),
+    "yellow": ("FFE98A", "6B5200"),
+    "red": ("F6C1BC", "9B1C1C"),
+    "grey": ("E0E0E0", "505050"),
+}
+
+_LABELS = {
+    "zh": {
+        "summary": "摘要",
+        "generated": "生成日期：",
+        "table": "表{n}",
+        "figure": "图{n}",
+        "caption_sep": "　",
+        "page_css": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
+        "page_docx": ("第 ", " 页 / 共 ", " 页"),
+        "empty": "—",
+    },
+    "en": {
+        "summary": "Summary",
+        "generated": "Generated on ",
+        "table": "Table {n}",
+        "figure": "Figure {n}",
+        "caption_sep": "  ",
+        "page_css": '"Page " counter(page) " of " counter(pages)',
+        "page_docx": ("Page ", " of ", ""),
+        "empty": "–",
+    },
+}
+
+
+@dataclass
+class Table:
+    """A captioned table; `lights` shades `light_column` row by row (achieved/green/yellow/red/grey)."""
+
+    caption: str
+    data: pd.DataFrame
+    lights: Sequence[str | None] | None = None
+    light_column: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.lights is None) != (self.light_column is None):
+            raise ValueError("Table.lights and Table.light_column go together")
+        if self.lights is None:
+            return
+        if self.light_column not in self.data.columns:
+            raise ValueError(f"light_column {self.light_column!r} is not a column of the table")
+        if len(self.lights) != len(self.data):
+            raise ValueError(f"{len(self.lights)} lights for {len(self.data)} rows")
+        unknown = {key for key in self.lights if key is not None} - set(LIGHT_COLOURS)
+        if unknown:
+            raise ValueError(f"unknown light keys {sorted(unknown)}; use {list(LIGHT_COLOURS)}")
+
+
+@dataclass
+class Figure:
+    """A captioned plotly figure."""
+
+    caption: str
+    figure: go.Figure
+
+
+@dataclass
+class Section:
+    """A heading followed by its paragraphs, then its tables, then its figures."""
+
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class Bulletin:
+    """Everything a bulletin shows; the method/sources section is an ordinary last Section."""
+
+    title: str
+    subtitle: str
+    generated_on: dt.date
+    language: Literal["zh", "en"] = "zh"
+    demo_notice: str | None = None
+    summary_paragraphs: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.language not in _LABELS:
+            raise ValueError(f"language must be one of {list(_LABELS)}, not {self.language!r}")
+
+    def figures(self) -> list[Figure]:
+        """All figures in document order."""
+        return [figure for section in self.sections for figure in section.figures]
+
+
+# --- figures -> PNG ---------------------------------------------------------------------------
+
+
+def _with_cjk_font(fig: go.Figure) -> go.Figure:
+    """A copy of fig whose base font falls back to a CJK family (the caller's figure is untouched)."""
+    out = go.Figure(fig)
+    family = out.layout.font.family
+    if not family:
+        out.update_layout(font_family=FIGURE_FONT_FAMILY)
+    elif "cjk" not in family.lower():
+        out.update_layout(font_family=f"{family}, {FIGURE_FONT_FAMILY}")
+    return out
+
+
+async def _export_pngs(
+    figs: list[go.Figure], opts: dict[str, Any], browser_path: str
+) -> list[bytes]:
+    import kaleido  # chromium plumbing: only when there are figures
+
+    # One browser, one tab: on two cores extra tabs are slower. mathjax=False keeps the page
+    # offline (the default would fetch MathJax from a CDN on every render).
+    async with kaleido.Kaleido(n=1, mathjax=False, path=browser_path) as k:
+        return [await k.calc_fig(fig, opts=opts) for fig in figs]
+
+
+def figures_to_png(
+    figs: list[go.Figure], width: int = 900, height: int = 420, *, scale: float = 2.0
+) -> list[bytes]:
+    """PNG bytes for each figure, in order, from ONE headless chromium started for the batch."""
+    if not figs:
+        return []
+    browser_path = os.environ.setdefault("BROWSER_PATH", DEFAULT_BROWSER_PATH)
+    if not Path(browser_path).is_file():
+        raise RuntimeError(
+            f"No browser at BROWSER_PATH={browser_path!r}: install chromium "
+            "(apt-get install chromium) or point BROWSER_PATH at one"
+        )
+    prepared = [_with_cjk_font(fig) for fig in figs]
+    opts = {"format": "png", "width": width, "height": height, "scale": scale}
+    # Own event loop in a worker thread: works whether or not the caller is inside a running loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _export_pngs(prepared, opts, browser_path)).result()
+
+
+# --- shared cell formatting -------------------------------------------------------------------
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _format_cell(value: Any, empty: str) -> str:
+    """Display text of one table cell: thousands separators, at most two decimals."""
+    if _is_missing(value):
+        return empty
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value.is_integer():
+            return f"{value:,.0f}"
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _numeric_columns(df: pd.DataFrame) -> list[bool]:
+    return [
+        pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        for dtype in df.dtypes
+    ]
+
+
+def _light_position(table: Table) -> int | None:
+    if table.lights is None:
+        return None
+    return list(table.data.columns).index(table.light_column)
+
+
+def _numbered_items(b: Bulletin) -> tuple[dict[int, int], dict[int, int]]:
+    """Bulletin-wide numbers of tables and figures, keyed by id()."""
+    tables: dict[int, int] = {}
+    figures: dict[int, int] = {}
+    for section in b.sections:
+        for table in section.tables:
+            tables[id(table)] = len(tables) + 1
+        for figure in section.figures:
+            figures[id(figure)] = len(figures) + 1
+    return tables, figures
+
+
+def _check_pngs(b: Bulletin, pngs: Sequence[bytes] | None) -> list[bytes]:
+    figures = b.figures()
+    if pngs is None:
+        return figures_to_png([f.figure for f in figures])
+    if len(pngs) != len(figures):
+        raise ValueError(f"{len(pngs)} PNGs for {len(figures)} figures")
+    return list(pngs)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _generated_css(labels: dict[str, Any]) -> str:
+    rules = [f"@page {{ @bottom-right {{ content: {labels['page_css']}; }} }}"]
+    for key, (fill, text) in LIGHT_COLOURS.items():
+        rules.append(f"td.light-{key} {{ background: #{fill}; color: #{text}; }}")
+    return "\n".join(rules)
+
+
+def _paragraphs_html(paragraphs: Sequence[str]) -> str:
+    return "\n".join(f'  <p class="body">{_esc(p)}</p>' for p in paragraphs)
+
+
+def _table_html(table: Table, number: int, labels: dict[str, Any]) -> str:
+    df = table.data
+    numeric = _numeric_columns(df)
+    light_at = _light_position(table)
+    caption = labels["table"].format(n=number) + labels["caption_sep"] + table.caption
+    head = "".join(f"<th>{_esc(_format_cell(c, ''))}</th>" for c in df.columns)
+    rows = []
+    for r, values in enumerate(df.itertuples(index=False, name=None)):
+        cells = []
+        for c, value in enumerate(values):
+            classes = []
+            if c == light_at and table.lights is not None:
+                classes.append("light")
+                if table.lights[r]:
+                    classes.append(f"light-{table.lights[r]}")
+            elif numeric[c]:
+                classes.append("num")
+            attr = f' class="{" ".join(classes)}"' if classes else ""
+            cells.append(f"<td{attr}>{_esc(_format_cell(value, labels['empty']))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'  <p class="caption">{_esc(caption)}</p>\n'
+        f"  <table>\n    <thead><tr>{head}</tr></thead>\n"
+        f"    <tbody>\n      {chr(10).join(rows)}\n    </tbody>\n  </table>"
+    )
+
+
+def _figure_html(figure: Figure, number: int, png: bytes, labels: dict[str, Any]) -> str:
+    caption = labels["figure"].format(n=number) + labels["caption_sep"] + figure.caption
+    data_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return (
+        f'  <figure>\n    <img src="{data_uri}" alt="{_esc(figure.caption)}">\n'
+        f"    <figcaption>{_esc(caption)}</figcaption>\n  </figure>"
+    )
+
+
+def bulletin_html(b: Bulletin, pngs: Sequence[bytes]) -> str:
+    """The bulletin as one self-contained HTML page (CSS inline, images as data URIs)."""
+    labels = _LABELS[b.language]
+    table_numbers, figure_numbers = _numbered_items(b)
+    png_iter = iter(pngs)
+    sections = []
+    for section in b.sections:
+        parts = [f"<section>\n  <h2>{_esc(section.heading)}</h2>"]
+        if section.paragraphs:
+            parts.append(_paragraphs_html(section.paragraphs))
+        parts += [_table_html(t, table_numbers[id(t)], labels) for t in section.tables]
+        parts += [
+            _figure_html(f, figure_numbers[id(f)], next(png_iter), labels) for f in section.figures
+        ]
+        parts.append("</section>")
+        sections.append("\n".join(parts))
+    notice = f'<div class="demo-notice">{_esc(b.demo_notice)}</div>' if b.demo_notice else ""
+    template = string.Template((TEMPLATES_DIR / "bulletin.html").read_text(encoding="utf-8"))
+    return template.substitute(
+        lang="zh-CN" if b.language == "zh" else "en",
+        title=_esc(b.title),
+        subtitle=_esc(b.subtitle),
+        generated_iso=b.generated_on.isoformat(),
+        generated_label=_esc(labels["generated"]),
+        generated_on=_esc(_format_date(b.generated_on, b.language)),
+        css=(TEMPLATES_DIR / "bulletin.css").read_text(encoding="utf-8"),
+        generated_css=_generated_css(labels),
+        demo_notice=notice,
+        summary_heading=_esc(labels["summary"]),
+        summary=_paragraphs_html(b.summary_paragraphs),
+        sections="\n".join(sections),
+    )
+
+
+def _format_date(day: dt.date, language: str) -> str:
+    if language == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.isoformat()
+
+
+def render_pdf(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
+    """The bulletin as an A4 PDF with the CJK font embedded; `pngs` reuses figures_to_png output."""
+    from weasyprint import HTML  # needs pango; DOCX works without it
+    from weasyprint.urls import URLFetcher
+
+    page = bulletin_html(b, _check_pngs(b, pngs))
+    # Only data: URIs: the page never reaches the network or the file system.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=page, url_fetcher=fetcher).write_pdf()
+
+
+# --- DOCX ---------------------------------------------------------------------------------------
+
+
+def _set_run_fonts(rpr: Any, language: str) -> None:
+    """Point every script slot of an rPr at the CJK font, replacing any theme font."""
+
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        fonts.attrib.pop(qn(f"w:{attr}"), None)
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        fonts.set(qn(f"w:{attr}"), CJK_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is not None:
+        lang.set(qn("w:val"), "zh-CN" if language == "zh" else "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _set_document_fonts(doc: Any, language: str) -> None:
+    """CJK font in the defaults and in every style that names its own (headings use theme fonts)."""
+
+    styles = doc.styles.element
+    for rpr in styles.iter(qn("w:rPr")):
+        parent = rpr.getparent()
+        if parent.tag == qn("w:rPrDefault") or rpr.find(qn("w:rFonts")) is not None:
+            _set_run_fonts(rpr, language)
+
+    # Tell Word which installed font to use when Noto Sans CJK SC is missing (w:altName).
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) == "/word/fontTable.xml" and hasattr(part, "_blob"):
+            root = etree.fromstring(part.blob)
+            w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+            font = etree.SubElement(root, f"{{{w}}}font", {f"{{{w}}}name": CJK_FONT})
+            etree.SubElement(font, f"{{{w}}}altName", {f"{{{w}}}val": CJK_FALLBACK_FONT})
+            etree.SubElement(font, f"{{{w}}}charset", {f"{{{w}}}val": "86"})  # GB2312
+            etree.SubElement(font, f"{{{w}}}family", {f"{{{w}}}val": "swiss"})
+            etree.SubElement(font, f"{{{w}}}pitch", {f"{{{w}}}val": "variable"})
+            part._blob = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
+
+
+def _shade(cell: Any, fill: str) -> None:
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _add_field(paragraph: Any, instruction: str) -> None:
+    """Append a simple field (PAGE, NUMPAGES) that Word updates on open/print."""
+
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    paragraph._p.append(fld)
+
+
+def _docx_cell_text(cell: Any, text: str, *, bold: bool, align: Any, colour: str | None) -> None:
+
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_after = Pt(0)
+    run = paragraph.add_run(text)
+    run.font.size = Pt(9)
+    run.bold = bold
+    if colour:
+        run.font.color.rgb = RGBColor.from_string(colour)
+
+
+def _docx_table(doc: Any, table: Table, number: int, labels: dict[str, Any]) -> None:
+
+    caption = doc.add_paragraph(
+        labels["table"].format(n=number) + labels["caption_sep"] + table.caption, style="Caption"
+    )
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption.paragraph_format.keep_with_next = True
+
+    df = table.data
+    numeric = _numeric_columns(df)
+    light_at = _light_position(table)
+    grid = doc.add_table(rows=len(df) + 1, cols=df.shape[1])
+    grid.style = "Table Grid"
+    rows = grid.rows
+    header = rows[0]
+    header_props = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_props.append(repeat)
+    for cell, label in zip(header.cells, df.columns, strict=True):
+        _docx_cell_text(
+            cell, _format_cell(label, ""), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=None
+        )
+        _shade(cell, "E9EDF2")
+    for r, values in enumerate(df.itertuples(index=False, name=None)):
+        for c, (cell, value) in enumerate(zip(rows[r + 1].cells, values, strict=True)):
+            text = _format_cell(value, labels["empty"])
+            key = table.lights[r] if c == light_at and table.lights is not None else None
+            if c == light_at:
+                fill, colour = LIGHT_COLOURS[key] if key else (None, None)
+                _docx_cell_text(
+                    cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=colour
+                )
+                if fill:
+                    _shade(cell, fill)
+            else:
+                align = WD_ALIGN_PARAGRAPH.RIGHT if numeric[c] else WD_ALIGN_PARAGRAPH.LEFT
+                _docx_cell_text(cell, text, bold=False, align=align, colour=None)
+    doc.add_paragraph()
+
+
+def _docx_body_paragraph(doc: Any, text: str, language: str) -> None:
+
+    paragraph = doc.add_paragraph(text)
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    if language == "zh":
+        paragraph.paragraph_format.first_line_indent = Pt(21)  # two characters at 10.5 pt
+
+
+def render_docx(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
+    """The bulletin as an A4 Word document; the demo notice sits in the header of every page."""
+
+    images = _check_pngs(b, pngs)
+    labels = _LABELS[b.language]
+    table_numbers, figure_numbers = _numbered_items(b)
+
+    doc = Document()
+    _set_document_fonts(doc, b.language)
+    doc.styles["Normal"].font.size = Pt(10.5)
+    props = doc.core_properties
+    props.title = b.title
+    props.subject = b.subtitle
+    props.language = "zh-CN" if b.language == "zh" else "en-US"
+    props.created = dt.datetime.combine(b.generated_on, dt.time())
+    props.author = props.last_modified_by = ""
+
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin, section.bottom_margin = Mm(24), Mm(20)
+    if b.demo_notice:
+        notice = section.header.paragraphs[0]
+        notice.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = notice.add_run(b.demo_notice)
+        run.bold = True
+        run.font.size = Pt(9)
+        run.font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, middle, after = labels["page_docx"]
+    footer.add_run(before)
+    _add_field(footer, "PAGE")
+    footer.add_run(middle)
+    _add_field(footer, "NUMPAGES")
+    footer.add_run(after)
+
+    title = doc.add_heading(b.title, level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    subtitle = doc.add_paragraph(b.subtitle, style="Subtitle")
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    generated = doc.add_paragraph(labels["generated"] + _format_date(b.generated_on, b.language))
+    generated.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    doc.add_heading(labels["summary"], level=1)
+    for text in b.summary_paragraphs:
+        _docx_body_paragraph(doc, text, b.language)
+
+    image_iter = iter(images)
+    content_width = section.page_width - section.left_margin - section.right_margin
+    for part in b.sections:
+        doc.add_heading(part.heading, level=1)
+        for text in part.paragraphs:
+            _docx_body_paragraph(doc, text, b.language)
+        for table in part.tables:
+            _docx_table(doc, table, table_numbers[id(table)], labels)
+        for figure in part.figures:
+            doc.add_picture(io.BytesIO(next(image_iter)), width=content_width)
+            picture = doc.paragraphs[-1]
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            picture.paragraph_format.keep_with_next = True
+            number = figure_numbers[id(figure)]
+            caption = doc.add_paragraph(
+                labels["figure"].format(n=number) + labels["caption_sep"] + figure.caption,
+                style="Caption",
+            )
+            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def render_both(b: Bulletin) -> tuple[bytes, bytes]:
+    """(PDF, DOCX) of the bulletin, exporting each figure to PNG only once."""
+    pngs = figures_to_png([f.figure for f in b.figures()])
+    return render_pdf(b, pngs=pngs), render_docx(b, pngs=pngs)
