@@ -1,4 +1,4 @@
-"""From the store to a status per indicator: the numbers `etl status`, the pages and the bulletin show."""
+"""From the store to a status per indicator: the numbers the CLI, pages and bulletin show."""
 
 from dataclasses import dataclass
 

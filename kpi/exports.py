@@ -40,7 +40,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Prefix `'` to a text value a spreadsheet would run as a formula; return anything else as is."""
+    """Prefix `'` to text a spreadsheet would run as a formula; return anything else unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
@@ -98,7 +98,7 @@ def sanitise_sheet_names(names: Iterable[str]) -> list[str]:
 
 
 def _truncate_utf16(text: str, limit: int) -> str:
-    """Cut text to at most limit UTF-16 code units (Excel's measure), never splitting a character."""
+    """Cut text to at most limit UTF-16 code units (Excel's measure), by whole characters."""
     while len(text.encode("utf-16-le")) // 2 > limit:
         text = text[:-1]
     return text

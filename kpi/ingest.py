@@ -44,20 +44,21 @@ class UploadCheck:
     content: bytes
     plan_id: str
     checked: CheckedFile
-    diff: pd.DataFrame = field(default_factory=pd.DataFrame)
+    diff: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty unless full_diff
+    change_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.checked.errors
 
     def summary(self) -> dict:
-        counts = self.diff["change"].value_counts() if not self.diff.empty else {}
+        counts = self.change_counts
         return {
             "file": self.file_name,
             "rows_read": self.checked.rows_read,
             "errors": len(self.checked.errors),
             "warnings": len(self.checked.warnings),
-            "rows_accepted": 0 if self.checked.errors else len(self.diff),
+            "rows_accepted": 0 if self.checked.errors else sum(counts.values()),
             "new": int(counts.get("new", 0)),
             "changed": int(counts.get("changed", 0)),
             "unchanged": int(counts.get("unchanged", 0)),
@@ -84,8 +85,13 @@ def check_upload(
     *,
     today: date | None = None,
     progress: Progress | None = None,
+    full_diff: bool = True,
 ) -> UploadCheck:
-    """Read and check one file against the reference and the figures in force; writes nothing."""
+    """Read and check one file against the reference and the figures in force; writes nothing.
+
+    With full_diff the row-by-row comparison with the stored figures is kept for a preview;
+    otherwise only the counts of new, changed and unchanged rows are.
+    """
     report = progress or (lambda fraction, label: None)
     checked = CheckedFile(file_name=file_name)
     result = UploadCheck(file_name, content, plan_id, checked)
@@ -104,7 +110,9 @@ def check_upload(
     report(0.6, "compare")
     con.register("staged", rows)
     try:
-        result.diff = queries.staged_diff(con, plan_id)
+        result.change_counts = queries.staged_change_counts(con, plan_id)
+        if full_diff:
+            result.diff = queries.staged_diff(con, plan_id)
         warnings = queries.staged_warnings(
             con,
             plan_id,
@@ -121,19 +129,22 @@ def check_upload(
 
 def _warning_problems(warnings: pd.DataFrame) -> list[Problem]:
     problems = []
-    for row in warnings.to_dict("records"):
-        zh, en = WARNING_TEXT[row["code"]]
+    columns = ("source_row", "code", "value", "reference", "reference_period")
+    for row, code, value, reference, reference_period in zip(
+        *(warnings[c].tolist() for c in columns), strict=True
+    ):
+        zh, en = WARNING_TEXT[code]
         values = {
-            "value": row["value"],
-            "reference": row["reference"],
-            "reference_period": row["reference_period"] or "",
+            "value": value,
+            "reference": reference,
+            "reference_period": reference_period or "",
         }
         problems.append(
             Problem(
-                int(row["source_row"]),
+                int(row),
                 "数值",
-                f"{row['value']:g}",
-                row["code"],
+                f"{value:g}",
+                code,
                 zh.format(**values),
                 en.format(**values),
                 "warning",
@@ -245,7 +256,9 @@ def load_files(
     with connect(db) as con:
         plan_id = plan_id or default_plan_id(con)
         checks = [
-            check_upload(con, Path(p).read_bytes(), Path(p).name, plan_id, today=today)
+            check_upload(
+                con, Path(p).read_bytes(), Path(p).name, plan_id, today=today, full_diff=False
+            )
             for p in paths
         ]
         result = LoadResult(checks, [], dry_run, strict)

@@ -333,6 +333,12 @@ INSERT_AUDIT = """
 """
 
 
+def staged_change_counts(con: Con, plan_id: str) -> dict[str, int]:
+    """How many staged rows are new, changed or unchanged."""
+    rows = _run(con, f"select change, count(*) from ({STAGED_DIFF}) group by change", [plan_id])
+    return {"new": 0, "changed": 0, "unchanged": 0, **dict(rows)}
+
+
 def staged_diff(con: Con, plan_id: str) -> pd.DataFrame:
     """Each staged row against the figure in force: new, changed (old -> new) or unchanged."""
     return con.execute(STAGED_DIFF, [plan_id]).df()

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
 HEADER_ROW = 1  # rows are numbered as in Excel: the header is row 1, data starts at row 2
@@ -178,21 +179,42 @@ def _decode(content: bytes) -> str | None:
 
 
 def _parse_csv(text: str) -> pd.DataFrame:
-    sample = text[:4096]
+    """Cells as strings; the index is the 0-based line number in the file."""
+    body = text.lstrip("\r\n")
+    skipped = text[: len(text) - len(body)].count("\n")
+    if not body.strip():
+        return pd.DataFrame()
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-        delimiter = dialect.delimiter
+        delimiter = csv.Sniffer().sniff(body[:4096], delimiters=",\t;").delimiter
     except csv.Error:
         delimiter = ","
-    return pd.read_csv(
-        io.StringIO(text),
-        sep=delimiter,
-        dtype=str,
-        header=None,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        engine="c",
-    )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(body),
+            sep=delimiter,
+            dtype=str,
+            header=None,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError:
+        # Ragged rows (a title line above the header, notes beside the table): pad them.
+        lines = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+        width = max(map(len, lines))
+        frame = pd.DataFrame([line + [""] * (width - len(line)) for line in lines], dtype=str)
+    frame.index = frame.index + skipped
+    return frame
+
+
+def _header_row(frame: pd.DataFrame, nonblank_rows: pd.Series) -> int:
+    """The first of the top rows naming two known columns (a title line may sit above it)."""
+    candidates = nonblank_rows[nonblank_rows].index[:10]
+    for index in candidates:
+        known = sum(normalise_header(cell) in _HEADER_LOOKUP for cell in frame.loc[index])
+        if known >= 2:
+            return int(index)
+    return int(candidates[0])
 
 
 def _trim(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -200,9 +222,9 @@ def _trim(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
     frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
     filled = frame != ""
     nonblank_rows = filled.any(axis=1)
-    if not nonblank_rows.any():
+    if frame.empty or not nonblank_rows.any():
         return None, [_file_problem("empty_file", "文件为空：没有表头和数据", "The file is empty")]
-    header_at = int(nonblank_rows.idxmax())
+    header_at = _header_row(frame, nonblank_rows)
     frame = frame.loc[:, filled.any(axis=0)]
     last_row = int(nonblank_rows[::-1].idxmax())
     header = frame.loc[header_at].tolist()
@@ -249,7 +271,7 @@ _MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
 
 
 def parse_number(text: str) -> tuple[float, str] | None:
-    """'1,234', '１２３４', '1.8万', '3亿元', '18000座' -> (value, inline unit); None if not a number."""
+    """'1,234', '１２３４', '1.8万', '3亿元', '18000座' -> (value, inline unit), else None."""
     folded = unicodedata.normalize("NFKC", text).strip().lower()
     folded = folded.replace(",", "").replace("，", "").replace(" ", "")
     match = _NUMBER.match(folded)
@@ -331,6 +353,15 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
     out["value"] = _resolve_values(
         text["value"], text.get("unit", blank), out["indicator_code"], ref, rows, problems
     )
+    out = out.astype(
+        {
+            "indicator_code": "string",
+            "period": "string",
+            "sector_code": "string",
+            "district_code": "string",
+            "value": "float64",
+        }
+    )
     error_rows = {p.row for p in problems if p.severity == "error"}
     clean = out[~out["source_row"].isin(error_rows)]
     _check_duplicates(clean, problems)
@@ -392,20 +423,16 @@ def _parse_column(
     shown: pd.Series | None = None,
 ) -> pd.Series:
     """Parse each distinct cell once, report the rows whose cell has a problem, map the values."""
-    values, issues = {}, {}
-    for cell in raw.unique():
-        value, code, zh, en = parse(cell)
-        values[cell] = value
-        if code is not None:
-            issues[cell] = (code, zh, en)
-    if issues:
-        for index in raw.isin(list(issues)).to_numpy().nonzero()[0]:
-            cell = raw.iat[index]
-            value = cell if shown is None else shown.iat[index]
-            problems.append(
-                Problem(int(rows[index]), COLUMN_LABELS_ZH[column], value, *issues[cell])
-            )
-    return raw.map(values).astype(object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    results = [parse(cell) for cell in uniques]
+    values = np.empty(len(results), dtype=object)
+    values[:] = [result[0] for result in results]
+    bad = np.array([result[1] is not None for result in results], dtype=bool)
+    for index in np.flatnonzero(bad[codes]):
+        _, code, zh, en = results[codes[index]]
+        cell = raw.iat[index] if shown is None else shown.iat[index]
+        problems.append(Problem(int(rows[index]), COLUMN_LABELS_ZH[column], cell, code, zh, en))
+    return pd.Series(values[codes], index=raw.index, dtype=object)
 
 
 def _check_period(text: str, ref: Reference) -> Parsed:
@@ -508,43 +535,38 @@ def _resolve_values(
     rows,
     problems: list[Problem],
 ) -> pd.Series:
-    """Numbers in the indicator's canonical unit; unparseable, negative or unconvertible -> None."""
-    plain = pd.to_numeric(raw.where(raw != ""), errors="coerce")
-    number = plain.astype(object)
-    inline_unit = pd.Series("", index=raw.index)
-    messy = plain.isna().to_numpy()
-    if messy.any():
-        messy_raw = raw[messy]
-        parsed = {cell: _parse_value_cell(cell) for cell in messy_raw.unique()}
-        for index in messy.nonzero()[0]:
-            cell = raw.iat[index]
-            value, code, zh, en = parsed[cell]
-            if code is not None:
-                problems.append(Problem(int(rows[index]), "数值", cell, code, zh, en))
-                number.iat[index] = None
-            else:
-                number.iat[index], inline_unit.iat[index] = value
-    unit_text = inline_unit.where(inline_unit != "", unit_column)
-    conflict = (
-        (inline_unit != "")
-        & (unit_column != "")
-        & (inline_unit.map(_fold_unit) != unit_column.map(_fold_unit))
-    )
-    for index in conflict.to_numpy().nonzero()[0]:
-        problems.append(
-            Problem(
-                int(rows[index]),
-                "单位",
-                unit_column.iat[index],
-                "unit_conflict",
-                f"数值中的单位“{inline_unit.iat[index]}”与单位列“{unit_column.iat[index]}”不一致",
-                "The unit written in the value disagrees with the unit column",
+    """Numbers in the indicator's canonical unit; unparseable, negative or unconvertible -> NaN."""
+    number = pd.to_numeric(raw.where(raw != ""), errors="coerce").to_numpy(dtype=float, copy=True)
+    inline_unit = np.full(len(raw), "", dtype=object)
+    unit_given = unit_column.to_numpy(dtype=object)
+    messy = np.flatnonzero(np.isnan(number))
+    parsed = {cell: _parse_value_cell(cell) for cell in raw.iloc[messy].unique()}
+    rejected = np.zeros(len(raw), dtype=bool)
+    for index in messy:
+        cell = raw.iat[index]
+        value, code, zh, en = parsed[cell]
+        if code is not None:
+            problems.append(Problem(int(rows[index]), "数值", cell, code, zh, en))
+            continue
+        number[index], unit = value
+        inline_unit[index] = unit
+        if unit and unit_given[index] and _fold_unit(unit) != _fold_unit(unit_given[index]):
+            rejected[index] = True
+            problems.append(
+                Problem(
+                    int(rows[index]),
+                    "单位",
+                    unit_given[index],
+                    "unit_conflict",
+                    f"数值中的单位“{unit}”与单位列“{unit_given[index]}”不一致",
+                    "The unit written in the value disagrees with the unit column",
+                )
             )
-        )
-    factors = _unit_factors(indicator_codes, unit_text, ref, rows, problems)
-    values = pd.to_numeric(number, errors="coerce") * factors
-    negative = (values < 0).to_numpy()
-    for index in negative.nonzero()[0]:
+    unit_text = pd.Series(np.where(inline_unit != "", inline_unit, unit_given), index=raw.index)
+    factors = _unit_factors(indicator_codes, unit_text, ref, rows, problems).to_numpy(float)
+    values = number * factors
+    negative = values < 0
+    for index in np.flatnonzero(negative):
         problems.append(
             Problem(
                 int(rows[index]),
@@ -555,8 +577,8 @@ def _resolve_values(
                 f"Value '{raw.iat[index]}' is negative",
             )
         )
-    values[negative | conflict.to_numpy()] = float("nan")
-    return values.astype(object).where(values.notna(), None)
+    values[negative | rejected] = np.nan
+    return pd.Series(values, index=raw.index)
 
 
 def _parse_value_cell(cell: str) -> Parsed:

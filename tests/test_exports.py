@@ -17,7 +17,7 @@ from kpi.exports import (
     to_zip_bytes,
 )
 
-FORMULAS = ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=HYPERLINK(\"http://x\")", "＝1+1"]
+FORMULAS = ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x")', "＝1+1"]
 
 
 def _frame() -> pd.DataFrame:
@@ -67,7 +67,9 @@ def test_to_csv_bytes_neutralises_text_but_not_negative_numbers() -> None:
 
 
 def test_to_csv_bytes_neutralises_headers_when_they_look_like_formulas() -> None:
-    rows = list(csv.reader(io.StringIO(to_csv_bytes(pd.DataFrame({"=x": [1]})).decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(to_csv_bytes(pd.DataFrame({"=x": [1]})).decode("utf-8-sig")))
+    )
     assert rows[0] == ["'=x"]
 
 

@@ -1,0 +1,127 @@
+"""Time `etl load` against DuckDB's own read_csv + INSERT of the same file, in the same run.
+
+    python bench/bench_load.py [--sizes 10000 100000 1000000] [--repeat 3]
+
+The files are valid progress figures (so every check runs) for a synthetic copy of the plan with
+extra districts, because the real plan has too few keys for a million distinct rows. Prints the
+best of N for each step and the ratio to the bare DuckDB load.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def make_data_dir(work: Path, n_districts: int) -> Path:
+    """A copy of data/ whose first plan has `n_districts` synthetic districts."""
+    data = work / "data"
+    shutil.copytree(REPO / "data", data, ignore=shutil.ignore_patterns("*.duckdb*"))
+    plan = next(p for p in (data / "plans").iterdir() if (p / "plan.csv").exists())
+    with open(plan / "districts.csv", "a", encoding="utf-8") as f:
+        for i in range(n_districts):
+            f.write(f"bench{i:04d},基准区{i:04d},Bench district {i},,{100 + i}\n")
+    return data
+
+
+def make_file(
+    path: Path, rows: int, indicators: dict[str, float], sectors: list[str], districts: list[str]
+) -> None:
+    """`rows` distinct keys, periods fastest; values rise towards the target (no warnings)."""
+    quarters = [f"{y}Q{q}" for y in range(2023, 2026) for q in range(1, 5)]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("indicator_code,period,sector,district,value\n")
+        n = 0
+        for district in districts:
+            for sector in sectors:
+                for code, target in indicators.items():
+                    for k, quarter in enumerate(quarters):
+                        f.write(f"{code},{quarter},{sector},{district},{target * k / 20:g}\n")
+                        n += 1
+                        if n == rows:
+                            return
+    raise SystemExit(f"only {n} distinct keys; add districts")
+
+
+def best_of(repeat: int, run) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kpi-bench-"))
+    os.environ["KPI_DATA_DIR"] = str(make_data_dir(work, 300))
+    os.environ["KPI_MAX_UPLOAD_MB"] = "2000"
+    import duckdb
+
+    from kpi import db, ingest, queries
+
+    template = work / "template.duckdb"
+    db.ensure_database(template, with_demo=False)
+    with db.connect(template) as con:
+        plan_id = ingest.default_plan_id(con)
+        targets = queries.targets(con, plan_id)
+        city = targets[targets["sector_code"].isna() & targets["is_default"]]
+        indicators = dict(zip(city["indicator_code"], city["value"], strict=True))
+        sectors = [""] + queries.sectors(con, plan_id)["sector_code"].tolist()
+        districts = [""] + queries.districts(con, plan_id)["district_code"].tolist()
+
+    print(f"{'rows':>9} {'duckdb bare s':>14} {'etl load s':>11} {'ratio':>6} {'reload s':>9}")
+    for rows in args.sizes:
+        csv_path = work / f"figures-{rows}.csv"
+        make_file(csv_path, rows, indicators, sectors, districts)
+
+        def bare_load(path: Path = csv_path) -> None:
+            target = work / "bare.duckdb"
+            target.unlink(missing_ok=True)
+            con = duckdb.connect(str(target))
+            con.execute(
+                "create table figures (indicator_code varchar, period varchar, "
+                "sector varchar, district varchar, value double)"
+            )
+            con.execute("insert into figures select * from read_csv(?, header = true)", [str(path)])
+            con.close()
+
+        def fresh_db() -> Path:
+            target = work / "etl.duckdb"
+            target.unlink(missing_ok=True)
+            shutil.copy(template, target)
+            db.forget(target)
+            return target
+
+        def etl_load(path: Path = csv_path) -> None:
+            result = ingest.load_files([path], db=fresh_db(), plan_id=None, user_name="bench")
+            assert result.ok and result.batch_ids, result.as_dict()["files"][0]["problems"][:3]
+
+        bare = best_of(args.repeat, bare_load)
+        ours = best_of(args.repeat, etl_load)
+        # A second load of the same file over a full store: every key is compared and unchanged.
+        reload_target = fresh_db()
+        ingest.load_files([csv_path], db=reload_target, plan_id=None, user_name="bench")
+        reload = best_of(
+            1,
+            lambda p=csv_path, t=reload_target: ingest.load_files(
+                [p], db=t, plan_id=None, user_name="bench"
+            ),
+        )
+        print(f"{rows:>9} {bare:>14.3f} {ours:>11.3f} {ours / bare:>6.2f} {reload:>9.3f}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,347 @@
+"""Labels in Chinese and English: every text a page shows comes from LABELS.
+
+Keys are dotted by area (`nav.`, `sidebar.`, `light.`, `trend.`, `cockpit.`, ...). Other modules
+may add entries; a test checks that every key has non-empty "zh" and "en" text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+LABELS: dict[str, dict[str, str]] = {
+    # ------------------------------------------------------------ app and navigation
+    "app.title": {"zh": "制造业数字化转型监测", "en": "Manufacturing digital transformation monitor"},
+    "nav.cockpit": {"zh": "总览", "en": "Overview"},
+    "nav.indicator": {"zh": "指标详情", "en": "Indicator detail"},
+    "nav.sectors": {"zh": "分行业", "en": "Sectors"},
+    "nav.tasks": {"zh": "任务与责任单位", "en": "Tasks and units"},
+    "nav.method": {"zh": "方法与来源", "en": "Method and sources"},
+    "nav.upload": {"zh": "数据上传", "en": "Upload data"},
+    "nav.tasks_update": {"zh": "任务进展填报", "en": "Update tasks"},
+    "nav.audit": {"zh": "操作日志", "en": "Audit log"},
+    # ------------------------------------------------------------ sidebar
+    "sidebar.lang": {"zh": "语言 / Language", "en": "Language / 语言"},
+    "sidebar.plan": {"zh": "规划", "en": "Plan"},
+    "sidebar.as_of": {"zh": "评估季度", "en": "As of quarter"},
+    "sidebar.as_of_help": {
+        "zh": "按该季度末及以前的数据评估；默认为最近有数据的季度",
+        "en": "Assess with data up to the end of this quarter; default: latest quarter with data",
+    },
+    "sidebar.no_plan": {
+        "zh": "数据库中没有规划，请先运行 python -m etl init",
+        "en": "No plan in the database; run python -m etl init first",
+    },
+    # ------------------------------------------------------------ shared
+    "demo.banner": {
+        "zh": "⚠ 演示数据：本页部分数字为演示数据，并非真实统计",
+        "en": "⚠ Demo data: some figures shown are not real statistics",
+    },
+    "demo.short": {"zh": "演示数据", "en": "demo data"},
+    "common.as_of": {"zh": "评估季度：{as_of}", "en": "As of {as_of}"},
+    "common.final": {
+        "zh": "已过规划期，以下为最终评估（截至 {end}）",
+        "en": "The plan period is over: this is the final assessment (to {end})",
+    },
+    "common.no_data": {"zh": "暂无数据", "en": "No data yet"},
+    "common.none": {"zh": "—", "en": "—"},
+    "common.yes": {"zh": "是", "en": "yes"},
+    "common.no": {"zh": "否", "en": "no"},
+    "common.source": {"zh": "来源", "en": "Source"},
+    "common.period": {"zh": "数据期 {period}", "en": "Data {period}"},
+    "common.batch": {"zh": "批次 {batch}", "en": "batch {batch}"},
+    "common.details": {"zh": "详情 →", "en": "Details →"},
+    # ------------------------------------------------------------ lights
+    "light.achieved": {"zh": "达标", "en": "Achieved"},
+    "light.green": {"zh": "绿灯", "en": "Green"},
+    "light.yellow": {"zh": "黄灯", "en": "Yellow"},
+    "light.red": {"zh": "红灯", "en": "Red"},
+    "light.grey": {"zh": "无数据", "en": "No data"},
+    "light_desc.achieved": {"zh": "已达到目标", "en": "target reached"},
+    "light_desc.green": {"zh": "按序时进度正常", "en": "on track"},
+    "light_desc.yellow": {"zh": "落后，预警", "en": "behind: warning"},
+    "light_desc.red": {"zh": "严重落后，督办", "en": "seriously behind: escalate"},
+    "light_desc.grey": {"zh": "尚无数据", "en": "no data yet"},
+    # ------------------------------------------------------------ trends
+    "trend.on_track": {"zh": "按期可达", "en": "On track"},
+    "trend.acceleration_needed": {"zh": "需加快", "en": "Acceleration needed"},
+    "trend.regressing": {"zh": "出现倒退", "en": "Regressing"},
+    "trend.achieved": {"zh": "已达标", "en": "Achieved"},
+    "trend.insufficient_data": {"zh": "数据不足", "en": "Insufficient data"},
+    "trend.no_data": {"zh": "无数据", "en": "No data"},
+    # ------------------------------------------------------------ semantics
+    "semantics.level": {"zh": "存量（期末累计数）", "en": "Level (cumulative at quarter end)"},
+    "semantics.new_since_base": {
+        "zh": "新增量（基期后累计新增）",
+        "en": "New since base (cumulative new items)",
+    },
+    "semantics.yearly_flow": {
+        "zh": "年度流量（近四个季度合计）",
+        "en": "Yearly flow (sum of the last four quarters)",
+    },
+    "semantics_desc.level": {
+        "zh": "每期填报季度末的累计数，实际值取最近一期",
+        "en": "Each figure is the cumulative level at quarter end; actual = latest figure",
+    },
+    "semantics_desc.new_since_base": {
+        "zh": "每期填报当季新增数，实际值为基期之后各季度新增数之和，基数为 0",
+        "en": "Each figure is the quarter's new items; actual = sum since the base; baseline 0",
+    },
+    "semantics_desc.yearly_flow": {
+        "zh": "每期填报当季发生额，实际值为截至评估季度的近四个季度合计（四季度即全年）",
+        "en": "Each figure is the quarter's flow; actual = sum of the last four quarters",
+    },
+    # ------------------------------------------------------------ task statuses
+    "task_status.not_started": {"zh": "未启动", "en": "Not started"},
+    "task_status.in_progress": {"zh": "推进中", "en": "In progress"},
+    "task_status.done": {"zh": "已完成", "en": "Done"},
+    "task_status.delayed": {"zh": "滞后", "en": "Delayed"},
+    "task_status.none": {"zh": "未填报", "en": "Not reported"},
+    "task_status.no_update": {"zh": "未填报", "en": "Not reported"},
+    # ------------------------------------------------------------ sectors page (专栏1)
+    "sectors.title": {"zh": "分行业目标与任务", "en": "Sector targets and tasks"},
+    "sectors.heatmap": {"zh": "各行业完成率（专栏1）", "en": "Completion by sector (Box 1)"},
+    "sectors.heatmap_help": {
+        "zh": "格内为完成率及 实际/目标；颜色为序时进度灯号",
+        "en": "Cells show completion and actual / target; colours are the expected-path lights",
+    },
+    "sectors.bars": {"zh": "实际与行业目标", "en": "Actual against sector targets"},
+    "sectors.target": {"zh": "行业目标", "en": "Sector target"},
+    "sectors.sum_check": {
+        "zh": "分行业合计与全市数据核对",
+        "en": "Sector sums against the city-wide figures",
+    },
+    "sectors.sum_check_help": {
+        "zh": "差额 = 全市 − 分行业合计。目标差额不为 0 说明各行业目标之和与全市目标不一致，"
+        "考核以全市目标为准。",
+        "en": "Difference = city-wide − sum of sectors. A non-zero target difference means the "
+        "sector targets do not add up to the city-wide target; grading uses the city-wide one.",
+    },
+    "sectors.mismatch": {
+        "zh": "{indicator}：{source_sum} {sum}，全市目标 {city}（{source_city}），相差 {diff}",
+        "en": "{indicator}: {source_sum} = {sum}; city-wide target {city} ({source_city}); "
+        "difference {diff}",
+    },
+    "sectors.sum_source": {"zh": "{source} {n} 个行业合计", "en": "{source}, sum of {n} sectors"},
+    "sectors.col.sector_source": {"zh": "合计来源", "en": "Source of the sum"},
+    "sectors.col.city_source": {"zh": "全市目标来源", "en": "Source of the city target"},
+    "sectors.col.sector_actual_sum": {"zh": "分行业实际合计", "en": "Sum of sector actuals"},
+    "sectors.col.city_actual": {"zh": "全市实际", "en": "City-wide actual"},
+    "sectors.col.actual_difference": {"zh": "实际差额", "en": "Actual difference"},
+    "sectors.select": {"zh": "选择行业", "en": "Sector"},
+    "sectors.tasks": {
+        "zh": "{sector}：重点任务（附件1 序号{groups}）",
+        "en": "{sector}: key tasks (Annex 1 no. {groups})",
+    },
+    "sectors.no_tasks": {"zh": "该行业没有对应的重点任务", "en": "No key task for this sector"},
+    # ------------------------------------------------------------ tasks page (附件1)
+    "tasks.title": {"zh": "重点任务分工与进展", "en": "Key tasks: responsibilities and progress"},
+    "tasks.caption": {
+        "zh": "附件1 重点任务分工表：{groups} 项任务，{subtasks} 项子任务",
+        "en": "Annex 1 task table: {groups} task groups, {subtasks} sub-tasks",
+    },
+    "tasks.demo_banner": {
+        "zh": "⚠ 演示任务状态：本页显示的任务进展为演示数据，并非各单位真实填报",
+        "en": "⚠ Demo task statuses: the progress shown is demo data, not real reports",
+    },
+    "tasks.filter.units": {"zh": "责任单位", "en": "Responsible units"},
+    "tasks.filter.status": {"zh": "进展", "en": "Status"},
+    "tasks.filter.sectors": {"zh": "行业", "en": "Sector"},
+    "tasks.filter.overdue_only": {"zh": "只看逾期/滞后", "en": "Overdue or delayed only"},
+    "tasks.filter.all": {"zh": "全部", "en": "All"},
+    "tasks.cross_sector": {
+        "zh": "全市共性任务（序号12–23）",
+        "en": "Cross-sector tasks (nos. 12–23)",
+    },
+    "tasks.shown": {"zh": "显示 {shown} / {total} 项子任务", "en": "Showing {shown} of {total} sub-tasks"},
+    "tasks.metric.total": {"zh": "子任务", "en": "Sub-tasks"},
+    "tasks.metric.overdue": {"zh": "逾期/滞后", "en": "Overdue or delayed"},
+    "tasks.overdue_help": {
+        "zh": "逾期/滞后：评估季度内未填报进展（已完成的除外），或最近一次填报为“滞后”",
+        "en": "Overdue: no update in the as-of quarter (unless done), or latest status delayed",
+    },
+    "tasks.overdue.delayed": {"zh": "滞后", "en": "Delayed"},
+    "tasks.overdue.not_reported": {"zh": "本季未填报", "en": "Not reported this quarter"},
+    "tasks.board": {"zh": "任务清单", "en": "Task list"},
+    "tasks.none_shown": {"zh": "没有符合筛选条件的子任务", "en": "No sub-task matches the filters"},
+    "tasks.scorecard": {"zh": "责任单位进展", "en": "Progress by responsible unit"},
+    "tasks.scorecard_help": {
+        "zh": "按上方筛选统计；逾期占比高、完成占比低的排在前面；一个子任务计入其每个责任单位",
+        "en": "Follows the filters above; worst first (share overdue, then share done); "
+        "a sub-task counts for each of its units",
+    },
+    "col.task_ref": {"zh": "序号", "en": "No."},
+    "col.last_period": {"zh": "最近填报", "en": "Last update"},
+    "col.evidence": {"zh": "佐证材料", "en": "Evidence"},
+    "col.overdue": {"zh": "逾期/滞后", "en": "Overdue"},
+    "col.unit": {"zh": "责任单位", "en": "Responsible unit"},
+    "col.n_subtasks": {"zh": "子任务数", "en": "Sub-tasks"},
+    "col.overdue_rate": {"zh": "逾期占比", "en": "Share overdue"},
+    "col.done_rate": {"zh": "完成占比", "en": "Share done"},
+    "chart.subtasks": {"zh": "子任务数", "en": "Sub-tasks"},
+    # ------------------------------------------------------------ cockpit
+    "cockpit.title": {"zh": "目标完成情况总览", "en": "Targets at a glance"},
+    "cockpit.counts": {"zh": "指标数", "en": "indicators"},
+    "cockpit.actual_vs_target": {"zh": "实际 / 目标", "en": "Actual / target"},
+    "cockpit.completion": {"zh": "完成 {done}", "en": "Done {done}"},
+    "cockpit.expected": {"zh": "序时 {expected}", "en": "Expected {expected}"},
+    "cockpit.change": {"zh": "较上季 {change}", "en": "vs last quarter {change}"},
+    "cockpit.margin_short": {"zh": "差 {value}", "en": "short by {value}"},
+    "cockpit.margin_over": {"zh": "超出 {value}", "en": "exceeded by {value}"},
+    "cockpit.margin_exact": {"zh": "恰好达标", "en": "exactly on target"},
+    "cockpit.laggards": {"zh": "落后指标与责任单位", "en": "Indicators behind and responsible units"},
+    "cockpit.laggards_none": {"zh": "没有黄灯或红灯指标", "en": "No indicator is yellow or red"},
+    "cockpit.gap": {"zh": "落后 {gap} 个百分点", "en": "{gap} points behind"},
+    "cockpit.units": {"zh": "责任单位", "en": "Responsible units"},
+    "cockpit.no_units": {"zh": "未关联任务", "en": "no linked task"},
+    "cockpit.legend": {
+        "zh": "颜色按序时进度判定：落后不足 {yellow} 个百分点为绿灯，{yellow}–{red} 为黄灯，"
+        "超过 {red} 为红灯；达到目标为达标。",
+        "en": "Lights follow the expected path: less than {yellow} points behind is green, "
+        "{yellow}–{red} yellow, more than {red} red; reaching the target is achieved.",
+    },
+    # ------------------------------------------------------------ indicator detail
+    "indicator.title": {"zh": "指标详情", "en": "Indicator detail"},
+    "indicator.select": {"zh": "选择指标", "en": "Indicator"},
+    "indicator.why": {"zh": "为什么是这个颜色", "en": "Why this colour"},
+    "indicator.figures": {"zh": "数据与修订记录", "en": "Figures and revision history"},
+    "indicator.breakdown_sector": {"zh": "分行业", "en": "By sector"},
+    "indicator.breakdown_district": {"zh": "分县（市、区）", "en": "By county / district"},
+    "indicator.no_breakdown": {"zh": "没有分行业或分地区数据", "en": "No sector or district figures"},
+    "indicator.tasks": {"zh": "相关任务与责任单位", "en": "Related tasks and responsible units"},
+    "indicator.no_tasks": {"zh": "没有关联的任务", "en": "No linked task"},
+    "indicator.targets": {"zh": "目标与来源", "en": "Targets and sources"},
+    "indicator.semantics": {"zh": "统计口径：{semantics}", "en": "Measure: {semantics}"},
+    "indicator.measure": {"zh": "实际值", "en": "Actual"},
+    # ------------------------------------------------------------ chart labels
+    "chart.actual": {"zh": "实际值", "en": "Actual"},
+    "chart.demo": {"zh": "演示数据", "en": "Demo data"},
+    "chart.expected": {"zh": "序时进度（应达到）", "en": "Expected path"},
+    "chart.milestone": {"zh": "阶段目标", "en": "Milestone"},
+    "chart.target": {"zh": "{year}年目标", "en": "{year} target"},
+    "chart.projection": {"zh": "趋势预测", "en": "Projection"},
+    "chart.band": {"zh": "预测区间（约80%）", "en": "Projection band (~80%)"},
+    "chart.period": {"zh": "季度", "en": "Quarter"},
+    "chart.count": {"zh": "指标数", "en": "Indicators"},
+    # ------------------------------------------------------------ table columns
+    "col.indicator": {"zh": "指标", "en": "Indicator"},
+    "col.category": {"zh": "类别", "en": "Category"},
+    "col.light": {"zh": "状态", "en": "Status"},
+    "col.gap": {"zh": "落后（百分点）", "en": "Behind (points)"},
+    "col.actual": {"zh": "实际", "en": "Actual"},
+    "col.target": {"zh": "目标", "en": "Target"},
+    "col.completion": {"zh": "完成率", "en": "Completion"},
+    "col.units": {"zh": "责任单位", "en": "Responsible units"},
+    "col.tasks": {"zh": "任务", "en": "Tasks"},
+    "col.task": {"zh": "任务", "en": "Task"},
+    "col.group": {"zh": "任务组", "en": "Task group"},
+    "col.link_note": {"zh": "关联依据", "en": "Why linked"},
+    "col.status": {"zh": "进展", "en": "Status"},
+    "col.period": {"zh": "季度", "en": "Quarter"},
+    "col.value": {"zh": "数值", "en": "Value"},
+    "col.sector": {"zh": "行业", "en": "Sector"},
+    "col.district": {"zh": "县（市、区）", "en": "County / district"},
+    "col.current": {"zh": "现行", "en": "In force"},
+    "col.demo": {"zh": "演示", "en": "Demo"},
+    "col.batch": {"zh": "批次", "en": "Batch"},
+    "col.file": {"zh": "文件", "en": "File"},
+    "col.user": {"zh": "上传人", "en": "Loaded by"},
+    "col.loaded_at": {"zh": "上传时间", "en": "Loaded at"},
+    "col.superseded_by": {"zh": "被批次替代", "en": "Superseded by batch"},
+    "col.document": {"zh": "文件", "en": "Document"},
+    "col.doc_no": {"zh": "文号", "en": "Doc. no."},
+    "col.clause": {"zh": "条款", "en": "Clause"},
+    "col.default": {"zh": "考核采用", "en": "Used for grading"},
+    "col.comparator": {"zh": "比较", "en": "Comparator"},
+    "col.as_written": {"zh": "原文", "en": "As written"},
+    "col.note": {"zh": "说明", "en": "Note"},
+    "col.issued_on": {"zh": "发布日期", "en": "Issued"},
+    "col.title": {"zh": "标题", "en": "Title"},
+    "col.city_target": {"zh": "全市目标", "en": "City target"},
+    "col.sector_sum": {"zh": "分行业合计", "en": "Sum of sectors"},
+    "col.difference": {"zh": "差额", "en": "Difference"},
+    "col.consistent": {"zh": "一致", "en": "Consistent"},
+    "col.values": {"zh": "各来源目标值", "en": "Target values by source"},
+    "col.semantics": {"zh": "口径", "en": "Measure"},
+    "col.rule": {"zh": "计算方法", "en": "How it is computed"},
+    "col.milestone": {"zh": "阶段目标", "en": "Milestone"},
+    # ------------------------------------------------------------ method page
+    "method.title": {"zh": "方法与来源", "en": "Method and sources"},
+    "method.grading": {"zh": "序时进度考核", "en": "Grading against the expected path"},
+    "method.sources": {"zh": "来源文件与目标", "en": "Source documents and their targets"},
+    "method.discrepancies": {"zh": "来源之间的差异", "en": "Where the sources disagree"},
+    "method.multi_targets": {
+        "zh": "同一指标有多个全市目标值的情况（考核采用标 ✔ 的一行）",
+        "en": "Indicators with more than one city-wide target (the ✔ row is used for grading)",
+    },
+    "method.sector_sum": {
+        "zh": "分行业目标合计与全市目标的核对",
+        "en": "Sum of sector targets against the city target",
+    },
+    "method.demo": {"zh": "演示数据说明", "en": "About the demo data"},
+    "method.semantics": {"zh": "指标口径", "en": "Measures"},
+}
+
+# Codes whose names are looked up as "<prefix>.<code>".
+_GROUPS = ("light", "trend", "semantics", "task_status")
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str | None = DEFAULT_LANG, **fmt: Any) -> str:
+    """The label `key` in `lang`, formatted with `fmt`; the key itself when it is unknown."""
+    entry = LABELS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(_lang(lang)) or entry.get(DEFAULT_LANG, key)
+    return text.format(**fmt) if fmt else text
+
+
+def light_name(light: str, lang: str | None = DEFAULT_LANG) -> str:
+    """达标 / 绿灯 / 黄灯 / 红灯 / 无数据 (or the English)."""
+    return t(f"light.{light}", lang)
+
+
+def trend_name(label: str, lang: str | None = DEFAULT_LANG) -> str:
+    """按期可达 / 需加快 / 出现倒退 / 已达标 / 数据不足 / 无数据 (or the English)."""
+    return t(f"trend.{label}", lang)
+
+
+def semantics_name(semantics: str, lang: str | None = DEFAULT_LANG) -> str:
+    """The name of an indicator measure (level, new_since_base, yearly_flow)."""
+    return t(f"semantics.{semantics}", lang)
+
+
+def task_status_name(status: str | None, lang: str | None = DEFAULT_LANG) -> str:
+    """未启动 / 推进中 / 已完成 / 滞后; 未填报 for a sub-task never updated."""
+    if not isinstance(status, str) or not status:
+        return t("task_status.none", lang)
+    return t(f"task_status.{status}", lang)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def name(row: Mapping[str, Any], lang: str | None = DEFAULT_LANG, field: str = "name") -> str:
+    """`row[field + '_en']` in English (falling back to Chinese), else `row[field + '_zh']`."""
+    zh = _text(row.get(f"{field}_zh"))
+    en = _text(row.get(f"{field}_en"))
+    if _lang(lang) == "en":
+        return en or zh or ""
+    return zh or en or ""
+
+
+def unit(row: Mapping[str, Any], lang: str | None = DEFAULT_LANG, *, display: bool = True) -> str:
+    """The indicator's display unit (万座 / 10k sites), or its canonical unit with display=False."""
+    base = "display_unit" if display else "unit"
+    zh = _text(row.get(base))
+    en = _text(row.get(f"{base}_en"))
+    if _lang(lang) == "en":
+        return en or zh or ""
+    return zh or en or ""

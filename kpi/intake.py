@@ -1,0 +1,369 @@
+"""Server-side writes from the browser: uploads, rollbacks and task updates (no Streamlit).
+
+Every write function calls `kpi.auth.require` before touching the store, writes in one
+transaction together with an audit entry, and serialises with the other writers of this process
+(Streamlit sessions are threads sharing one DuckDB instance). A writer that cannot get its turn,
+or whose transaction conflicts, gets `RetryLater` ("数据库正忙，请稍后重试").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kpi import auth, db, ingest, periods, queries
+from kpi.auth import User
+from kpi.ingest import RollbackResult, UploadCheck
+from kpi.queries import Con
+
+# A task group naming this collective unit is the responsibility of every county-level unit.
+COLLECTIVE_COUNTY_UNIT = "各县（市、区）人民政府（管委会）"
+TASK_STATUSES = ("not_started", "in_progress", "done", "delayed")
+MAX_NOTE_CHARS = 2000
+MAX_EVIDENCE_CHARS = 500
+
+# One writer at a time in this process; other processes are kept out by DuckDB's file lock.
+_WRITE_LOCK = threading.Lock()
+
+
+class RetryLater(RuntimeError):
+    """The write could not run now (busy or conflicting); nothing was written."""
+
+    message_zh = "数据库正忙，请稍后重试"
+    message_en = "The database is busy; please try again shortly"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(f"{self.message_zh} / {self.message_en}" + (f" ({detail})" if detail else ""))
+
+    def message(self, lang: str = "zh") -> str:
+        """The notice in the reader's language."""
+        return self.message_en if lang == "en" else self.message_zh
+
+
+class PreviewOutdated(RetryLater):
+    """Figures changed between the preview and the commit; check the file again."""
+
+    message_zh = "预览之后数据已被他人更新，请重新检查文件后再提交（未写入）"
+    message_en = "Figures changed after your preview; check the file again (nothing written)"
+
+
+class IntakeRefused(ValueError):
+    """A write refused for what was submitted (not for who submitted it); zh and en text."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_en} / {message_zh}")
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def message(self, lang: str = "zh") -> str:
+        """The refusal in the reader's language."""
+        return self.message_en if lang == "en" else self.message_zh
+
+
+def _wait_seconds() -> float:
+    return db.LOCK_WAIT_SECONDS
+
+
+@contextmanager
+def _writer(path: Path | str | None) -> Iterator[Con]:
+    """A connection for one write, held alone in this process; busy or conflict -> RetryLater."""
+    if not _WRITE_LOCK.acquire(timeout=_wait_seconds()):
+        raise RetryLater("another write of this process is still running")
+    try:
+        with db.connect(path) as con:
+            yield con
+    except db.DatabaseBusy as err:
+        raise RetryLater(str(err)) from err
+    except duckdb.TransactionException as err:
+        raise RetryLater(str(err)) from err
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise RetryLater(str(err)) from err
+        raise
+    finally:
+        _WRITE_LOCK.release()
+
+
+# ------------------------------------------------------------------ uploads
+
+
+def commit_upload(
+    path: Path | str | None, user: User | None, check: UploadCheck, *, accept_warnings: bool
+) -> int:
+    """Write a checked upload as one batch (with its audit entry); returns the batch id.
+
+    Refused when the file has errors, or warnings that were not accepted. When figures changed
+    since the check, raises PreviewOutdated so that the user sees a fresh diff first.
+    """
+    user = auth.require(user, "upload")
+    if check.checked.errors:
+        n = len(check.checked.errors)
+        raise IntakeRefused(
+            f"文件有 {n} 处错误，未写入任何数据", f"The file has {n} errors; nothing was written"
+        )
+    if check.checked.warnings and not accept_warnings:
+        n = len(check.checked.warnings)
+        raise IntakeRefused(
+            f"文件有 {n} 条警告，请确认后再提交（未写入）",
+            f"The file has {n} warnings; confirm them first (nothing written)",
+        )
+    with _writer(path) as con:
+        if check.change_counts and _fresh_change_counts(con, check) != check.change_counts:
+            raise PreviewOutdated()
+        with db.transaction(con):
+            return ingest.write_batch(con, check, user_name=user.username, role=user.role)
+
+
+def _fresh_change_counts(con: Con, check: UploadCheck) -> dict[str, int]:
+    con.register("staged", check.checked.rows)
+    try:
+        return queries.staged_change_counts(con, check.plan_id)
+    finally:
+        con.unregister("staged")
+
+
+def rollback_batch(path: Path | str | None, user: User | None, batch_id: int) -> RollbackResult:
+    """Undo a batch (admin only), recorded as a new batch with an audit entry."""
+    user = auth.require(user, "rollback")
+    with _writer(path) as con:
+        try:
+            return ingest.rollback(con, int(batch_id), user_name=user.username, role=user.role)
+        except KeyError as err:
+            raise IntakeRefused(
+                f"批次 {batch_id} 不存在", f"There is no batch {batch_id}"
+            ) from err
+        except ValueError as err:
+            if isinstance(err, IntakeRefused):
+                raise
+            raise IntakeRefused(
+                f"批次 {batch_id} 已被撤销", f"Batch {batch_id} was already rolled back"
+            ) from err
+
+
+# ------------------------------------------------------------------ tasks
+
+
+def county_units(con: Con, plan_id: str) -> list[str]:
+    """Units of kind 'county' (governments and committees), without the collective name."""
+    units = queries.responsible_units(con, plan_id)
+    rows = units[(units["kind"] == "county") & (units["unit_zh"] != COLLECTIVE_COUNTY_UNIT)]
+    return rows["unit_zh"].tolist()
+
+
+def expand_units(units: list[str], counties: list[str]) -> list[str]:
+    """A group's units with the collective county unit replaced by every county-level unit."""
+    expanded: list[str] = []
+    for unit in units:
+        for name in counties if unit == COLLECTIVE_COUNTY_UNIT else [unit]:
+            if name not in expanded:
+                expanded.append(name)
+    return expanded
+
+
+def _as_list(value) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [str(v) for v in value]
+
+
+def _subtask_units(con: Con, plan_id: str, group_no: int, subtask_no: int) -> list[str]:
+    tasks = queries.tasks(con, plan_id)
+    row = tasks[(tasks["group_no"] == group_no) & (tasks["subtask_no"] == subtask_no)]
+    if row.empty:
+        raise IntakeRefused(
+            f"任务 {group_no}({subtask_no}) 不存在", f"There is no sub-task {group_no}({subtask_no})"
+        )
+    return expand_units(_as_list(row["units"].iloc[0]), county_units(con, plan_id))
+
+
+def _clean_text(value: str | None, limit: int, label_zh: str, label_en: str) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise IntakeRefused(
+            f"{label_zh}过长（最多 {limit} 字）", f"{label_en} is too long (at most {limit} chars)"
+        )
+    return text
+
+
+def _check_period(period: str) -> str:
+    try:
+        periods.parse_period(period)
+    except ValueError as err:
+        raise IntakeRefused(
+            f"季度“{period}”格式不正确，应写作 2024Q3", f"Quarter '{period}' is not like 2024Q3"
+        ) from err
+    current = periods.current_period()
+    if period > current:
+        raise IntakeRefused(
+            f"季度 {period} 尚未到来（当前为 {current}）",
+            f"Quarter {period} is in the future (current: {current})",
+        )
+    return period
+
+
+def record_task_update(
+    path: Path | str | None,
+    user: User | None,
+    plan_id: str,
+    group_no: int,
+    subtask_no: int,
+    period: str,
+    status: str,
+    note: str | None,
+    evidence: str | None,
+) -> int:
+    """Append one progress update of a sub-task (never overwrites); returns its update id.
+
+    Staff may update only sub-tasks whose group lists their unit (the collective county unit
+    counts for every county-level unit); admins any.
+    """
+    if not auth.role_allows(user, "update_task"):
+        auth.require(user, "update_task")  # raises PermissionDenied with the role's reason
+    group_no, subtask_no = int(group_no), int(subtask_no)
+    with _writer(path) as con:
+        units = _subtask_units(con, plan_id, group_no, subtask_no)
+        user = auth.require(user, "update_task", unit=units)
+        if status not in TASK_STATUSES:
+            raise IntakeRefused(f"未知进展状态“{status}”", f"Unknown status '{status}'")
+        _check_period(period)
+        note = _clean_text(note, MAX_NOTE_CHARS, "进展说明", "The note")
+        evidence = _clean_text(evidence, MAX_EVIDENCE_CHARS, "佐证材料", "The evidence")
+        history = queries.task_history(con, plan_id, group_no, subtask_no)
+        before = None
+        if not history.empty:
+            last = history.iloc[0]
+            before = {k: last[k] for k in ("update_id", "period", "status", "note", "evidence")}
+        unit = user.unit if user.role == "staff" else None
+        frame = pd.DataFrame(
+            [
+                {
+                    "group_no": group_no,
+                    "subtask_no": subtask_no,
+                    "period": period,
+                    "status": status,
+                    "note": note,
+                    "evidence": evidence,
+                    "unit_zh": unit or "",
+                }
+            ]
+        )
+        with db.transaction(con):
+            queries.insert_task_updates(con, plan_id, frame, user_name=user.username, is_demo=False)
+            update_id = int(queries.task_history(con, plan_id, group_no, subtask_no)["update_id"].max())
+            queries.write_audit(
+                con,
+                user_name=user.username,
+                role=user.role,
+                action="update_task",
+                plan_id=plan_id,
+                object_id=f"{group_no}({subtask_no})",
+                before=before,
+                after={
+                    "update_id": update_id,
+                    "period": period,
+                    "status": status,
+                    "note": note,
+                    "evidence": evidence,
+                    "unit_zh": unit,
+                },
+            )
+    return update_id
+
+
+def staff_subtasks(
+    con: Con, plan_id: str, user: User | None, as_of: str | None = None
+) -> pd.DataFrame:
+    """The sub-tasks `user` may update (all for admins, none for viewers), with latest status.
+
+    Columns are those of `kpi.tasks.task_board` plus `editable_units` (the responsible units,
+    with the collective county unit expanded).
+    """
+    from kpi import tasks  # the task board (status, overdue flag)
+
+    board = tasks.task_board(con, plan_id, as_of or periods.current_period())
+    counties = county_units(con, plan_id)
+    board["editable_units"] = board["units"].map(lambda units: expand_units(units, counties))
+    if user is None or not auth.role_allows(user, "update_task"):
+        return board.iloc[0:0]
+    if user.role == "staff":
+        mine = board["editable_units"].map(lambda units: user.unit in units)
+        board = board[mine]
+    return board.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ submission tracking
+
+TRACKING_COLUMNS = [
+    "indicator_code",
+    "name_zh",
+    "name_en",
+    "has_figure",
+    "figures",
+    "city_figure",
+    "units",
+]
+
+
+def submission_tracking(con: Con, plan_id: str, period: str) -> pd.DataFrame:
+    """Per indicator: whether a figure is in force for `period`, and its responsible units.
+
+    `figures` counts every figure in force for the quarter (city-wide and breakdowns);
+    `units` lists the units of the task groups linked to the indicator (queries.indicator_tasks),
+    so the units to chase for a missing figure are those of the rows with has_figure false.
+    """
+    indicators = queries.indicators(con, plan_id)
+    figures = queries.current_figures(con, plan_id, period)
+    figures = figures[figures["period"] == period]
+    counts = figures.groupby("indicator_code").size()
+    city = figures[figures["sector_code"].isna() & figures["district_code"].isna()]
+    group_units = (
+        queries.tasks(con, plan_id)
+        .drop_duplicates("group_no")
+        .set_index("group_no")["units"]
+        .map(_as_list)
+    )
+    links = queries.indicator_tasks(con, plan_id)
+    units_of: dict[str, list[str]] = {}
+    for code, group_no in zip(links["indicator_code"], links["group_no"], strict=True):
+        listed = units_of.setdefault(code, [])
+        for unit in group_units.get(group_no, []):
+            if unit not in listed:
+                listed.append(unit)
+    out = pd.DataFrame(
+        {
+            "indicator_code": indicators["indicator_code"],
+            "name_zh": indicators["name_zh"],
+            "name_en": indicators["name_en"],
+        }
+    )
+    out["figures"] = out["indicator_code"].map(counts).fillna(0).astype(int)
+    out["has_figure"] = out["figures"] > 0
+    out["city_figure"] = out["indicator_code"].isin(set(city["indicator_code"]))
+    out["units"] = out["indicator_code"].map(lambda code: units_of.get(code, []))
+    return out[TRACKING_COLUMNS]
+
+
+def missing_by_unit(tracking: pd.DataFrame) -> pd.DataFrame:
+    """Per responsible unit: the indicators without a figure that it is linked to; most first."""
+    missing = tracking[~tracking["has_figure"]]
+    pairs = missing[["indicator_code", "name_zh", "name_en", "units"]].explode("units")
+    pairs = pairs.dropna(subset=["units"]).rename(columns={"units": "unit_zh"})
+    columns = ["unit_zh", "missing", "indicators_zh", "indicators_en"]
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = (
+        pairs.groupby("unit_zh", sort=False)
+        .agg(
+            missing=("indicator_code", "nunique"),
+            indicators_zh=("name_zh", lambda names: "、".join(dict.fromkeys(names))),
+            indicators_en=("name_en", lambda names: "; ".join(dict.fromkeys(names))),
+        )
+        .reset_index()
+    )
+    grouped = grouped.sort_values("missing", ascending=False, kind="stable")
+    return grouped[columns].reset_index(drop=True)

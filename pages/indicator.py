@@ -1,0 +1,95 @@
+"""指标详情 / Indicator detail: the chart, why the colour, revisions, breakdowns, tasks, targets."""
+
+import streamlit as st
+
+from kpi import charts, config, i18n, ui, views
+
+ctx = ui.page_setup()
+ui.page_header(ctx, "indicator.title")
+if ctx.plan_id is None:
+    st.stop()
+ui.demo_banner(ctx)
+
+status = ui.load_status(ctx.db, ctx.plan_id, ctx.as_of).sort_values("sort_order")
+data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+rows = {r["indicator_code"]: r for r in status.to_dict("records")}
+codes = list(rows)
+if st.session_state.get(ui.INDICATOR_KEY) not in rows:
+    st.session_state[ui.INDICATOR_KEY] = codes[0]
+code = st.selectbox(
+    ctx.t("indicator.select"),
+    codes,
+    key=ui.INDICATOR_KEY,
+    format_func=lambda c: f"{i18n.light_name(rows[c]['light'], ctx.lang)} · {i18n.name(rows[c], ctx.lang)}",
+)
+row = rows[code]
+
+st.markdown(
+    f"{ui.light_badge(row['light'], ctx.lang)} :gray[{i18n.trend_name(row['trend_label'], ctx.lang)}]"
+    f" · {ctx.t('indicator.semantics', semantics=i18n.semantics_name(row['semantics'], ctx.lang))}"
+)
+st.plotly_chart(
+    charts.indicator_chart(**views.chart_inputs(data, row, ctx.lang), title=i18n.name(row, ctx.lang)),
+    key="indicator_chart",
+)
+st.subheader(ctx.t("indicator.why"))
+st.info(
+    views.explain_status(
+        row,
+        ctx.lang,
+        as_of=ctx.as_of,
+        base_period=ctx.plan["base_period"],
+        end_period=ctx.plan["end_period"],
+        yellow_from=config.YELLOW_FROM_POINTS,
+        red_above=config.RED_ABOVE_POINTS,
+    )
+)
+
+st.subheader(ctx.t("indicator.targets"))
+sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
+st.dataframe(
+    views.targets_table(data.targets, data.indicators, sectors, ctx.lang, code), hide_index=True
+)
+
+st.subheader(ctx.t("indicator.tasks"))
+tasks = views.linked_tasks(
+    ui.query(ctx.db, "indicator_tasks", ctx.plan_id),
+    ui.query(ctx.db, "tasks", ctx.plan_id),
+    code,
+    ui.query(ctx.db, "responsible_units", ctx.plan_id),
+    ctx.lang,
+    ui.query(ctx.db, "latest_task_status", ctx.plan_id, ctx.as_of),
+)
+if tasks.empty:
+    st.caption(ctx.t("indicator.no_tasks"))
+else:
+    st.dataframe(tasks, hide_index=True)
+
+districts = ui.query(ctx.db, "districts", ctx.plan_id)
+shown = False
+for by, names, key in (
+    ("sector_code", sectors, "indicator.breakdown_sector"),
+    ("district_code", districts, "indicator.breakdown_district"),
+):
+    parts = views.breakdown(data, code, by, names, ctx.lang)
+    if parts.empty:
+        continue
+    shown = True
+    st.subheader(ctx.t(key))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        charts.breakdown_bar(
+            parts,
+            factor=float(row["display_factor"]),
+            unit=i18n.unit(row, ctx.lang),
+            target_label=ctx.t("col.target"),
+        ),
+        key=f"breakdown_{by}",
+    )
+    right.dataframe(views.breakdown_table(parts, row, by, ctx.lang), hide_index=True)
+if not shown:
+    st.caption(ctx.t("indicator.no_breakdown"))
+
+st.subheader(ctx.t("indicator.figures"))
+history = ui.query(ctx.db, "figure_history", ctx.plan_id, code)
+st.dataframe(views.history_table(history, row, ctx.lang, sectors, districts), hide_index=True)

@@ -1,0 +1,63 @@
+"""行业 / Sectors: 专栏1 sector targets (heat map, bars), sector sums against the city, key tasks."""
+
+import streamlit as st
+
+from kpi import charts, i18n, ui
+from kpi import tasks as kt
+
+ctx = ui.page_setup()
+ui.page_header(ctx, "sectors.title")
+if ctx.plan_id is None:
+    st.stop()
+ui.demo_banner(ctx)
+
+data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+sector_status = ui.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
+sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
+codes = kt.sector_indicator_codes(data.targets, data.indicators)
+grid = kt.sector_grid(sector_status, sectors, codes)
+indicators = data.indicators.set_index("indicator_code")
+names = {code: i18n.name(indicators.loc[code].to_dict(), ctx.lang) for code in codes}
+
+if not grid.empty:
+    st.subheader(ctx.t("sectors.heatmap"))
+    st.caption(ctx.t("sectors.heatmap_help"))
+    st.plotly_chart(charts.sector_heatmap(grid, names, ctx.lang), key="sectors_heatmap")
+
+    st.subheader(ctx.t("sectors.bars"))
+    for tab, code in zip(st.tabs([names[c] for c in codes]), codes, strict=True):
+        unit = i18n.unit(indicators.loc[code].to_dict(), ctx.lang)
+        tab.plotly_chart(
+            charts.sector_bars(grid[grid["indicator_code"] == code], ctx.lang, unit=unit),
+            key=f"sectors_bars_{code}",
+        )
+
+    st.subheader(ctx.t("sectors.sum_check"))
+    status = ui.load_status(ctx.db, ctx.plan_id, ctx.as_of)
+    check = kt.sector_sum_check(data.targets, codes, sector_status, status)
+    for message in kt.mismatch_messages(check, data.indicators, ctx.lang):
+        st.warning(message, icon="⚖️")
+    st.dataframe(
+        kt.sector_check_table(check, data.indicators, ctx.lang),
+        hide_index=True,
+        key="sectors_sum_check",
+    )
+    st.caption(ctx.t("sectors.sum_check_help"))
+
+# ------------------------------------------------------------------ one sector's key tasks
+options = kt.sector_options(sectors, ctx.lang)
+del options[kt.CROSS_SECTOR]
+st.divider()
+sector = st.selectbox(
+    ctx.t("sectors.select"), list(options), format_func=options.get, key="sectors_sector"
+)
+board = kt.sector_tasks(ui.load_task_board(ctx), sector)
+groups = "、".join(str(g) for g in board["group_no"].unique())
+st.subheader(ctx.t("sectors.tasks", sector=options[sector], groups=groups))
+if board.empty:
+    st.info(ctx.t("sectors.no_tasks"))
+else:
+    ui.task_demo_banner(ctx, board)
+    st.dataframe(
+        kt.board_table(board, ctx.lang, with_group=False), hide_index=True, key="sectors_tasks"
+    )

@@ -1,0 +1,80 @@
+"""任务分工 / Tasks: the 附件1 sub-tasks with units, latest status and overdue flag; unit scorecard."""
+
+import streamlit as st
+
+from kpi import charts, i18n, ui
+from kpi import tasks as kt
+
+ctx = ui.page_setup()
+ui.page_header(ctx, "tasks.title")
+if ctx.plan_id is None:
+    st.stop()
+
+board = ui.load_task_board(ctx)
+sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
+st.caption(ctx.t("tasks.caption", groups=board["group_no"].nunique(), subtasks=len(board)))
+ui.task_demo_banner(ctx, board)
+
+counts = kt.status_counts(board)
+metrics = [(ctx.t("tasks.metric.total"), len(board), None)]
+metrics += [(i18n.task_status_name(s, ctx.lang), counts[s], None) for s in kt.STATUSES[:4]]
+metrics.append((ctx.t("tasks.metric.overdue"), counts["overdue"], ctx.t("tasks.overdue_help")))
+for col, (label, value, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
+    col.metric(label, value, help=help_text, border=True)
+
+# ------------------------------------------------------------------ filters
+unit_names = kt.unit_labels(board, ctx.lang)
+sector_names = kt.sector_options(sectors, ctx.lang)
+left, middle, right = st.columns([2, 1, 1])
+units = left.multiselect(
+    ctx.t("tasks.filter.units"),
+    kt.unit_options(board),
+    format_func=unit_names.get,
+    placeholder=ctx.t("tasks.filter.all"),
+    key="tasks_units",
+)
+statuses = middle.multiselect(
+    ctx.t("tasks.filter.status"),
+    list(kt.STATUSES),
+    format_func=lambda s: i18n.task_status_name(s, ctx.lang),
+    placeholder=ctx.t("tasks.filter.all"),
+    key="tasks_statuses",
+)
+chosen_sectors = right.multiselect(
+    ctx.t("tasks.filter.sectors"),
+    list(sector_names),
+    format_func=sector_names.get,
+    placeholder=ctx.t("tasks.filter.all"),
+    key="tasks_sectors",
+)
+overdue_only = st.toggle(ctx.t("tasks.filter.overdue_only"), key="tasks_overdue_only")
+shown = kt.filter_board(
+    board, units=units, statuses=statuses, sectors=chosen_sectors, overdue_only=overdue_only
+)
+
+# ------------------------------------------------------------------ task list
+st.subheader(ctx.t("tasks.board"))
+st.caption(ctx.t("tasks.shown", shown=len(shown), total=len(board)))
+if shown.empty:
+    st.info(ctx.t("tasks.none_shown"))
+else:
+    st.dataframe(kt.board_table(shown, ctx.lang), hide_index=True, key="tasks_board")
+
+# ------------------------------------------------------------------ per unit
+st.subheader(ctx.t("tasks.scorecard"))
+st.caption(ctx.t("tasks.scorecard_help"))
+card = kt.unit_scorecard(shown)
+if not card.empty:
+    rate_format = {"format": "percent", "min_value": 0.0, "max_value": 1.0}
+    st.dataframe(
+        kt.scorecard_table(card, ctx.lang),
+        hide_index=True,
+        key="tasks_scorecard",
+        column_config={
+            ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(
+                **rate_format, color="red"
+            ),
+            ctx.t("col.done_rate"): st.column_config.ProgressColumn(**rate_format, color="green"),
+        },
+    )
+    st.plotly_chart(charts.unit_status_bars(card, ctx.lang), key="tasks_unit_bars")

@@ -1,0 +1,35 @@
+"""Shared fixtures: throwaway databases built from data/ (with or without the demo dataset)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpi import db
+
+_TEMPLATES: dict[bool, Path] = {}
+
+
+def _template(tmp_path_factory: pytest.TempPathFactory, with_demo: bool) -> Path:
+    """Build each kind of database once per test session, then copy it per test."""
+    if with_demo not in _TEMPLATES:
+        path = tmp_path_factory.mktemp("template") / f"demo-{with_demo}.duckdb"
+        db.ensure_database(path, with_demo=with_demo)
+        _TEMPLATES[with_demo] = path
+    return _TEMPLATES[with_demo]
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the reference data and no progress figures."""
+    path = tmp_path / "empty.duckdb"
+    shutil.copy(_template(tmp_path_factory, False), path)
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the reference data and the demo dataset."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(_template(tmp_path_factory, True), path)
+    return path

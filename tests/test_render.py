@@ -1,0 +1,322 @@
+"""Tests for kpi.render: the quarterly bulletin as PDF (checked with poppler) and DOCX."""
+
+import datetime as dt
+import io
+import os
+import re
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from kpi.render import (
+    CJK_FONT,
+    DEFAULT_BROWSER_PATH,
+    LIGHT_COLOURS,
+    Bulletin,
+    Figure,
+    Section,
+    Table,
+    _format_cell,
+    bulletin_html,
+    figures_to_png,
+    render_both,
+    render_docx,
+    render_pdf,
+)
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+BROWSER = os.environ.get("BROWSER_PATH", DEFAULT_BROWSER_PATH)
+needs_chromium = pytest.mark.skipif(
+    not Path(BROWSER).is_file(),
+    reason=f"kaleido needs a chromium at {BROWSER} (apt-get install chromium fonts-noto-cjk)",
+)
+
+TITLE = "数字化转型行动计划季度进展通报"
+SUMMARY = "本季度全市数字化转型工作稳步推进，主要指标总体符合序时进度。"
+NOTICE = "演示数据，非正式统计（DEMO DATA）"
+LIGHTS = ["green", "red", "achieved", "yellow", "grey"]
+
+
+def _chart(title: str, values: list[float]) -> go.Figure:
+    quarters = ["2023Q4", "2024Q1", "2024Q2", "2024Q3"]
+    fig = go.Figure(go.Bar(x=quarters, y=values, name="实际值"))
+    fig.add_scatter(x=quarters, y=[4, 6, 8, 10], name="序时进度")
+    fig.update_layout(title=title, template="plotly_white")
+    return fig
+
+
+def _bulletin(language: str = "zh", figures: list[Figure] | None = None) -> Bulletin:
+    indicators = pd.DataFrame(
+        {
+            "指标": ["5G基站数", "工业互联网平台", "上云企业数", "数字经济增加值", "算力规模"],
+            "目标值": [12000, 15, 3000, 420.5, None],
+            "实际值": [11890, 9, 3100, 301.25, None],
+            "灯号": ["绿", "红", "已达成", "黄", "无数据"],
+        }
+    )
+    tasks = pd.DataFrame(
+        {"任务": ["城市大脑", "数据中心扩容"], "责任单位": ["市政数局", "市工信局"]}
+    )
+    if figures is None:
+        figures = [
+            Figure("5G基站季度走势", _chart("5G基站建设进展（座）", [3, 5, 7, 9])),
+            Figure("上云企业季度走势", _chart("上云企业数（家）", [2, 4, 8, 11])),
+        ]
+    return Bulletin(
+        title=TITLE,
+        subtitle="数字化转型三年行动计划（2023—2025年）· 截至2024年第三季度",
+        generated_on=dt.date(2024, 10, 15),
+        language=language,
+        demo_notice=NOTICE,
+        summary_paragraphs=[SUMMARY, "5G基站建设略低于序时进度，需加快推进。"],
+        sections=[
+            Section(
+                "一、总体进展",
+                ["截至第三季度，已达成指标5项，序时推进9项。"] * 4,
+                tables=[Table("重点指标完成情况", indicators, LIGHTS, "灯号")],
+                figures=figures[:1],
+            ),
+            Section(
+                "二、重点任务",
+                ["重点任务总体按计划推进，个别项目进度滞后。"] * 6,
+                tables=[Table("重点任务进度", tasks)],
+                figures=figures[1:],
+            ),
+            Section("三、方法与数据来源", ["序时进度按线性路径计算；数据由各责任单位报送。"]),
+        ],
+    )
+
+
+def _fake_png(rgb: tuple[int, int, int]) -> bytes:
+    """A tiny solid-colour PNG, so layout tests need no browser."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    width, height = 8, 4
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+FAKE_PNGS = [_fake_png((200, 30, 30)), _fake_png((30, 30, 200))]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def _pdf_image_count(path: Path) -> int:
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    # Rows after the two header lines; a PNG's alpha channel is listed as a separate 'smask'.
+    return sum(1 for line in listing.splitlines()[2:] if line.split()[2] == "image")
+
+
+def _write(name: str, data: bytes) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_bytes(data)
+    return path
+
+
+# --- with real figures (kaleido + chromium) --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rendered() -> tuple[Bulletin, bytes, bytes]:
+    if not Path(BROWSER).is_file():
+        pytest.skip(f"kaleido needs a chromium at {BROWSER}")
+    bulletin = _bulletin()
+    pdf, docx = render_both(bulletin)
+    return bulletin, pdf, docx
+
+
+@needs_chromium
+def test_render_both_leaves_caller_figures_untouched(rendered) -> None:
+    bulletin, _, _ = rendered
+    assert all(f.figure.layout.font.family is None for f in bulletin.figures())
+
+
+@needs_chromium
+def test_pdf_has_title_summary_and_demo_notice_on_every_page(rendered) -> None:
+    _, pdf, _ = rendered
+    pages = _pdf_pages(_write("bulletin.pdf", pdf))
+    assert len(pages) >= 2  # otherwise "every page" proves nothing
+    assert _squash(TITLE) in _squash(pages[0])
+    assert _squash(SUMMARY) in _squash(pages[0])
+    for number, page in enumerate(pages, start=1):
+        assert _squash(NOTICE) in _squash(page), f"demo notice missing on page {number}"
+        assert f"第{number}页/共{len(pages)}页" in _squash(page)
+
+
+@needs_chromium
+def test_pdf_embeds_noto_sans_cjk(rendered) -> None:
+    _, pdf, _ = rendered
+    listing = subprocess.run(
+        ["pdffonts", str(_write("bulletin.pdf", pdf))], check=True, capture_output=True, text=True
+    ).stdout
+    cjk = [line.split() for line in listing.splitlines()[2:] if "Noto-Sans-CJK" in line]
+    assert cjk, listing
+    assert all(row[-5] == "yes" for row in cjk), listing  # the 'emb' column
+
+
+@needs_chromium
+def test_pdf_has_one_image_per_figure(rendered) -> None:
+    bulletin, pdf, _ = rendered
+    assert _pdf_image_count(_write("bulletin.pdf", pdf)) == len(bulletin.figures()) == 2
+
+
+@needs_chromium
+def test_pdf_first_page_renders_to_png(rendered) -> None:
+    _, pdf, _ = rendered
+    source = _write("bulletin.pdf", pdf)
+    target = ARTIFACTS / "bulletin-page1"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", source, target],
+        check=True,
+    )
+    png = target.with_suffix(".png")
+    assert png.stat().st_size > 10_000
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+@needs_chromium
+def test_docx_has_text_notice_tables_and_images(rendered) -> None:
+    bulletin, _, docx = rendered
+    doc = Document(str(_write("bulletin.docx", docx)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert TITLE in text
+    assert SUMMARY in text
+    assert "表1　重点指标完成情况" in text
+    assert "图2　上云企业季度走势" in text
+    assert NOTICE in "\n".join(p.text for p in doc.sections[0].header.paragraphs)
+    assert doc.tables[0].cell(1, 0).text == "5G基站数"
+    assert doc.tables[0].cell(4, 1).text == "420.5"
+    assert doc.tables[1].cell(2, 1).text == "市工信局"
+    assert len(doc.inline_shapes) == len(bulletin.figures()) == 2
+
+
+@needs_chromium
+def test_figures_to_png_returns_one_png_per_figure() -> None:
+    pngs = figures_to_png([_chart("图一", [1, 2, 3, 4]), _chart("图二", [4, 3, 2, 1])], 600, 300)
+    assert len(pngs) == 2
+    assert all(p.startswith(b"\x89PNG") for p in pngs)
+    width, height = struct.unpack(">II", pngs[0][16:24])
+    assert (width, height) == (1200, 600)  # scale 2 for print
+
+
+# --- layout only (given PNGs, no browser) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2024, "2024"),  # years get no thousands separator
+        (12000, "12000"),
+        (np.int64(-56), "-56"),
+        (420.5, "420.5"),
+        (301.256, "301.26"),
+        (3.0, "3"),
+        (-0.001, "0"),
+        (np.float64(0.1), "0.1"),
+        (None, "—"),
+        (float("nan"), "—"),
+        (pd.NA, "—"),
+        ("绿", "绿"),
+    ],
+)
+def test_format_cell_shows_at_most_two_decimals(value: object, text: str) -> None:
+    assert _format_cell(value, "—") == text
+
+
+def test_figures_to_png_starts_no_browser_when_empty() -> None:
+    assert figures_to_png([]) == []
+
+
+def test_render_pdf_refuses_wrong_number_of_pngs() -> None:
+    with pytest.raises(ValueError, match="1 PNGs for 2 figures"):
+        render_pdf(_bulletin(), pngs=FAKE_PNGS[:1])
+
+
+def test_render_pdf_in_english_numbers_pages_in_english(tmp_path: Path) -> None:
+    path = tmp_path / "en.pdf"
+    path.write_bytes(render_pdf(_bulletin(language="en"), pngs=FAKE_PNGS))
+    pages = _pdf_pages(path)
+    assert "Page 1 of" in pages[0]
+    assert "Summary" in pages[0]
+    assert _pdf_image_count(path) == 2
+
+
+def test_bulletin_html_escapes_text_and_colours_lights() -> None:
+    bulletin = _bulletin(figures=[])
+    bulletin.summary_paragraphs = ['<img src="http://evil/x.png"> & 更多']
+    page = bulletin_html(bulletin, [])
+    assert "&lt;img src=&quot;http://evil/x.png&quot;&gt; &amp; 更多" in page
+    assert '<img src="http://evil' not in page
+    assert '<td class="light light-red">红</td>' in page
+    assert '<td class="light light-grey">无数据</td>' in page
+    assert f"background: #{LIGHT_COLOURS['red'][0]}" in page
+
+
+def test_render_docx_sets_east_asian_font_and_shades_light_cells() -> None:
+    doc = Document(io.BytesIO(render_docx(_bulletin(), pngs=FAKE_PNGS)))
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    fonts = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
+    assert fonts.get(qn("w:eastAsia")) == CJK_FONT
+    assert fonts.get(qn("w:eastAsiaTheme")) is None  # a theme font would override the name
+    heading_fonts = doc.styles["Heading 1"].element.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+    assert heading_fonts.get(qn("w:eastAsia")) == CJK_FONT
+
+    light_cells = [row.cells[3] for row in doc.tables[0].rows[1:]]
+    fills = [cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in light_cells]
+    assert fills == [LIGHT_COLOURS[key][0] for key in LIGHTS]
+    assert len(doc.inline_shapes) == 2
+
+
+def test_render_docx_omits_header_when_no_demo_notice() -> None:
+    bulletin = _bulletin()
+    bulletin.demo_notice = None
+    doc = Document(io.BytesIO(render_docx(bulletin, pngs=FAKE_PNGS)))
+    assert "".join(p.text for p in doc.sections[0].header.paragraphs) == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lights": ["green"]}, "go together"),
+        ({"lights": ["green"], "light_column": "nope"}, "not a column"),
+        ({"lights": ["green", "red"], "light_column": "x"}, "2 lights for 1 rows"),
+        ({"lights": ["blue"], "light_column": "x"}, "unknown light keys"),
+    ],
+)
+def test_table_refuses_inconsistent_lights(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Table("t", pd.DataFrame({"x": ["绿"]}), **kwargs)
+
+
+def test_bulletin_refuses_unknown_language() -> None:
+    with pytest.raises(ValueError, match="language"):
+        Bulletin("t", "s", dt.date(2024, 1, 1), language="fr")

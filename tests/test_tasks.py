@@ -1,0 +1,363 @@
+"""Unit tests for kpi.tasks on hand-built frames, plus one integration test on a demo database."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpi import assessment, db, queries
+from kpi import tasks as kt
+
+AS_OF = "2024Q2"
+UNIT_EN = {"工信局": "MIIT bureau", "发改局": "NDRC bureau", "甲区": "District A"}
+
+
+def _tasks() -> pd.DataFrame:
+    """Five sub-tasks: two sector groups and one cross-sector group."""
+    rows = [
+        (1, 1, "steel", ["工信局", "发改局"]),
+        (1, 2, "steel", ["工信局", "发改局"]),
+        (2, 1, "paper", ["工信局", "甲区"]),
+        (3, 1, None, ["工信局"]),
+        (3, 2, None, ["工信局"]),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "group_no": g,
+                "group_name_zh": f"组{g}",
+                "group_name_en": f"Group {g}",
+                "sector_code": sector,
+                "subtask_no": s,
+                "text_zh": f"任务{g}.{s}",
+                "text_en": f"Task {g}.{s}",
+                "units": np.array(units, dtype=object),
+                "units_as_written": "、".join(units) + "等",
+                "source_ref": f"附件1 序号{g}",
+            }
+            for g, s, sector, units in rows
+        ]
+    )
+
+
+def _latest(rows: list[tuple]) -> pd.DataFrame:
+    """Latest updates as (group, sub-task, period, status)."""
+    columns = ["group_no", "subtask_no", "last_period", "status", "note", "evidence"]
+    columns += ["user_name", "unit_zh", "updated_at", "is_demo"]
+    return pd.DataFrame(
+        [
+            {
+                "group_no": g,
+                "subtask_no": s,
+                "last_period": period,
+                "status": status,
+                "note": f"note {g}.{s}",
+                "evidence": "file.pdf" if status == "done" else None,
+                "user_name": "someone",
+                "unit_zh": "工信局",
+                "updated_at": pd.Timestamp("2024-07-01"),
+                "is_demo": True,
+            }
+            for g, s, period, status in rows
+        ],
+        columns=columns,
+    )
+
+
+# 1.1 done long ago, 1.2 delayed now, 2.1 in progress but silent this quarter,
+# 3.1 in progress now, 3.2 never updated.
+LATEST = [
+    (1, 1, "2023Q4", "done"),
+    (1, 2, AS_OF, "delayed"),
+    (2, 1, "2024Q1", "in_progress"),
+    (3, 1, AS_OF, "in_progress"),
+]
+
+
+@pytest.fixture
+def board() -> pd.DataFrame:
+    return kt.build_board(_tasks(), _latest(LATEST), AS_OF, UNIT_EN)
+
+
+def _row(board: pd.DataFrame, ref: str) -> dict:
+    return board.set_index("task_ref").loc[ref].to_dict()
+
+
+@pytest.mark.parametrize(
+    ("ref", "status", "overdue", "reason"),
+    [
+        ("1(1)", "done", False, None),
+        ("1(2)", "delayed", True, kt.REASON_DELAYED),
+        ("2(1)", "in_progress", True, kt.REASON_NOT_REPORTED),
+        ("3(1)", "in_progress", False, None),
+        ("3(2)", kt.NO_UPDATE, True, kt.REASON_NOT_REPORTED),
+    ],
+)
+def test_build_board_flags_overdue_when_delayed_or_silent_and_not_done(
+    board: pd.DataFrame, ref: str, status: str, overdue: bool, reason: str | None
+) -> None:
+    row = _row(board, ref)
+    assert (row["status"], row["overdue"], row["overdue_reason"]) == (status, overdue, reason)
+
+
+def test_build_board_keeps_every_subtask_in_document_order(board: pd.DataFrame) -> None:
+    assert list(board["task_ref"]) == ["1(1)", "1(2)", "2(1)", "3(1)", "3(2)"]
+    assert list(board.columns) == kt.BOARD_COLUMNS
+
+
+def test_build_board_leaves_never_updated_subtask_without_period_or_demo_flag(
+    board: pd.DataFrame,
+) -> None:
+    row = _row(board, "3(2)")
+    assert row["last_period"] is None and row["note"] is None and row["is_demo"] is False
+
+
+def test_build_board_translates_units_and_keeps_unknown_names() -> None:
+    board = kt.build_board(_tasks(), _latest(LATEST), AS_OF, {"工信局": "MIIT bureau"})
+    assert board["units"].iloc[0] == ["工信局", "发改局"]
+    assert board["units_en"].iloc[0] == ["MIIT bureau", "发改局"]
+
+
+def test_build_board_marks_all_not_done_overdue_when_no_updates_yet() -> None:
+    board = kt.build_board(_tasks(), _latest([]), AS_OF)
+    assert board["overdue"].all() and (board["status"] == kt.NO_UPDATE).all()
+
+
+def test_build_board_done_subtask_is_not_overdue_even_when_silent_for_a_year() -> None:
+    board = kt.build_board(_tasks(), _latest([(1, 1, "2023Q1", "done")]), "2024Q4")
+    assert not _row(board, "1(1)")["overdue"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "refs"),
+    [
+        ({}, ["1(1)", "1(2)", "2(1)", "3(1)", "3(2)"]),
+        ({"units": ["甲区"]}, ["2(1)"]),
+        ({"units": ["发改局", "甲区"]}, ["1(1)", "1(2)", "2(1)"]),
+        ({"statuses": ["in_progress"]}, ["2(1)", "3(1)"]),
+        ({"statuses": [kt.NO_UPDATE, "done"]}, ["1(1)", "3(2)"]),
+        ({"sectors": ["steel"]}, ["1(1)", "1(2)"]),
+        ({"sectors": [kt.CROSS_SECTOR]}, ["3(1)", "3(2)"]),
+        ({"sectors": ["paper", kt.CROSS_SECTOR]}, ["2(1)", "3(1)", "3(2)"]),
+        ({"units": ["工信局"], "statuses": ["in_progress"], "sectors": ["paper"]}, ["2(1)"]),
+        ({"overdue_only": True}, ["1(2)", "2(1)", "3(2)"]),
+        ({"units": ["nobody"]}, []),
+    ],
+)
+def test_filter_board_keeps_rows_matching_every_filter(
+    board: pd.DataFrame, kwargs: dict, refs: list[str]
+) -> None:
+    assert list(kt.filter_board(board, **kwargs)["task_ref"]) == refs
+
+
+def test_unit_options_lists_units_in_order_of_first_appearance(board: pd.DataFrame) -> None:
+    assert kt.unit_options(board) == ["工信局", "发改局", "甲区"]
+
+
+def test_unit_scorecard_counts_each_unit_and_sorts_worst_first(board: pd.DataFrame) -> None:
+    card = kt.unit_scorecard(board).set_index("unit_zh")
+    assert list(card.index) == ["甲区", "工信局", "发改局"]
+    assert card.loc["工信局", "n_subtasks"] == 5
+    assert card.loc["工信局", ["done", "in_progress", "delayed", "no_update", "overdue"]].tolist() == [
+        1,
+        2,
+        1,
+        1,
+        3,
+    ]
+    assert card.loc["工信局", "completion_rate"] == pytest.approx(0.2)
+    assert card.loc["甲区", "overdue_rate"] == 1.0
+    assert card.loc["发改局", "overdue_rate"] == pytest.approx(0.5)
+    assert card.loc["发改局", "unit_en"] == "NDRC bureau"
+    assert list(card.columns) == kt.SCORECARD_COLUMNS[1:]
+
+
+def test_unit_scorecard_breaks_ties_on_completion_rate() -> None:
+    latest = _latest([(1, 1, AS_OF, "done"), (1, 2, AS_OF, "done"), (2, 1, AS_OF, "in_progress")])
+    card = kt.unit_scorecard(kt.build_board(_tasks().iloc[:3], latest, AS_OF))
+    # nobody is overdue; 甲区 has 0 % done, 工信局 67 %, 发改局 100 %
+    assert list(card["unit_zh"]) == ["甲区", "工信局", "发改局"]
+
+
+def test_unit_scorecard_is_empty_frame_with_columns_when_board_empty(board: pd.DataFrame) -> None:
+    card = kt.unit_scorecard(board.iloc[0:0])
+    assert card.empty and list(card.columns) == kt.SCORECARD_COLUMNS
+
+
+def test_overdue_by_unit_lists_overdue_refs_per_unit_most_first(board: pd.DataFrame) -> None:
+    frame = kt.overdue_by_unit(board)
+    assert frame.to_dict("records") == [
+        {"unit_zh": "工信局", "unit_en": "MIIT bureau", "overdue": 3, "task_refs": "1(2)、2(1)、3(2)"},
+        {"unit_zh": "发改局", "unit_en": "NDRC bureau", "overdue": 1, "task_refs": "1(2)"},
+        {"unit_zh": "甲区", "unit_en": "District A", "overdue": 1, "task_refs": "2(1)"},
+    ]
+
+
+def test_overdue_by_unit_matches_scorecard_overdue_column(board: pd.DataFrame) -> None:
+    card = kt.unit_scorecard(board).set_index("unit_zh")["overdue"]
+    overdue = kt.overdue_by_unit(board).set_index("unit_zh")["overdue"]
+    assert card[card > 0].sort_index().to_dict() == overdue.sort_index().to_dict()
+
+
+def test_overdue_by_unit_is_empty_when_nothing_overdue() -> None:
+    latest = _latest([(g, s, AS_OF, "done") for g, s in [(1, 1), (1, 2), (2, 1), (3, 1), (3, 2)]])
+    assert kt.overdue_by_unit(kt.build_board(_tasks(), latest, AS_OF)).empty
+
+
+def test_status_counts_include_every_status_and_overdue(board: pd.DataFrame) -> None:
+    assert kt.status_counts(board) == {
+        "not_started": 0,
+        "in_progress": 2,
+        "done": 1,
+        "delayed": 1,
+        "no_update": 1,
+        "overdue": 3,
+    }
+
+
+# ------------------------------------------------------------------ sectors
+
+
+def _targets() -> pd.DataFrame:
+    rows = [
+        ("scen", None, 5, "表1 场景", True),
+        ("scen", "a", 2, "专栏1 A", True),
+        ("scen", "b", 3, "专栏1 B", True),
+        ("equip", None, 100, "正文 L280", True),
+        ("equip", None, 100, "附件1 12(4)", False),
+        ("equip", None, 90, "专栏1 合计", False),
+        ("equip", "a", 40, "专栏1 A", True),
+        ("equip", "b", 50, "专栏1 B", True),
+        ("other", None, 7, "表1", True),
+    ]
+    return pd.DataFrame(
+        rows, columns=["indicator_code", "sector_code", "value", "source_ref", "is_default"]
+    )
+
+
+def _indicators() -> pd.DataFrame:
+    return pd.DataFrame({"indicator_code": ["other", "scen", "equip"]})
+
+
+def test_sector_indicator_codes_keeps_indicators_with_sector_targets_in_display_order() -> None:
+    assert kt.sector_indicator_codes(_targets(), _indicators()) == ["scen", "equip"]
+
+
+def test_sector_sum_check_compares_sector_target_sum_with_city_target_and_sources() -> None:
+    check = kt.sector_sum_check(_targets(), ["scen", "equip"]).set_index("indicator_code")
+    assert check.loc["scen", ["sector_target_sum", "city_target", "target_difference"]].tolist() == [
+        5.0,
+        5.0,
+        0.0,
+    ]
+    assert bool(check.loc["scen", "targets_match"])
+    equip = check.loc["equip"]
+    assert (equip["sector_target_sum"], equip["city_target"], equip["target_difference"]) == (
+        90.0,
+        100.0,
+        10.0,
+    )
+    assert not bool(equip["targets_match"])
+    assert equip["sector_source"] == "专栏1"
+    assert equip["city_sources"] == "正文 L280；附件1 12(4)"
+    assert equip["n_sectors"] == 2
+    assert np.isnan(equip["sector_actual_sum"])
+
+
+def test_sector_sum_check_compares_actual_sums_when_statuses_given() -> None:
+    sector_status = pd.DataFrame(
+        {
+            "indicator_code": ["scen", "scen", "equip", "equip"],
+            "sector_code": ["a", "b", "a", "b"],
+            "actual": [1.0, 2.0, 30.0, None],
+        }
+    )
+    city_status = pd.DataFrame({"indicator_code": ["scen", "equip"], "actual": [4.0, None]})
+    check = kt.sector_sum_check(_targets(), ["scen", "equip"], sector_status, city_status)
+    check = check.set_index("indicator_code")
+    assert check.loc["scen", ["sector_actual_sum", "city_actual", "actual_difference"]].tolist() == [
+        3.0,
+        4.0,
+        1.0,
+    ]
+    assert check.loc["equip", "sector_actual_sum"] == 30.0
+    assert np.isnan(check.loc["equip", "city_actual"])
+
+
+def test_sector_grid_orders_sectors_by_document_order_and_drops_missing() -> None:
+    sectors = pd.DataFrame(
+        {
+            "sector_code": ["b", "a", "c"],
+            "name_zh": ["乙", "甲", "丙"],
+            "name_en": ["B", "A", "C"],
+            "sort_order": [1, 2, 3],
+        }
+    )
+    status = pd.DataFrame(
+        {
+            "indicator_code": ["equip", "scen", "scen", "equip", "other"],
+            "sector_code": ["a", "a", "b", "b", "c"],
+            "actual": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "target": [10.0] * 5,
+            "completion": [10.0, 20.0, 30.0, 40.0, 50.0],
+            "light": ["red"] * 5,
+            "is_demo": [True] * 5,
+        }
+    )
+    grid = kt.sector_grid(status, sectors, ["scen", "equip"])
+    assert list(zip(grid["sector_code"], grid["indicator_code"], strict=True)) == [
+        ("b", "scen"),
+        ("b", "equip"),
+        ("a", "scen"),
+        ("a", "equip"),
+    ]
+
+
+def test_sector_tasks_returns_only_that_sectors_group(board: pd.DataFrame) -> None:
+    assert list(kt.sector_tasks(board, "paper")["task_ref"]) == ["2(1)"]
+
+
+# ------------------------------------------------------------------ integration
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tasks") / "t.duckdb"
+    db.ensure_database(path, with_demo=True)
+    return path
+
+
+def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
+    demo_db: Path,
+) -> None:
+    with db.connect(demo_db) as con:
+        plan_id = queries.plans(con)["plan_id"].iloc[0]
+        board = kt.task_board(con, plan_id, "2025Q4")
+        early = kt.task_board(con, plan_id, "2023Q1")
+        data = assessment.read_plan_data(con, plan_id, "2025Q4")
+    assert len(board) == 71 and board["group_no"].nunique() == 23
+    assert set(board["status"]) <= set(kt.STATUSES)
+    assert board["is_demo"].all()
+    silent = (board["last_period"] != "2025Q4") & (board["status"] != "done")
+    assert board["overdue"].sum() == (silent | (board["status"] == "delayed")).sum() > 0
+    assert all(isinstance(units, list) and units for units in board["units"])
+    card = kt.unit_scorecard(board)
+    assert card.loc[card["unit_zh"] == "市工业和信息化局", "n_subtasks"].item() == 71
+    counts = card[list(kt.STATUSES)].sum(axis=1)
+    assert (counts == card["n_subtasks"]).all()
+    # before any update every sub-task is overdue and shown as never updated
+    assert (early["status"] == kt.NO_UPDATE).all() and early["overdue"].all()
+    # the sector sums of 专栏1
+    codes = kt.sector_indicator_codes(data.targets, data.indicators)
+    check = kt.sector_sum_check(data.targets, codes).set_index("indicator_code")
+    assert check["sector_target_sum"].to_dict() == {
+        "smart_scenarios": 80.0,
+        "smart_factories": 20.0,
+        "smart_equipment": 1380.0,
+    }
+    assert check.loc["smart_equipment", "target_difference"] == 220.0
+    assert "附件1 12(4)" in check.loc["smart_equipment", "city_sources"]
+    for code in codes:
+        assert len(kt.sector_tasks(board, "steel")) > 0
+        assert check.loc[code, "n_sectors"] == 11
