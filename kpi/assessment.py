@@ -1,6 +1,7 @@
 """From the store to a status per indicator: the numbers the CLI, pages and bulletin show."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -36,30 +37,44 @@ class PlanData:
     indicators: pd.DataFrame
     targets: pd.DataFrame
     milestones: pd.DataFrame
-    figures: pd.DataFrame  # current figures of every key, periods <= as_of
+    figures: pd.DataFrame  # current city-wide and sector figures, periods <= as_of
+
+    @cached_property
+    def _default_targets(self) -> dict[tuple[str, str | None], float]:
+        rows = self.targets[self.targets["is_default"]]
+        return {
+            (code, None if pd.isna(sector) else sector): float(value)
+            for code, sector, value in zip(
+                rows["indicator_code"], rows["sector_code"], rows["value"], strict=True
+            )
+        }
+
+    @cached_property
+    def _milestones(self) -> dict[tuple[str, str | None], dict[str, float]]:
+        grouped: dict[tuple[str, str | None], dict[str, float]] = {}
+        for code, sector, period, value in zip(
+            self.milestones["indicator_code"],
+            self.milestones["sector_code"],
+            self.milestones["period"],
+            self.milestones["value"],
+            strict=True,
+        ):
+            grouped.setdefault((code, None if pd.isna(sector) else sector), {})[period] = float(
+                value
+            )
+        return grouped
+
+    @cached_property
+    def semantics(self) -> dict[str, str]:
+        return dict(
+            zip(self.indicators["indicator_code"], self.indicators["semantics"], strict=True)
+        )
 
     def default_target(self, code: str, sector: str | None = None) -> float | None:
-        rows = self.targets[
-            (self.targets["indicator_code"] == code)
-            & self.targets["is_default"]
-            & (
-                self.targets["sector_code"].isna()
-                if sector is None
-                else self.targets["sector_code"] == sector
-            )
-        ]
-        return None if rows.empty else float(rows["value"].iloc[0])
+        return self._default_targets.get((code, sector))
 
     def milestones_of(self, code: str, sector: str | None = None) -> dict[str, float]:
-        rows = self.milestones[
-            (self.milestones["indicator_code"] == code)
-            & (
-                self.milestones["sector_code"].isna()
-                if sector is None
-                else self.milestones["sector_code"] == sector
-            )
-        ]
-        return dict(zip(rows["period"], rows["value"].astype(float), strict=True))
+        return dict(self._milestones.get((code, sector), {}))
 
 
 def read_plan_data(con: Con, plan_id: str, as_of: str) -> PlanData:
@@ -69,7 +84,7 @@ def read_plan_data(con: Con, plan_id: str, as_of: str) -> PlanData:
         indicators=queries.indicators(con, plan_id),
         targets=queries.targets(con, plan_id),
         milestones=queries.milestones(con, plan_id),
-        figures=queries.current_figures(con, plan_id, as_of),
+        figures=queries.status_figures(con, plan_id, as_of),
     )
 
 
@@ -83,14 +98,15 @@ def default_as_of(con: Con, plan_id: str) -> str:
 def indicator_input(
     data: PlanData, code: str, series: pd.DataFrame, target: float, sector: str | None = None
 ) -> progress.IndicatorInput:
-    semantics = data.indicators.set_index("indicator_code").at[code, "semantics"]
     return progress.IndicatorInput(
-        semantics=semantics,
+        semantics=data.semantics[code],
         base_period=data.plan["base_period"],
         end_period=data.plan["end_period"],
         target=target,
         milestones=data.milestones_of(code, sector),
-        figures=dict(zip(series["period"], series["value"].astype(float), strict=True)),
+        figures=dict(
+            zip(series["period"].tolist(), series["value"].astype(float).tolist(), strict=True)
+        ),
     )
 
 

@@ -134,6 +134,12 @@ CURRENT_FIGURES = """
     where plan_id = ? and is_current and period <= ?
     order by indicator_code, sector_code nulls first, district_code nulls first, period
 """
+# City-wide and per-sector figures (no district breakdowns): what the status tables need.
+STATUS_FIGURES = """
+    select indicator_code, period, sector_code, district_code, value, is_demo
+    from figures
+    where plan_id = ? and is_current and period <= ? and district_code is null
+"""
 CITY_FIGURES = """
     select indicator_code, period, value, is_demo
     from figures
@@ -172,6 +178,11 @@ FIGURE_VERSIONS_EXPORT = """
 def current_figures(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:
     """The figures in force for every key, periods up to `as_of`."""
     return con.execute(CURRENT_FIGURES, [plan_id, as_of]).df()
+
+
+def status_figures(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:
+    """City-wide and sector figures in force up to `as_of` (district breakdowns left out)."""
+    return con.execute(STATUS_FIGURES, [plan_id, as_of]).df()
 
 
 def city_figures(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:

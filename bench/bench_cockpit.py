@@ -1,0 +1,78 @@
+"""Time the cockpit's data preparation (read figures + status of every indicator) as the store grows.
+
+    python bench/bench_cockpit.py [--sizes 10000 100000 1000000] [--repeat 5]
+
+The demo database is padded with synthetic figures that a real store accumulates: district
+breakdowns and superseded versions (history). Prints the best of N and the ratio to the smallest
+size, next to the ratio of the data sizes (cost should grow no faster than the data).
+"""
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kpi import assessment, db  # noqa: E402
+
+PLAN = "zhanjiang-dt-2023"
+# Half history (superseded versions of city figures), half current district breakdowns.
+PAD_SQL = """
+    insert into figures
+    select nextval('figure_ids'), ?, i.indicator_code,
+           (2000 + (n // 4) % 26)::varchar || 'Q' || (1 + n % 4)::varchar,
+           null, case when n % 2 = 0 then 'pad' || (n // 104)::varchar end,
+           n % 997, 1, n % 2 = 0, case when n % 2 = 1 then 1 end, true, null
+    from range(?) t(n)
+    join (select indicator_code, row_number() over () - 1 as k from indicators where plan_id = ?) i
+      on i.k = n % 26
+"""
+
+
+def padded_db(work: Path, template: Path, figures: int) -> Path:
+    path = work / f"cockpit-{figures}.duckdb"
+    shutil.copy(template, path)
+    con = db.duckdb.connect(str(path))
+    existing = con.execute("select count(*) from figures").fetchone()[0]
+    con.execute(PAD_SQL, [PLAN, max(figures - existing, 0), PLAN]).fetchall()
+    con.execute("checkpoint").fetchall()
+    total = con.execute("select count(*) from figures").fetchone()[0]
+    con.close()
+    assert abs(total - figures) < 100, total
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kpi-cockpit-"))
+    template = work / "demo.duckdb"
+    db.ensure_database(template, with_demo=True)
+
+    print(f"{'figures':>9} {'best s':>8} {'x smallest':>11} {'data x':>7}")
+    first = None
+    for size in args.sizes:
+        path = padded_db(work, template, size)
+        db.ensure_database(path)  # the one-off schema check is start-up cost, not per view
+        times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            with db.connect(path) as con:
+                as_of = assessment.default_as_of(con, PLAN)
+                status = assessment.indicator_status(con, PLAN, as_of)
+            times.append(time.perf_counter() - start)
+        assert len(status) > 0
+        best = min(times)
+        first = first or (best, size)
+        print(f"{size:>9} {best:>8.3f} {best / first[0]:>11.2f} {size / first[1]:>7.0f}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Real-browser fixtures: a Streamlit server on a throwaway database and Debian's Chromium.
+
+Follows Streamlit's own e2e suite: headless server, poll /_stcore/health, then wait for the app
+to report `data-test-script-state='notRunning'` before asserting or taking a screenshot.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kpi import auth
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORDS = {"viewer": "viewer-pass-1", "staff": "staff-pass-1", "admin": "admin-pass-1"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@dataclass
+class Server:
+    url: str
+    db: Path
+    process: subprocess.Popen
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Accounts for the browser tests (not the shipped demo accounts)."""
+    path = tmp_path_factory.mktemp("users") / "users.yaml"
+    rounds = auth.BCRYPT_ROUNDS
+    auth.BCRYPT_ROUNDS = 4
+    try:
+        auth.add_user(path, "viewer", "viewer", None, PASSWORDS["viewer"])
+        auth.add_user(path, "staff", "staff", "市工业和信息化局", PASSWORDS["staff"])
+        auth.add_user(path, "admin", "admin", None, PASSWORDS["admin"])
+    finally:
+        auth.BCRYPT_ROUNDS = rounds
+    return path
+
+
+def start_server(db: Path, users: Path) -> Server:
+    port = _free_port()
+    env = {**os.environ, "KPI_DB": str(db), "KPI_USERS_FILE": str(users)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return Server(url, db, process)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path, demo_db: Path, users_file: Path) -> Iterator[Server]:
+    """A server no session has visited yet (for the pages-by-URL security check)."""
+    server = start_server(demo_db, users_file)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[Server]:
+    """One server with the demo data per test module."""
+    from kpi import db
+
+    path = tmp_path_factory.mktemp("e2e") / "dashboard.duckdb"
+    db.ensure_database(path, with_demo=True)
+    running = start_server(path, users_file)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run `make system-deps`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Wait until the script has finished running (and a rerun has not just started)."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
+    page.wait_for_timeout(300)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
+
+
+def assert_no_exception(page) -> None:
+    """Streamlit shows uncaught errors in an exception box; a page must never show one."""
+    boxes = page.get_by_test_id("stException")
+    assert boxes.count() == 0, boxes.first.inner_text()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, username: str) -> None:
+    """Fill the sidebar sign-in form."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_label("用户名").or_(sidebar.get_by_label("Username")).first.fill(username)
+    sidebar.get_by_label("密码").or_(sidebar.get_by_label("Password")).first.fill(
+        PASSWORDS[username]
+    )
+    sidebar.get_by_role("button", name="登录").or_(
+        sidebar.get_by_role("button", name="Sign in")
+    ).first.click()
+    wait_for_app(page)
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    shutil.copy(source, target)
+    return target
