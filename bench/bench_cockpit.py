@@ -1,4 +1,4 @@
-"""Time the cockpit's data preparation (read figures + status of every indicator) as the store grows.
+"""Time the cockpit's data preparation (figures + status of every indicator) as the store grows.
 
     python bench/bench_cockpit.py [--sizes 10000 100000 1000000] [--repeat 5]
 

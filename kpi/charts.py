@@ -339,7 +339,7 @@ def _pct_text(completion: float | None) -> str:
 
 
 def _count_text(value: float | None) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.4~g}"
+    return "—" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
 def sector_heatmap(

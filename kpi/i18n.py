@@ -156,7 +156,10 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "全市共性任务（序号12–23）",
         "en": "Cross-sector tasks (nos. 12–23)",
     },
-    "tasks.shown": {"zh": "显示 {shown} / {total} 项子任务", "en": "Showing {shown} of {total} sub-tasks"},
+    "tasks.shown": {
+        "zh": "显示 {shown} / {total} 项子任务",
+        "en": "Showing {shown} of {total} sub-tasks",
+    },
     "tasks.metric.total": {"zh": "子任务", "en": "Sub-tasks"},
     "tasks.metric.overdue": {"zh": "逾期/滞后", "en": "Overdue or delayed"},
     "tasks.overdue_help": {
@@ -283,6 +286,78 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "method.demo": {"zh": "演示数据说明", "en": "About the demo data"},
     "method.semantics": {"zh": "指标口径", "en": "Measures"},
+    "method.intro": {
+        "zh": "本看板按“序时进度”（按时间进度）考核每项指标：把规划期目标按时间摊到每个季度，"
+        "比较实际完成与时间进度应完成的差距。这与各级政府部门通行的督查考核做法一致："
+        "**绿灯正常、黄灯预警、红灯督办**。",
+        "en": "Each indicator is graded against its expected path (序时进度, progress in step "
+        "with time): the plan target is spread over the quarters and the actual completion is "
+        "compared with what the elapsed time calls for. This is how Chinese government "
+        "departments grade plan targets: **green is normal, yellow is a warning, red is "
+        "escalated (督办)**.",
+    },
+    "method.formulas": {
+        "zh": "- **基数 B**：存量和年度流量指标取基期（{base}）的值；基期无数据时取首个数据并标注"
+        "“基数为首个数据（假定）”；新增量指标基数为 0。\n"
+        "- **序时进度（应达到值）E(t)**：从 (基期, B) 经各阶段目标（如 2024 年底第一阶段目标）"
+        "到 ({end}, 目标 T) 按季度线性插值。\n"
+        "- **完成率** = (实际 A − B) ÷ (T − B) × 100%；**序时完成率** = (E(t) − B) ÷ (T − B) × 100%。\n"
+        "- **落后** = 序时完成率 − 完成率（百分点，负数为超前）。\n"
+        "- **颜色**：A ≥ T 为**达标**；落后不足 {yellow} 个百分点为**绿灯**；"
+        "{yellow}–{red} 个百分点为**黄灯**；超过 {red} 个百分点为**红灯**；无数据为灰色。"
+        "阈值可由环境变量 KPI_YELLOW_FROM / KPI_RED_ABOVE 调整，当前为 {yellow} / {red}。\n"
+        "- **趋势预测**：取最近 8 个季度的实际值做加权线性回归（越近权重越大，逐季衰减 0.8），"
+        "外推到 {end}；区间为约 80% 预测区间（±1.28 倍预测标准误）。\n"
+        "- **趋势判断**：已达标；较上季下降或趋势斜率为负为“出现倒退”；"
+        "预测值达到目标为“按期可达”，否则“需加快”；只有一个数据点为“数据不足”。\n"
+        "- **每季度需新增** = (T − A) ÷ 剩余季度数。\n"
+        "- **最终评估**：评估季度到达或超过 {end} 后，应完成即为目标本身（100%），"
+        "卡片显示与目标的差额（差 / 超出）。",
+        "en": "- **Baseline B**: for levels and yearly flows the value at the base period "
+        "({base}); when it is missing the first figure, flagged “baseline is the first figure "
+        "(assumed)”; 0 for new-since-base indicators.\n"
+        "- **Expected path E(t)**: linear by quarter from (base, B) through the milestones "
+        "(e.g. the phase-one targets for end-2024) to ({end}, target T).\n"
+        "- **Completion** = (actual A − B) ÷ (T − B) × 100%; **expected completion** = "
+        "(E(t) − B) ÷ (T − B) × 100%.\n"
+        "- **Behind** = expected completion − completion (percentage points; negative = ahead).\n"
+        "- **Light**: A ≥ T is **achieved**; less than {yellow} points behind is **green**; "
+        "{yellow}–{red} points **yellow**; more than {red} points **red**; grey without data. "
+        "The thresholds are set by KPI_YELLOW_FROM / KPI_RED_ABOVE, now {yellow} / {red}.\n"
+        "- **Projection**: weighted linear trend of the last 8 quarters (weights decay by 0.8 "
+        "a quarter), extended to {end}; the band is a ~80% prediction interval (±1.28 standard "
+        "errors).\n"
+        "- **Trend**: achieved; regressing when the actual fell on the last quarter or the "
+        "slope is negative; on track when the projection reaches the target, else "
+        "acceleration needed; insufficient data with one point.\n"
+        "- **Needed per quarter** = (T − A) ÷ quarters remaining.\n"
+        "- **Final assessment**: from {end} on the expected completion is the target itself "
+        "(100%) and cards show the margin (short by / exceeded by).",
+    },
+    "method.sources_intro": {
+        "zh": "规划目标和阶段目标逐条摘自以下文件，每个目标都记录了文件和条款。",
+        "en": "Every target and milestone is transcribed from these documents, with its clause.",
+    },
+    "method.targets": {"zh": "全部目标", "en": "All targets"},
+    "method.milestones": {"zh": "阶段目标", "en": "Milestones"},
+    "method.sector_sum_note": {
+        "zh": "差额 = 分行业目标合计 − 全市目标；不一致时考核以全市目标为准。",
+        "en": "Difference = sum of sector targets − city target; the city target is used for "
+        "grading when they differ.",
+    },
+    "method.demo_text": {
+        "zh": "当前评估季度及以前共有 {n} 条数据为演示数据（系统自动生成，用于展示功能，"
+        "并非真实统计）。含演示数据的页面顶部会显示黄色提示，图中演示数据点为空心圆。"
+        "真实数据上传后，演示数据可用 python -m etl demo remove 一次性删除。",
+        "en": "{n} figures up to the as-of quarter are demo data (generated to show the "
+        "features; not real statistics). Pages showing any of them carry a yellow banner and "
+        "charts draw demo points as hollow circles. Once real data is loaded, "
+        "python -m etl demo remove deletes them all.",
+    },
+    "method.no_demo": {
+        "zh": "当前没有演示数据：所有数字均来自上传的统计数据。",
+        "en": "No demo data: every figure comes from uploaded statistics.",
+    },
 }
 
 # Codes whose names are looked up as "<prefix>.<code>".

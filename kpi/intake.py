@@ -38,7 +38,9 @@ class RetryLater(RuntimeError):
     message_en = "The database is busy; please try again shortly"
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(f"{self.message_zh} / {self.message_en}" + (f" ({detail})" if detail else ""))
+        super().__init__(
+            f"{self.message_zh} / {self.message_en}" + (f" ({detail})" if detail else "")
+        )
 
     def message(self, lang: str = "zh") -> str:
         """The notice in the reader's language."""
@@ -113,18 +115,25 @@ def commit_upload(
             f"The file has {n} warnings; confirm them first (nothing written)",
         )
     with _writer(path) as con:
-        if check.change_counts and _fresh_change_counts(con, check) != check.change_counts:
+        if _outdated(con, check):
             raise PreviewOutdated()
         with db.transaction(con):
             return ingest.write_batch(con, check, user_name=user.username, role=user.role)
 
 
-def _fresh_change_counts(con: Con, check: UploadCheck) -> dict[str, int]:
+def _outdated(con: Con, check: UploadCheck) -> bool:
+    """True when the figures in force for the file's keys differ from those previewed."""
     con.register("staged", check.checked.rows)
     try:
-        return queries.staged_change_counts(con, check.plan_id)
+        if check.diff.empty:
+            return queries.staged_change_counts(con, check.plan_id) != check.change_counts
+        fresh = queries.staged_diff(con, check.plan_id)
     finally:
         con.unregister("staged")
+    columns = ["source_row", "old_value"]
+    return not fresh[columns].reset_index(drop=True).equals(
+        check.diff[columns].reset_index(drop=True)
+    )
 
 
 def rollback_batch(path: Path | str | None, user: User | None, batch_id: int) -> RollbackResult:
@@ -134,9 +143,7 @@ def rollback_batch(path: Path | str | None, user: User | None, batch_id: int) ->
         try:
             return ingest.rollback(con, int(batch_id), user_name=user.username, role=user.role)
         except KeyError as err:
-            raise IntakeRefused(
-                f"批次 {batch_id} 不存在", f"There is no batch {batch_id}"
-            ) from err
+            raise IntakeRefused(f"批次 {batch_id} 不存在", f"There is no batch {batch_id}") from err
         except ValueError as err:
             if isinstance(err, IntakeRefused):
                 raise
@@ -176,7 +183,8 @@ def _subtask_units(con: Con, plan_id: str, group_no: int, subtask_no: int) -> li
     row = tasks[(tasks["group_no"] == group_no) & (tasks["subtask_no"] == subtask_no)]
     if row.empty:
         raise IntakeRefused(
-            f"任务 {group_no}({subtask_no}) 不存在", f"There is no sub-task {group_no}({subtask_no})"
+            f"任务 {group_no}({subtask_no}) 不存在",
+            f"There is no sub-task {group_no}({subtask_no})",
         )
     return expand_units(_as_list(row["units"].iloc[0]), county_units(con, plan_id))
 
@@ -254,7 +262,9 @@ def record_task_update(
         )
         with db.transaction(con):
             queries.insert_task_updates(con, plan_id, frame, user_name=user.username, is_demo=False)
-            update_id = int(queries.task_history(con, plan_id, group_no, subtask_no)["update_id"].max())
+            update_id = int(
+                queries.task_history(con, plan_id, group_no, subtask_no)["update_id"].max()
+            )
             queries.write_audit(
                 con,
                 user_name=user.username,

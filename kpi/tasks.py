@@ -91,7 +91,9 @@ def build_board(
             board[column] = None
     board["units"] = board["units"].map(_as_list)
     board["units_en"] = board["units"].map(lambda units: [names.get(u, u) for u in units])
-    board["task_ref"] = [f"{g}({s})" for g, s in zip(board["group_no"], board["subtask_no"])]
+    board["task_ref"] = [
+        f"{g}({s})" for g, s in zip(board["group_no"], board["subtask_no"], strict=True)
+    ]
     board["status"] = board["status"].fillna(NO_UPDATE).astype(object)
     board["is_demo"] = board["is_demo"].fillna(False).astype(bool)
     for column in ("note", "evidence", "last_period", "reported_by", "sector_code"):
@@ -228,7 +230,7 @@ def unit_scorecard(board: pd.DataFrame) -> pd.DataFrame:
 
 
 def overdue_by_unit(board: pd.DataFrame) -> pd.DataFrame:
-    """Per responsible unit with any overdue sub-task: how many and which (task refs); most first."""
+    """Per unit with any overdue sub-task: how many and which (task refs); most first."""
     pairs = _by_unit(board[board["overdue"]])
     columns = ["unit_zh", "unit_en", "overdue", "task_refs"]
     if pairs.empty:
@@ -258,7 +260,9 @@ def status_counts(board: pd.DataFrame) -> dict[str, int]:
 
 def sector_indicator_codes(targets: pd.DataFrame, indicators: pd.DataFrame) -> list[str]:
     """Indicators with per-sector default targets, in indicator display order."""
-    coded = set(targets.loc[targets["sector_code"].notna() & targets["is_default"], "indicator_code"])
+    coded = set(
+        targets.loc[targets["sector_code"].notna() & targets["is_default"], "indicator_code"]
+    )
     return [code for code in indicators["indicator_code"] if code in coded]
 
 
@@ -278,6 +282,24 @@ def sector_grid(
     )
     grid = grid.sort_values(["sort_order", "indicator_order"], kind="stable")
     return grid.drop(columns="indicator_order").reset_index(drop=True)
+
+
+# Document parts as the source refs write them, and their English names.
+_DOC_PARTS_EN = {"正文": "Main text", "附件": "Annex ", "专栏": "Box ", "表": "Table "}
+
+
+def source_ref_text(refs: str, lang: str) -> str:
+    """Source refs ('正文 ...；附件1 12(4)') with the document parts named in `lang`."""
+    if lang != "en":
+        return refs
+    out = []
+    for ref in refs.split("；"):
+        for zh, en in _DOC_PARTS_EN.items():
+            if ref.startswith(zh):
+                ref = en + ref[len(zh) :]
+                break
+        out.append(ref)
+    return "; ".join(out)
 
 
 def _source_refs(rows: pd.DataFrame) -> str:
@@ -328,9 +350,9 @@ def sector_sum_check(
             actuals = sector_status.loc[sector_status["indicator_code"] == code, "actual"]
             city = city_status.loc[city_status["indicator_code"] == code, "actual"]
             row["sector_actual_sum"] = float(actuals.astype(float).sum(min_count=1))
-            row["city_actual"] = float(city.iloc[0]) if not city.empty and pd.notna(
-                city.iloc[0]
-            ) else np.nan
+            row["city_actual"] = (
+                float(city.iloc[0]) if not city.empty and pd.notna(city.iloc[0]) else np.nan
+            )
             row["actual_difference"] = row["city_actual"] - row["sector_actual_sum"]
         rows.append(row)
     return pd.DataFrame(rows)
@@ -394,24 +416,26 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
 
 
-def sector_check_table(
-    check: pd.DataFrame, indicators: pd.DataFrame, lang: str
-) -> pd.DataFrame:
+def sector_check_table(check: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Sector sums against city-wide targets and actuals, formatted with units and sources."""
     rows = indicators.set_index("indicator_code")
     out = []
     for item in check.to_dict("records"):
         ind = rows.loc[item["indicator_code"]].to_dict()
         value = lambda v, ind=ind: views.format_value(v, ind, lang)  # noqa: E731
-        sector_source = i18n.t("sectors.sum_source", lang, source=item["sector_source"],
-                               n=item["n_sectors"])
+        sector_source = i18n.t(
+            "sectors.sum_source",
+            lang,
+            source=source_ref_text(item["sector_source"], lang),
+            n=item["n_sectors"],
+        )
         out.append(
             {
                 "col.indicator": i18n.name(ind, lang),
                 "col.sector_sum": value(item["sector_target_sum"]),
                 "sectors.col.sector_source": sector_source,
                 "col.city_target": value(item["city_target"]),
-                "sectors.col.city_source": item["city_sources"],
+                "sectors.col.city_source": source_ref_text(item["city_sources"], lang),
                 "col.difference": value(item["target_difference"]),
                 "col.consistent": i18n.t(
                     "common.yes" if item["targets_match"] else "common.no", lang
@@ -422,7 +446,9 @@ def sector_check_table(
             }
         )
     keys = list(out[0]) if out else []
-    return pd.DataFrame([[r[k] for k in keys] for r in out], columns=[i18n.t(k, lang) for k in keys])
+    return pd.DataFrame(
+        [[r[k] for k in keys] for r in out], columns=[i18n.t(k, lang) for k in keys]
+    )
 
 
 def mismatch_messages(check: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> list[str]:
@@ -437,11 +463,14 @@ def mismatch_messages(check: pd.DataFrame, indicators: pd.DataFrame, lang: str) 
                 lang,
                 indicator=i18n.name(ind, lang),
                 source_sum=i18n.t(
-                    "sectors.sum_source", lang, source=item["sector_source"], n=item["n_sectors"]
+                    "sectors.sum_source",
+                    lang,
+                    source=source_ref_text(item["sector_source"], lang),
+                    n=item["n_sectors"],
                 ),
                 sum=views.format_value(item["sector_target_sum"], ind, lang),
                 city=views.format_value(item["city_target"], ind, lang),
-                source_city=item["city_sources"],
+                source_city=source_ref_text(item["city_sources"], lang),
                 diff=views.format_value(item["target_difference"], ind, lang),
             )
         )

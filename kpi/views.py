@@ -57,10 +57,15 @@ def format_value(
     """A value with its display unit: '1.74 万座', '80.0 亿元', '1080 个'; '—' when missing."""
     if _is_missing(value):
         return "—"
+    factor = float(row.get("display_factor") or 1)
+    display = True
+    if factor != 1 and 0 < abs(value) < factor / 10:
+        # 900 座 reads better than 0.09 万座: small amounts go in the canonical unit.
+        row, display = {**row, "display_factor": 1}, False
     text = format_number(abs(value) if signed else value, row)
     if signed:
         text = ("+" if value >= 0 else "−") + text
-    return f"{text} {i18n.unit(row, lang)}".strip()
+    return f"{text} {i18n.unit(row, lang, display=display)}".strip()
 
 
 def format_pct(value: float | None) -> str:
@@ -305,7 +310,7 @@ def explain_status(
     if zh:
         parts.append(
             f"截至{as_of}，实际 {v(row['actual'])}{data_note}，"
-            f"完成目标 {v(row['target'])} 的 {format_pct(row['completion'])}；"
+            f"完成目标（{v(row['target'])}）的 {format_pct(row['completion'])}；"
         )
     else:
         parts.append(

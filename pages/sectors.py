@@ -1,4 +1,4 @@
-"""行业 / Sectors: 专栏1 sector targets (heat map, bars), sector sums against the city, key tasks."""
+"""行业 / Sectors: 专栏1 sector targets (heat map, bars), sector sums vs the city, key tasks."""
 
 import streamlit as st
 

@@ -1,4 +1,4 @@
-"""任务分工 / Tasks: the 附件1 sub-tasks with units, latest status and overdue flag; unit scorecard."""
+"""任务分工 / Tasks: 附件1 sub-tasks with units, latest status, overdue flag; unit scorecard."""
 
 import streamlit as st
 
@@ -71,9 +71,7 @@ if not card.empty:
         hide_index=True,
         key="tasks_scorecard",
         column_config={
-            ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(
-                **rate_format, color="red"
-            ),
+            ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(**rate_format, color="red"),
             ctx.t("col.done_rate"): st.column_config.ProgressColumn(**rate_format, color="green"),
         },
     )
