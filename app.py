@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpi import i18n, ui
+from kpi import auth, auth_ui, i18n, ui
 
 HERE = Path(__file__).parent
 
@@ -24,6 +24,23 @@ pages = [
     for path, key, icon, default in PAGES
     if (HERE / path).exists()
 ]
+# Write pages are listed only for roles that may use them; each page also guards itself.
+user = auth_ui.current_user()
+WRITE_PAGES = [
+    ("pages/upload.py", "upload.nav", ":material/upload_file:", "upload"),
+    ("pages/task_update.py", "nav.tasks_update", ":material/edit_note:", "update_task"),
+    ("pages/audit.py", "nav.audit", ":material/policy:", "manage_users"),
+]
+pages += [
+    st.Page(path, title=i18n.t(key, lang), icon=icon)
+    for path, key, icon, action in WRITE_PAGES
+    if auth.role_allows(user, action) and (HERE / path).exists()
+]
 pg = st.navigation(pages)
 ui.app_sidebar()
+auth_ui.startup_banner()
+if user is None:
+    auth_ui.sign_in_form(lang, location="sidebar")
+else:
+    auth_ui.sign_out_button(lang, location="sidebar")
 pg.run()

@@ -131,7 +131,11 @@ def indicator_chart(
                 name=i18n.t("chart.milestone", lang),
                 marker={"symbol": "diamond", "size": 12, "color": EXPECTED_COLOR},
                 text=list(milestones["label"]),
-                textposition="top left",
+                # Labels lean left, except at the axis start where they would be cut off.
+                textposition=[
+                    "top right" if p == first else "top left" for p in milestones["period"]
+                ],
+                cliponaxis=False,
                 hovertemplate=hover,
             )
         )
@@ -147,18 +151,23 @@ def indicator_chart(
                 y=[value, value],
                 mode="lines",
                 name=str(row["label"]),
-                line={"color": color, "width": 2 if is_default else 1.5,
-                      "dash": "solid" if is_default else "dot"},
+                line={
+                    "color": color,
+                    "width": 2 if is_default else 1.5,
+                    "dash": "solid" if is_default else "dot",
+                },
                 hovertemplate=hover,
             )
         )
+        # The plan's own target is labelled under its line on the left, others above on the
+        # right, so that two close targets (1.8 / 1.86 万座) do not overprint each other.
         fig.add_annotation(
-            x=last,
+            x=first if is_default else last,
             y=value,
             text=str(row["label"]),
             showarrow=False,
-            xanchor="right",
-            yanchor="bottom" if is_default else "top",
+            xanchor="left" if is_default else "right",
+            yanchor="top" if is_default else "bottom",
             font={"color": color, "size": 11},
         )
     if projection is not None:
@@ -238,7 +247,20 @@ def indicator_chart(
         categoryarray=axis,
         title_text=i18n.t("chart.period", lang),
     )
-    fig.update_yaxes(title_text=unit, rangemode="tozero")
+    fig.update_yaxes(rangemode="tozero")
+    # A rotated axis title turns 个 into an arrow-like glyph: the unit goes above the axis.
+    fig.add_annotation(
+        text=i18n.t("chart.unit", lang, unit=unit),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1.02,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 12, "color": EXPECTED_COLOR},
+    )
+    fig.update_layout(margin={"l": 50, "r": 20, "t": 70 if title else 40})
     return fig
 
 
@@ -313,8 +335,12 @@ def breakdown_bar(
                 y=list(frame.loc[has, "label"]),
                 mode="markers",
                 name=target_label,
-                marker={"symbol": "line-ns-open", "size": 18, "color": TARGET_COLOR,
-                        "line": {"width": 3}},
+                marker={
+                    "symbol": "line-ns-open",
+                    "size": 18,
+                    "color": TARGET_COLOR,
+                    "line": {"width": 3},
+                },
             )
         )
     base_layout(fig, title=title, height=max(220, 34 * len(frame) + 80))
@@ -342,6 +368,17 @@ def _count_text(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
+def _wrap(text: str, width: int) -> str:
+    """Break a long label at spaces into lines of about `width` characters (plotly <br>)."""
+    lines: list[str] = []
+    for word in str(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def sector_heatmap(
     grid: pd.DataFrame, indicator_names: Mapping[str, str], lang: str = "zh", *, title: str = ""
 ) -> go.Figure:
@@ -354,7 +391,7 @@ def sector_heatmap(
     """
     sectors = list(dict.fromkeys(grid["name_en" if lang == "en" else "name_zh"]))
     codes = [c for c in indicator_names if c in set(grid["indicator_code"])]
-    columns = [indicator_names[c] for c in codes]
+    columns = [_wrap(indicator_names[c], 24) for c in codes]
     cells = {
         (r["name_en" if lang == "en" else "name_zh"], r["indicator_code"]): r
         for r in grid.to_dict("records")
@@ -416,7 +453,7 @@ def sector_heatmap(
             )
     base_layout(fig, title=title, height=max(300, 46 * len(sectors) + 120))
     fig.update_layout(legend={"y": -0.04}, plot_bgcolor="white")
-    fig.update_xaxes(side="top", showgrid=False)
+    fig.update_xaxes(side="top", showgrid=False, tickangle=0)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return fig
 
@@ -426,7 +463,7 @@ def sector_bars(
 ) -> go.Figure:
     """Grouped bars per sector (document order): the sector target and the actual (light colour)."""
     label = "name_en" if lang == "en" else "name_zh"
-    sectors = list(grid[label])
+    sectors = [_wrap(name, 14) for name in grid[label]]
     lights = [lt if lt in LIGHT_COLORS else "grey" for lt in grid["light"]]
     fig = go.Figure()
     fig.add_trace(
@@ -444,21 +481,40 @@ def sector_bars(
         go.Bar(
             x=sectors,
             y=[None if pd.isna(v) else float(v) for v in grid["actual"]],
-            name=i18n.t("chart.actual", lang),
+            name=i18n.t("sectors.actual_by_light", lang),
             marker={"color": [LIGHT_COLORS[lt] for lt in lights]},
-            text=[
-                f"{_count_text(a)} ({_pct_text(c)})"
-                for a, c in zip(grid["actual"], grid["completion"], strict=True)
-            ],
+            text=[_count_text(a) for a in grid["actual"]],
             textposition="outside",
-            customdata=[i18n.light_name(lt, lang) for lt in lights],
+            customdata=[
+                f"{i18n.light_name(lt, lang)} · {_pct_text(c)}"
+                for lt, c in zip(lights, grid["completion"], strict=True)
+            ],
             hovertemplate="%{x}: %{y:.4~g} " + unit + " · %{customdata}<extra>%{fullData.name}"
             "</extra>",
         )
     )
-    base_layout(fig, title=title, height=400)
-    fig.update_layout(barmode="group", bargap=0.25, uniformtext={"minsize": 9, "mode": "hide"})
-    fig.update_yaxes(title_text=unit, rangemode="tozero")
+    base_layout(fig, title=title, height=420)
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+        margin={"t": 40},
+    )
+    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(rangemode="tozero")
+    # A rotated axis title turns 个 into an arrow-like glyph: the unit goes above the axis.
+    fig.add_annotation(
+        text=i18n.t("chart.unit", lang, unit=unit),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1.02,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 12, "color": EXPECTED_COLOR},
+    )
+    fig.update_layout(margin={"l": 50, "r": 20, "t": 70 if title else 40})
     return fig
 
 
@@ -487,7 +543,18 @@ def unit_status_bars(card: pd.DataFrame, lang: str = "zh", *, title: str = "") -
             )
         )
     base_layout(fig, title=title, height=max(260, 24 * len(card) + 120))
-    fig.update_layout(barmode="stack", legend={"y": -0.06})
+    fig.update_layout(
+        barmode="stack",
+        showlegend=True,
+        legend={"yanchor": "bottom", "y": 1.0, "traceorder": "normal"},
+        margin={"t": 40},
+    )
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title_text=i18n.t("chart.subtasks", lang))
+    most = int(card["n_subtasks"].max()) if len(card) else 0
+    fig.update_xaxes(
+        title_text=i18n.t("chart.subtasks", lang),
+        tickformat="d",
+        dtick=1 if most <= 10 else None,
+        rangemode="tozero",
+    )
     return fig

@@ -14,7 +14,10 @@ DEFAULT_LANG = "zh"
 
 LABELS: dict[str, dict[str, str]] = {
     # ------------------------------------------------------------ app and navigation
-    "app.title": {"zh": "制造业数字化转型监测", "en": "Manufacturing digital transformation monitor"},
+    "app.title": {
+        "zh": "制造业数字化转型监测",
+        "en": "Manufacturing digital transformation monitor",
+    },
     "nav.cockpit": {"zh": "总览", "en": "Overview"},
     "nav.indicator": {"zh": "指标详情", "en": "Indicator detail"},
     "nav.sectors": {"zh": "分行业", "en": "Sectors"},
@@ -110,6 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "sectors.bars": {"zh": "实际与行业目标", "en": "Actual against sector targets"},
     "sectors.target": {"zh": "行业目标", "en": "Sector target"},
+    "sectors.actual_by_light": {"zh": "实际值（按灯号着色）", "en": "Actual (coloured by light)"},
     "sectors.sum_check": {
         "zh": "分行业合计与全市数据核对",
         "en": "Sector sums against the city-wide figures",
@@ -161,7 +165,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Showing {shown} of {total} sub-tasks",
     },
     "tasks.metric.total": {"zh": "子任务", "en": "Sub-tasks"},
-    "tasks.metric.overdue": {"zh": "逾期/滞后", "en": "Overdue or delayed"},
+    "tasks.metric.overdue": {"zh": "逾期/滞后", "en": "Overdue"},
     "tasks.overdue_help": {
         "zh": "逾期/滞后：评估季度内未填报进展（已完成的除外），或最近一次填报为“滞后”",
         "en": "Overdue: no update in the as-of quarter (unless done), or latest status delayed",
@@ -195,11 +199,16 @@ LABELS: dict[str, dict[str, str]] = {
     "cockpit.margin_short": {"zh": "差 {value}", "en": "short by {value}"},
     "cockpit.margin_over": {"zh": "超出 {value}", "en": "exceeded by {value}"},
     "cockpit.margin_exact": {"zh": "恰好达标", "en": "exactly on target"},
-    "cockpit.laggards": {"zh": "落后指标与责任单位", "en": "Indicators behind and responsible units"},
+    "cockpit.laggards": {
+        "zh": "落后指标与责任单位",
+        "en": "Indicators behind and responsible units",
+    },
     "cockpit.laggards_none": {"zh": "没有黄灯或红灯指标", "en": "No indicator is yellow or red"},
     "cockpit.gap": {"zh": "落后 {gap} 个百分点", "en": "{gap} points behind"},
     "cockpit.units": {"zh": "责任单位", "en": "Responsible units"},
     "cockpit.no_units": {"zh": "未关联任务", "en": "no linked task"},
+    "cockpit.more_units": {"zh": " 等 {n} 个单位", "en": " and others ({n} units)"},
+    "cockpit.open_hint": {"zh": "点击指标名称查看详情", "en": "Click a name for details"},
     "cockpit.legend": {
         "zh": "颜色按序时进度判定：落后不足 {yellow} 个百分点为绿灯，{yellow}–{red} 为黄灯，"
         "超过 {red} 为红灯；达到目标为达标。",
@@ -213,7 +222,10 @@ LABELS: dict[str, dict[str, str]] = {
     "indicator.figures": {"zh": "数据与修订记录", "en": "Figures and revision history"},
     "indicator.breakdown_sector": {"zh": "分行业", "en": "By sector"},
     "indicator.breakdown_district": {"zh": "分县（市、区）", "en": "By county / district"},
-    "indicator.no_breakdown": {"zh": "没有分行业或分地区数据", "en": "No sector or district figures"},
+    "indicator.no_breakdown": {
+        "zh": "没有分行业或分地区数据",
+        "en": "No sector or district figures",
+    },
     "indicator.tasks": {"zh": "相关任务与责任单位", "en": "Related tasks and responsible units"},
     "indicator.no_tasks": {"zh": "没有关联的任务", "en": "No linked task"},
     "indicator.targets": {"zh": "目标与来源", "en": "Targets and sources"},
@@ -229,6 +241,7 @@ LABELS: dict[str, dict[str, str]] = {
     "chart.band": {"zh": "预测区间（约80%）", "en": "Projection band (~80%)"},
     "chart.period": {"zh": "季度", "en": "Quarter"},
     "chart.count": {"zh": "指标数", "en": "Indicators"},
+    "chart.unit": {"zh": "单位：{unit}", "en": "Unit: {unit}"},
     # ------------------------------------------------------------ table columns
     "col.indicator": {"zh": "指标", "en": "Indicator"},
     "col.category": {"zh": "类别", "en": "Category"},
@@ -301,7 +314,8 @@ LABELS: dict[str, dict[str, str]] = {
         "“基数为首个数据（假定）”；新增量指标基数为 0。\n"
         "- **序时进度（应达到值）E(t)**：从 (基期, B) 经各阶段目标（如 2024 年底第一阶段目标）"
         "到 ({end}, 目标 T) 按季度线性插值。\n"
-        "- **完成率** = (实际 A − B) ÷ (T − B) × 100%；**序时完成率** = (E(t) − B) ÷ (T − B) × 100%。\n"
+        "- **完成率** = (实际 A − B) ÷ (T − B) × 100%；"
+        "**序时完成率** = (E(t) − B) ÷ (T − B) × 100%。\n"
         "- **落后** = 序时完成率 − 完成率（百分点，负数为超前）。\n"
         "- **颜色**：A ≥ T 为**达标**；落后不足 {yellow} 个百分点为**绿灯**；"
         "{yellow}–{red} 个百分点为**黄灯**；超过 {red} 个百分点为**红灯**；无数据为灰色。"
@@ -358,6 +372,226 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "当前没有演示数据：所有数字均来自上传的统计数据。",
         "en": "No demo data: every figure comes from uploaded statistics.",
     },
+    # ------------------------------------------------------------ intake: upload page (数据上报)
+    "upload.title": {"zh": "数据上报", "en": "Report figures"},
+    "upload.nav": {"zh": "数据上报", "en": "Report figures"},
+    "upload.intro": {
+        "zh": "下载模板，填写季度数据后上传。系统先逐行检查并显示与现有数据的差异，确认后才写入。",
+        "en": "Download the template, fill in the quarter's figures and upload them. The file is "
+        "checked row by row and compared with the stored figures; nothing is written until "
+        "you confirm.",
+    },
+    "upload.template": {"zh": "上报模板", "en": "Template"},
+    "upload.template_csv": {"zh": "下载 CSV 模板", "en": "Download the CSV template"},
+    "upload.template_xlsx": {"zh": "下载 Excel 模板", "en": "Download the Excel template"},
+    "upload.template_help": {
+        "zh": "模板每个指标一行（当前的指标代码、名称和单位），期间为 {period}，填写“数值”列即可；"
+        "行业、区县留空表示全市。示例行：`{example}`",
+        "en": "One row per indicator (current codes, names and units) for {period}; fill in the "
+        "value column. Leave sector and district blank for city-wide figures. "
+        "Example row: `{example}`",
+    },
+    "upload.limit": {
+        "zh": "文件大小上限 {mb} MB；支持 CSV（UTF-8 或 GBK 编码）和 Excel（.xlsx）。"
+        "期间可写 2024Q3 或 2024年第三季度，数值可写 1,234 或 1.2万。",
+        "en": "Files up to {mb} MB: CSV (UTF-8 or GBK) or Excel (.xlsx). Periods may be written "
+        "2024Q3 or 2024年第三季度, values 1,234 or 1.2万.",
+    },
+    "upload.file": {"zh": "选择要上传的文件", "en": "Choose the file to upload"},
+    "upload.stage.read": {"zh": "读取文件…", "en": "Reading the file…"},
+    "upload.stage.check": {"zh": "逐行检查…", "en": "Checking every row…"},
+    "upload.stage.compare": {"zh": "与现有数据比对…", "en": "Comparing with the stored figures…"},
+    "upload.stage.checked": {"zh": "检查完成", "en": "Check complete"},
+    "upload.metric.rows": {"zh": "读取行数", "en": "Rows read"},
+    "upload.metric.accepted": {"zh": "可写入行数", "en": "Rows accepted"},
+    "upload.metric.errors": {"zh": "错误", "en": "Errors"},
+    "upload.metric.warnings": {"zh": "警告", "en": "Warnings"},
+    "upload.errors": {
+        "zh": "文件有 {n} 处错误，请按下表修改后重新上传（未写入任何数据）。",
+        "en": "Errors in the file: {n}. Fix them as listed below and upload it again "
+        "(nothing was written).",
+    },
+    "upload.warnings": {
+        "zh": "有 {n} 条警告：可以写入，但请先逐条核实。",
+        "en": "Warnings: {n}. The file can be written, but check each one first.",
+    },
+    "upload.problems": {"zh": "问题清单", "en": "Problems"},
+    "upload.diff": {"zh": "写入预览", "en": "Preview of the changes"},
+    "upload.diff_caption": {
+        "zh": "新增 {new} 条，修改 {changed} 条，未变 {unchanged} 条（数值按显示单位）。",
+        "en": "{new} new, {changed} changed, {unchanged} unchanged (values in display units).",
+    },
+    "upload.diff_filter": {"zh": "显示", "en": "Show"},
+    "upload.no_change": {
+        "zh": "文件中的数值与现有数据完全相同，写入不会改变任何数据。",
+        "en": "Every value equals the stored one; writing changes nothing.",
+    },
+    "upload.accept": {
+        "zh": "我已核实以上 {n} 条警告，确认写入",
+        "en": "I have checked the warnings above ({n}); write the file anyway",
+    },
+    "upload.commit": {"zh": "确认写入", "en": "Write to the database"},
+    "upload.commit_help_errors": {
+        "zh": "文件有错误，不能写入",
+        "en": "The file has errors and cannot be written",
+    },
+    "upload.commit_help_warnings": {
+        "zh": "请先勾选确认警告",
+        "en": "Tick the box to confirm the warnings first",
+    },
+    "upload.committed": {"zh": "已写入，批次号 {batch}", "en": "Written as batch {batch}"},
+    "upload.history": {"zh": "上报历史", "en": "Upload history"},
+    "upload.history_caption": {
+        "zh": "每次上传为一个批次；撤销也记为新的批次，历史不删除。",
+        "en": "Every upload is a batch; a rollback is recorded as a new batch and nothing is "
+        "deleted.",
+    },
+    "upload.history_pick": {"zh": "选择批次", "en": "Batch"},
+    "upload.download_original": {"zh": "下载原始文件", "en": "Download the original file"},
+    "upload.no_original": {
+        "zh": "该批次没有保存原始文件",
+        "en": "No original file is stored for this batch",
+    },
+    "upload.rollback": {"zh": "撤销该批次", "en": "Roll back this batch"},
+    "upload.rollback_confirm": {
+        "zh": "确认撤销批次 {batch}（其数值将恢复为上传前的值）",
+        "en": "Confirm rolling back batch {batch} (its figures revert to the earlier values)",
+    },
+    "upload.rolled_back": {
+        "zh": "已撤销批次 {batch}（撤销记录为批次 {rollback}）：恢复 {restored} 个旧值，"
+        "撤下 {retired} 个数值",
+        "en": "Rolled back batch {batch} (recorded as batch {rollback}): {restored} earlier "
+        "values restored, {retired} figures withdrawn",
+    },
+    "upload.not_rollbackable": {
+        "zh": "该批次不能撤销（已被撤销，或本身是撤销记录）",
+        "en": "This batch cannot be rolled back (already rolled back, or itself a rollback)",
+    },
+    "upload.rollback_admin": {
+        "zh": "撤销批次需要管理员权限",
+        "en": "Rolling back a batch needs the admin role",
+    },
+    "upload.tracking": {"zh": "报送情况", "en": "Submission tracking"},
+    "upload.tracking_period": {"zh": "季度", "en": "Quarter"},
+    "upload.tracking_filed": {"zh": "已报送指标", "en": "Indicators reported"},
+    "upload.tracking_missing": {"zh": "未报送指标", "en": "Indicators missing"},
+    "upload.tracking_units": {
+        "zh": "未报送指标的责任单位",
+        "en": "Units responsible for the missing figures",
+    },
+    "upload.tracking_all": {
+        "zh": "{period} 所有指标均已报送",
+        "en": "Every indicator has a figure for {period}",
+    },
+    "upload.tracking_help": {
+        "zh": "责任单位按指标关联的任务（附件1）确定；分行业、分区县数据也计为已报送。",
+        "en": "Units come from the tasks (附件1) linked to each indicator; sector and district "
+        "figures count as reported.",
+    },
+    "change.new": {"zh": "新增", "en": "New"},
+    "change.changed": {"zh": "修改", "en": "Changed"},
+    "change.unchanged": {"zh": "未变", "en": "Unchanged"},
+    "severity.error": {"zh": "错误", "en": "Error"},
+    "severity.warning": {"zh": "警告", "en": "Warning"},
+    "batch_status.in_force": {"zh": "生效中", "en": "In force"},
+    "batch_status.rolled_back": {"zh": "已撤销（批次 {by}）", "en": "Rolled back (batch {by})"},
+    "batch_status.rollback": {"zh": "撤销记录（撤销批次 {of}）", "en": "Rollback of batch {of}"},
+    "intake.whole_file": {"zh": "整个文件", "en": "whole file"},
+    "intake.col.row": {"zh": "行号", "en": "Row"},
+    "intake.col.column": {"zh": "列", "en": "Column"},
+    "intake.col.value": {"zh": "填写的值", "en": "Value given"},
+    "intake.col.severity": {"zh": "类型", "en": "Type"},
+    "intake.col.message": {"zh": "说明", "en": "Message"},
+    "intake.col.old": {"zh": "原值", "en": "Old value"},
+    "intake.col.new": {"zh": "新值", "en": "New value"},
+    "intake.col.change": {"zh": "变化", "en": "Change"},
+    "intake.col.status": {"zh": "状态", "en": "Status"},
+    "intake.col.rows": {"zh": "行数", "en": "Rows"},
+    "intake.col.in_force": {"zh": "生效数值", "en": "Figures in force"},
+    "intake.col.reported": {"zh": "已报送", "en": "Reported"},
+    "intake.col.figures": {"zh": "数值条数", "en": "Figures"},
+    "intake.col.missing": {"zh": "未报送指标数", "en": "Missing"},
+    "intake.col.indicators": {"zh": "未报送指标", "en": "Missing indicators"},
+    "intake.col.reported_by": {"zh": "填报人", "en": "Reported by"},
+    "intake.col.reporting_unit": {"zh": "填报单位", "en": "Reporting unit"},
+    "intake.col.updated_at": {"zh": "填报时间", "en": "Reported at"},
+    "intake.col.time": {"zh": "时间", "en": "Time"},
+    "intake.col.role": {"zh": "角色", "en": "Role"},
+    "intake.col.action": {"zh": "操作", "en": "Action"},
+    "intake.col.object": {"zh": "对象", "en": "Object"},
+    "intake.col.before": {"zh": "改动前", "en": "Before"},
+    "intake.col.after": {"zh": "改动后", "en": "After"},
+    # ------------------------------------------------------------ intake: task updates (任务进展)
+    "task_update.title": {"zh": "任务进展填报", "en": "Update task progress"},
+    "task_update.scope_staff": {
+        "zh": "本单位：{unit}。可填报 {n} 项子任务（所在任务组列有本单位，或列有各县（市、区）"
+        "人民政府（管委会）而本单位为县级单位）。",
+        "en": "Your unit: {unit}. {n} sub-tasks you may update (their group lists your unit, "
+        "or all county governments when yours is one).",
+    },
+    "task_update.scope_admin": {
+        "zh": "管理员可填报全部 {n} 项子任务。",
+        "en": "Administrators may update all {n} sub-tasks.",
+    },
+    "task_update.none": {
+        "zh": "没有列出本单位的子任务，如有疑问请联系管理员。",
+        "en": "No sub-task lists your unit; ask an administrator if this is wrong.",
+    },
+    "task_update.list": {"zh": "可填报的子任务", "en": "Sub-tasks you may update"},
+    "task_update.overdue_caption": {
+        "zh": "{as_of} 逾期/滞后：{n} 项（状态为滞后，或本季度未填报且未完成）。",
+        "en": "Overdue at {as_of}: {n} (delayed, or not reported this quarter and not done).",
+    },
+    "task_update.pick": {"zh": "选择子任务", "en": "Sub-task"},
+    "task_update.form": {"zh": "填报进展", "en": "Report progress"},
+    "task_update.status": {"zh": "进展状态", "en": "Status"},
+    "task_update.period": {"zh": "季度", "en": "Quarter"},
+    "task_update.note": {"zh": "进展说明", "en": "Progress note"},
+    "task_update.note_help": {
+        "zh": "本季度完成了什么、遇到什么问题（最多 {n} 字）",
+        "en": "What was done this quarter and what is in the way (at most {n} characters)",
+    },
+    "task_update.evidence": {
+        "zh": "佐证材料（链接或附件名称）",
+        "en": "Evidence (link or file name)",
+    },
+    "task_update.evidence_help": {
+        "zh": "例如 https://… 或《验收报告》.pdf（最多 {n} 字）",
+        "en": "e.g. https://… or the name of an attached report (at most {n} characters)",
+    },
+    "task_update.submit": {"zh": "提交进展", "en": "Submit"},
+    "task_update.saved": {
+        "zh": "已记录第 {id} 号进展：{task}，{period}，{status}",
+        "en": "Saved update {id}: {task}, {period}, {status}",
+    },
+    "task_update.current": {
+        "zh": "最新状态：{status}（{period}）",
+        "en": "Latest status: {status} ({period})",
+    },
+    "task_update.units": {"zh": "责任单位：{units}", "en": "Responsible units: {units}"},
+    "task_update.history": {"zh": "填报历史（全部保留）", "en": "Update history (all kept)"},
+    "task_update.history_none": {"zh": "该子任务尚无填报记录", "en": "No update yet"},
+    # ------------------------------------------------------------ intake: audit log (审计)
+    "audit.title": {"zh": "操作日志（审计）", "en": "Audit log"},
+    "audit.caption": {
+        "zh": "每一次写入：谁、以什么角色、何时、做了什么、改动前后。共 {n} 条，只增不改。",
+        "en": "Every write: who, in which role, when, what, before and after. {n} entries, "
+        "append-only.",
+    },
+    "audit.filter_user": {"zh": "用户", "en": "User"},
+    "audit.filter_action": {"zh": "操作", "en": "Action"},
+    "audit.all": {"zh": "全部", "en": "All"},
+    "audit.shown": {"zh": "显示 {shown} / {total} 条", "en": "Showing {shown} of {total}"},
+    "audit.download": {"zh": "下载筛选结果（CSV）", "en": "Download the rows shown (CSV)"},
+    "audit.detail": {"zh": "查看一条记录的改动前后", "en": "Before and after of one entry"},
+    "audit.cli": {
+        "zh": "命令行导出全部：python -m etl export audit",
+        "en": "Export everything from the command line: python -m etl export audit",
+    },
+    "audit_action.load": {"zh": "上传数据", "en": "Load figures"},
+    "audit_action.rollback": {"zh": "撤销批次", "en": "Roll back a batch"},
+    "audit_action.update_task": {"zh": "任务进展", "en": "Task update"},
+    "audit_action.remove_demo": {"zh": "删除演示数据", "en": "Remove demo data"},
 }
 
 # Codes whose names are looked up as "<prefix>.<code>".

@@ -8,18 +8,21 @@ or whose transaction conflicts, gets `RetryLater` ("数据库正忙，请稍后�
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from kpi import auth, db, ingest, periods, queries
+from kpi import auth, db, i18n, ingest, periods, queries, views
 from kpi.auth import User
 from kpi.ingest import RollbackResult, UploadCheck
 from kpi.queries import Con
+from kpi.validation import Problem
 
 # A task group naming this collective unit is the responsibility of every county-level unit.
 COLLECTIVE_COUNTY_UNIT = "各县（市、区）人民政府（管委会）"
@@ -131,8 +134,8 @@ def _outdated(con: Con, check: UploadCheck) -> bool:
     finally:
         con.unregister("staged")
     columns = ["source_row", "old_value"]
-    return not fresh[columns].reset_index(drop=True).equals(
-        check.diff[columns].reset_index(drop=True)
+    return (
+        not fresh[columns].reset_index(drop=True).equals(check.diff[columns].reset_index(drop=True))
     )
 
 
@@ -377,3 +380,338 @@ def missing_by_unit(tracking: pd.DataFrame) -> pd.DataFrame:
     )
     grouped = grouped.sort_values("missing", ascending=False, kind="stable")
     return grouped[columns].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ templates and reporting periods
+
+
+def reporting_period(today: date | None = None) -> str:
+    """The quarter staff report on now: the last complete one (the template's period)."""
+    return periods.add_quarters(periods.current_period(today), -1)
+
+
+def period_choices(plan: dict, today: date | None = None) -> list[str]:
+    """Quarters from the plan's first to the current one, newest first."""
+    first = str(plan.get("start_period") or reporting_period(today))
+    return periods.period_range(first, periods.current_period(today))[::-1]
+
+
+def template_example(indicators: pd.DataFrame, period: str) -> str:
+    """One filled-in template row, preferably for an indicator shown in a scaled unit (万座)."""
+    scaled = indicators[indicators["display_factor"] != 1]
+    row = (scaled if not scaled.empty else indicators).iloc[0]
+    return ",".join(
+        [row["indicator_code"], row["name_zh"], period, "", "", "1.75", row["display_unit"]]
+    )
+
+
+def template_files(path: Path | str | None, plan_id: str) -> dict[str, bytes | str]:
+    """The CSV and XLSX upload templates, their period and an example row."""
+    with db.connect(path) as con:
+        indicators = queries.indicators(con, plan_id)
+        return {
+            "csv": ingest.upload_template(con, plan_id, "csv"),
+            "xlsx": ingest.upload_template(con, plan_id, "xlsx"),
+            "period": reporting_period(),
+            "example": template_example(indicators, reporting_period()),
+        }
+
+
+def check_file(
+    path: Path | str | None, plan_id: str, content: bytes, file_name: str, progress=None
+) -> UploadCheck:
+    """Check an upload against the store (writes nothing); `progress(fraction, stage)`."""
+    with db.connect(path) as con:
+        return ingest.check_upload(con, content, file_name, plan_id, progress=progress)
+
+
+def original_file(path: Path | str | None, batch_id: int) -> tuple[str, bytes] | None:
+    """The bytes of a batch's uploaded file, and its name as uploaded (shown, never a path)."""
+    with db.connect(path) as con:
+        return queries.uploaded_file(con, int(batch_id))
+
+
+def download_name(batch_id: int, file_name: str | None) -> str:
+    """A harmless name to offer the original file under: batch-N-<name without folders>."""
+    base = str(file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(". ")
+    return f"batch-{int(batch_id)}-{base or 'upload'}"
+
+
+def read_staff_subtasks(path: Path | str | None, plan_id: str, user: User | None, as_of: str):
+    """`staff_subtasks` on a short-lived connection."""
+    with db.connect(path) as con:
+        return staff_subtasks(con, plan_id, user, as_of)
+
+
+def read_task_history(path: Path | str | None, plan_id: str, group_no: int, subtask_no: int):
+    """Every update of one sub-task, newest first, on a short-lived connection."""
+    with db.connect(path) as con:
+        return queries.task_history(con, plan_id, int(group_no), int(subtask_no))
+
+
+def read_submission_tracking(path: Path | str | None, plan_id: str, period: str) -> pd.DataFrame:
+    """`submission_tracking` on a short-lived connection."""
+    with db.connect(path) as con:
+        return submission_tracking(con, plan_id, period)
+
+
+# ------------------------------------------------------------------ tables as shown on the pages
+
+# Problem.column is written in Chinese by kpi.validation; the English shown for it.
+COLUMN_NAMES_EN = {
+    "指标": "indicator",
+    "指标代码": "indicator code",
+    "期间": "period",
+    "行业": "sector",
+    "区县": "district",
+    "数值": "value",
+    "单位": "unit",
+    "备注": "note",
+}
+
+
+def _frame(columns: dict[str, list], lang: str) -> pd.DataFrame:
+    return pd.DataFrame({i18n.t(key, lang): values for key, values in columns.items()})
+
+
+def problems_table(problems: list[Problem], lang: str = "zh") -> pd.DataFrame:
+    """Problems as shown: row, column, value, type and the message in the reader's language."""
+    en = lang == "en"
+    whole = i18n.t("intake.whole_file", lang)
+    columns = {
+        "intake.col.row": [str(p.row) if p.row else whole for p in problems],
+        "intake.col.column": [
+            (COLUMN_NAMES_EN.get(p.column, p.column) if en else p.column) or "" for p in problems
+        ],
+        "intake.col.value": ["" if p.value is None else str(p.value) for p in problems],
+        "intake.col.severity": [i18n.t(f"severity.{p.severity}", lang) for p in problems],
+        "intake.col.message": [p.message_en if en else p.message_zh for p in problems],
+    }
+    return _frame(columns, lang)
+
+
+def _lookup(frame: pd.DataFrame, code: str, lang: str) -> dict[str, str]:
+    return {r[code]: i18n.name(r, lang) for r in frame.to_dict("records")}
+
+
+def diff_table(
+    diff: pd.DataFrame,
+    indicators: pd.DataFrame,
+    sectors: pd.DataFrame,
+    districts: pd.DataFrame,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """The preview: each row of the file as new, changed (old -> new) or unchanged.
+
+    Values are in the indicator's display units with the unit (1.2 万座), names not codes.
+    """
+    rows = indicators.set_index("indicator_code").to_dict("index")
+    names = _lookup(indicators, "indicator_code", lang)
+    sector_names = _lookup(sectors, "sector_code", lang)
+    district_names = _lookup(districts, "district_code", lang)
+    city = "—"
+
+    def place(code, lookup: dict[str, str]) -> str:
+        return lookup.get(code, str(code)) if isinstance(code, str) and code else city
+
+    records = diff.to_dict("records")
+    columns = {
+        "intake.col.row": [int(r["source_row"]) for r in records],
+        "col.indicator": [names.get(r["indicator_code"], r["indicator_code"]) for r in records],
+        "col.period": [r["period"] for r in records],
+        "col.sector": [place(r["sector_code"], sector_names) for r in records],
+        "col.district": [place(r["district_code"], district_names) for r in records],
+        "intake.col.old": [
+            views.format_value(_number(r["old_value"]), rows[r["indicator_code"]], lang)
+            for r in records
+        ],
+        "intake.col.new": [
+            views.format_value(_number(r["new_value"]), rows[r["indicator_code"]], lang)
+            for r in records
+        ],
+        "intake.col.change": [i18n.t(f"change.{r['change']}", lang) for r in records],
+    }
+    return _frame(columns, lang)
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def batch_status(row: dict, lang: str = "zh") -> str:
+    """生效中 / 已撤销（批次 N） / 撤销记录（撤销批次 N）."""
+    if row.get("kind") == "rollback":
+        return i18n.t("batch_status.rollback", lang, of=_int_text(row.get("rolls_back")))
+    if not _missing(row.get("rolled_back_by")):
+        return i18n.t("batch_status.rolled_back", lang, by=_int_text(row["rolled_back_by"]))
+    return i18n.t("batch_status.in_force", lang)
+
+
+def can_roll_back(row: dict) -> bool:
+    """Loads (and the demo batch) not yet undone; rollback records themselves are not offered."""
+    return row.get("kind") != "rollback" and _missing(row.get("rolled_back_by"))
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _int_text(value) -> str:
+    return "—" if _missing(value) else str(int(value))
+
+
+def batch_history_table(batches: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Every batch as shown: id, status, file name, user, time, rows, figures in force, demo."""
+    records = batches.to_dict("records")
+    yes, no = i18n.t("common.yes", lang), i18n.t("common.no", lang)
+    columns = {
+        "col.batch": [int(r["batch_id"]) for r in records],
+        "intake.col.status": [batch_status(r, lang) for r in records],
+        "col.file": [r["file_name"] if isinstance(r["file_name"], str) else "" for r in records],
+        "col.user": [r["user_name"] for r in records],
+        "col.loaded_at": [pd.Timestamp(r["loaded_at"]).strftime("%Y-%m-%d %H:%M") for r in records],
+        "intake.col.rows": [int(r["row_count"]) for r in records],
+        "intake.col.in_force": [int(r["figures_in_force"]) for r in records],
+        "col.demo": [yes if r["is_demo"] else no for r in records],
+    }
+    return _frame(columns, lang)
+
+
+def batch_label(row: dict, lang: str = "zh") -> str:
+    """One line naming a batch in a picker: 'N · file · user · time' (status is in the table)."""
+    del lang  # the same in both languages; kept for a uniform signature
+    parts = [
+        str(int(row["batch_id"])),
+        row["file_name"] if isinstance(row["file_name"], str) else "—",
+        str(row["user_name"]),
+        pd.Timestamp(row["loaded_at"]).strftime("%Y-%m-%d %H:%M"),
+    ]
+    return " · ".join(parts)
+
+
+def tracking_table(tracking: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Per indicator: reported or not, how many figures, the responsible units; missing first."""
+    shown = tracking.sort_values("has_figure", kind="stable")
+    yes, no = "✔", "✘"
+    units_en = lang == "en"
+    columns = {
+        "col.indicator": [i18n.name(r, lang) for r in shown.to_dict("records")],
+        "intake.col.reported": [yes if v else no for v in shown["has_figure"]],
+        "intake.col.figures": shown["figures"].astype(int).tolist(),
+        "col.units": [("; " if units_en else "、").join(u) for u in shown["units"]],
+    }
+    return _frame(columns, lang)
+
+
+def missing_units_table(by_unit: pd.DataFrame, lang: str = "zh", names_en=None) -> pd.DataFrame:
+    """Per responsible unit: how many and which indicators lack a figure."""
+    en = lang == "en"
+    names_en = names_en or {}
+    columns = {
+        "col.unit": [names_en.get(u, u) if en else u for u in by_unit["unit_zh"]],
+        "intake.col.missing": by_unit["missing"].astype(int).tolist(),
+        "intake.col.indicators": by_unit["indicators_en" if en else "indicators_zh"].tolist(),
+    }
+    return _frame(columns, lang)
+
+
+def subtask_label(row: dict, lang: str = "zh") -> str:
+    """'1(2) 推动宝钢…' for a picker (text cut to 60 characters)."""
+    text = str(row["text_en"] if lang == "en" else row["text_zh"])
+    text = text if len(text) <= 60 else text[:59] + "…"
+    return f"{row['group_no']}({row['subtask_no']}) {text}"
+
+
+def task_history_table(
+    history: pd.DataFrame, lang: str = "zh", names_en: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Every update of a sub-task as shown: quarter, status, note, evidence, who, unit, when."""
+    records = history.to_dict("records")
+    names = (names_en or {}) if lang == "en" else {}
+
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+
+    columns = {
+        "col.period": [r["period"] for r in records],
+        "col.status": [i18n.task_status_name(r["status"], lang) for r in records],
+        "col.note": [text(r["note"]) for r in records],
+        "col.evidence": [text(r["evidence"]) for r in records],
+        "intake.col.reported_by": [r["user_name"] for r in records],
+        "intake.col.reporting_unit": [
+            names.get(text(r["unit_zh"]), text(r["unit_zh"])) or "—" for r in records
+        ],
+        "intake.col.updated_at": [
+            pd.Timestamp(r["updated_at"]).strftime("%Y-%m-%d %H:%M") for r in records
+        ],
+        "col.demo": [i18n.t("common.yes" if r["is_demo"] else "common.no", lang) for r in records],
+    }
+    return _frame(columns, lang)
+
+
+def action_name(action: str, lang: str = "zh") -> str:
+    """上传数据 / 撤销批次 / 任务进展 / ... ; the code itself when unknown."""
+    key = f"audit_action.{action}"
+    label = i18n.t(key, lang)
+    return action if label == key else label
+
+
+def filter_audit(
+    log: pd.DataFrame, users: list[str] | None = None, actions: list[str] | None = None
+) -> pd.DataFrame:
+    """Audit entries of any of `users` and any of `actions`; an empty list does not filter."""
+    shown = log
+    if users:
+        shown = shown[shown["user_name"].isin(users)]
+    if actions:
+        shown = shown[shown["action"].isin(actions)]
+    return shown
+
+
+def audit_table(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The audit log as shown (and downloaded): time, user, role, action, batch, object, JSON."""
+    records = log.to_dict("records")
+
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+
+    columns = {
+        "intake.col.time": [
+            pd.Timestamp(r["logged_at"]).strftime("%Y-%m-%d %H:%M:%S") for r in records
+        ],
+        "audit.filter_user": [r["user_name"] for r in records],
+        "intake.col.role": [
+            auth.ROLE_LABELS.get(r["role"], {}).get(lang, r["role"]) for r in records
+        ],
+        "intake.col.action": [action_name(r["action"], lang) for r in records],
+        "col.batch": [_int_text(r["batch_id"]) for r in records],
+        "intake.col.object": [text(r["object_id"]) for r in records],
+        "intake.col.before": [text(r["before_json"]) for r in records],
+        "intake.col.after": [text(r["after_json"]) for r in records],
+    }
+    return _frame(columns, lang)
+
+
+def audit_label(row: dict, lang: str = "zh") -> str:
+    """'N · time · user · action · object' for a picker."""
+    when = pd.Timestamp(row["logged_at"]).strftime("%Y-%m-%d %H:%M:%S")
+    parts = [
+        str(int(row["audit_id"])),
+        when,
+        str(row["user_name"]),
+        action_name(row["action"], lang),
+    ]
+    if isinstance(row.get("object_id"), str):
+        parts.append(row["object_id"])
+    return " · ".join(parts)
+
+
+def parse_json(text) -> object:
+    """A before/after JSON cell as data ({} when empty; the text itself if it is not JSON)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"text": text}

@@ -34,9 +34,8 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 DEFAULT_BROWSER_PATH = "/usr/bin/chromium"
 
 CJK_FONT = "Noto Sans CJK SC"
-CJK_FALLBACK_FONT = (
-    "宋体"  # SimSun: on every Chinese Windows; Word substitutes it when Noto is missing
-)
+# SimSun is on every Chinese Windows: Word substitutes it when Noto Sans CJK SC is not installed.
+CJK_FALLBACK_FONT = "宋体"
 FIGURE_FONT_FAMILY = f'"{CJK_FONT}", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 # A 900 px figure printed 174 mm wide: 14 px text prints near 8 pt (plotly's default 12 px: 7 pt).
 FIGURE_FONT_SIZE = 14
@@ -335,7 +334,6 @@ def render_pdf(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
 
 def _set_run_fonts(rpr: Any, language: str) -> None:
     """Point every script slot of an rPr at the CJK font, replacing any theme font."""
-
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -352,7 +350,6 @@ def _set_run_fonts(rpr: Any, language: str) -> None:
 
 def _set_document_fonts(doc: Any, language: str) -> None:
     """CJK font in the defaults and in every style that names its own (headings use theme fonts)."""
-
     styles = doc.styles.element
     for rpr in styles.iter(qn("w:rPr")):
         parent = rpr.getparent()
@@ -375,7 +372,6 @@ def _set_document_fonts(doc: Any, language: str) -> None:
 
 
 def _shade(cell: Any, fill: str) -> None:
-
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
@@ -385,7 +381,6 @@ def _shade(cell: Any, fill: str) -> None:
 
 def _add_field(paragraph: Any, instruction: str) -> None:
     """Append a simple field (PAGE, NUMPAGES) that Word updates on open/print."""
-
     fld = OxmlElement("w:fldSimple")
     fld.set(qn("w:instr"), instruction)
     run = OxmlElement("w:r")
@@ -397,7 +392,6 @@ def _add_field(paragraph: Any, instruction: str) -> None:
 
 
 def _docx_cell_text(cell: Any, text: str, *, bold: bool, align: Any, colour: str | None) -> None:
-
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
@@ -409,7 +403,6 @@ def _docx_cell_text(cell: Any, text: str, *, bold: bool, align: Any, colour: str
 
 
 def _docx_table(doc: Any, table: Table, number: int, labels: dict[str, Any]) -> None:
-
     caption = doc.add_paragraph(
         labels["table"].format(n=number) + labels["caption_sep"] + table.caption, style="Caption"
     )
@@ -433,8 +426,8 @@ def _docx_table(doc: Any, table: Table, number: int, labels: dict[str, Any]) -> 
     for r, values in enumerate(df.itertuples(index=False, name=None)):
         for c, (cell, value) in enumerate(zip(rows[r + 1].cells, values, strict=True)):
             text = _format_cell(value, labels["empty"])
-            key = table.lights[r] if c == light_at and table.lights is not None else None
-            if c == light_at:
+            if c == light_at and table.lights is not None:
+                key = table.lights[r]
                 fill, colour = LIGHT_COLOURS[key] if key else (None, None)
                 _docx_cell_text(
                     cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=colour
@@ -448,7 +441,6 @@ def _docx_table(doc: Any, table: Table, number: int, labels: dict[str, Any]) -> 
 
 
 def _docx_body_paragraph(doc: Any, text: str, language: str) -> None:
-
     paragraph = doc.add_paragraph(text)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     if language == "zh":
@@ -457,7 +449,6 @@ def _docx_body_paragraph(doc: Any, text: str, language: str) -> None:
 
 def render_docx(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
     """The bulletin as an A4 Word document; the demo notice sits in the header of every page."""
-
     images = _check_pngs(b, pngs)
     labels = _LABELS[b.language]
     table_numbers, figure_numbers = itertools.count(1), itertools.count(1)

@@ -379,28 +379,26 @@ def overdue_text(reason: str | None, lang: str) -> str:
 
 
 def board_table(board: pd.DataFrame, lang: str, *, with_group: bool = True) -> pd.DataFrame:
-    """The board as shown: ref, group, task, units, status, last update, note, evidence, overdue."""
+    """The board as shown: ref, group, status, overdue, last update, task, units, note, evidence.
+
+    Status and overdue come before the long texts so a narrow screen still shows them.
+    """
     en = lang == "en"
+    groups = zip(board["group_no"], board["group_name_en" if en else "group_name_zh"], strict=True)
     columns = {
         "col.task_ref": board["task_ref"],
-        "col.group": [
-            f"{g} {name}"
-            for g, name in zip(
-                board["group_no"], board["group_name_en" if en else "group_name_zh"], strict=True
-            )
-        ],
-        "col.task": board["text_en" if en else "text_zh"],
-        "col.units": [_units_text(u, lang) for u in board["units_en" if en else "units"]],
+        "col.group": [f"{g} {name}" for g, name in groups],
         "col.status": [i18n.task_status_name(s, lang) for s in board["status"]],
         "col.overdue": [overdue_text(r, lang) for r in board["overdue_reason"]],
         "col.last_period": board["last_period"].fillna("—"),
+        "col.task": board["text_en" if en else "text_zh"],
+        "col.units": [_units_text(u, lang) for u in board["units_en" if en else "units"]],
         "col.note": board["note"].fillna(""),
         "col.evidence": board["evidence"].fillna(""),
     }
     if not with_group:
         del columns["col.group"]
-    frame = pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
-    return frame.reset_index(drop=True)
+    return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
 
 
 def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -408,47 +406,65 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     columns = {
         "col.unit": card["unit_en" if lang == "en" else "unit_zh"],
         "col.n_subtasks": card["n_subtasks"],
-        **{f"task_status.{s}": card[s] for s in STATUSES},
         "col.overdue": card["overdue"],
         "col.overdue_rate": card["overdue_rate"],
         "col.done_rate": card["completion_rate"],
+        **{f"task_status.{s}": card[s] for s in (DONE, IN_PROGRESS, DELAYED, NOT_STARTED)},
+        f"task_status.{NO_UPDATE}": card[NO_UPDATE],
     }
     return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
 
 
-def sector_check_table(check: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Sector sums against city-wide targets and actuals, formatted with units and sources."""
+def _check_rows(check: pd.DataFrame, indicators: pd.DataFrame, lang: str, build) -> pd.DataFrame:
     rows = indicators.set_index("indicator_code")
     out = []
     for item in check.to_dict("records"):
         ind = rows.loc[item["indicator_code"]].to_dict()
-        value = lambda v, ind=ind: views.format_value(v, ind, lang)  # noqa: E731
-        sector_source = i18n.t(
-            "sectors.sum_source",
-            lang,
-            source=source_ref_text(item["sector_source"], lang),
-            n=item["n_sectors"],
-        )
-        out.append(
-            {
-                "col.indicator": i18n.name(ind, lang),
-                "col.sector_sum": value(item["sector_target_sum"]),
-                "sectors.col.sector_source": sector_source,
-                "col.city_target": value(item["city_target"]),
-                "sectors.col.city_source": source_ref_text(item["city_sources"], lang),
-                "col.difference": value(item["target_difference"]),
-                "col.consistent": i18n.t(
-                    "common.yes" if item["targets_match"] else "common.no", lang
-                ),
-                "sectors.col.sector_actual_sum": value(item["sector_actual_sum"]),
-                "sectors.col.city_actual": value(item["city_actual"]),
-                "sectors.col.actual_difference": value(item["actual_difference"]),
-            }
-        )
-    keys = list(out[0]) if out else []
+
+        def value(v, ind=ind):
+            return views.format_value(v, ind, lang)
+
+        out.append({"col.indicator": i18n.name(ind, lang), **build(item, value)})
+    keys = list(out[0]) if out else ["col.indicator"]
     return pd.DataFrame(
         [[r[k] for k in keys] for r in out], columns=[i18n.t(k, lang) for k in keys]
     )
+
+
+def sector_target_check_table(
+    check: pd.DataFrame, indicators: pd.DataFrame, lang: str
+) -> pd.DataFrame:
+    """Sum of sector targets against the city-wide target, with units, then both sources."""
+
+    def build(item: dict, value) -> dict:
+        source = source_ref_text(item["sector_source"], lang)
+        return {
+            "col.sector_sum": value(item["sector_target_sum"]),
+            "col.city_target": value(item["city_target"]),
+            "col.difference": value(item["target_difference"]),
+            "col.consistent": i18n.t("common.yes" if item["targets_match"] else "common.no", lang),
+            "sectors.col.sector_source": i18n.t(
+                "sectors.sum_source", lang, source=source, n=item["n_sectors"]
+            ),
+            "sectors.col.city_source": source_ref_text(item["city_sources"], lang),
+        }
+
+    return _check_rows(check, indicators, lang, build)
+
+
+def sector_actual_check_table(
+    check: pd.DataFrame, indicators: pd.DataFrame, lang: str
+) -> pd.DataFrame:
+    """Sum of sector actuals against the city-wide actual, with units."""
+
+    def build(item: dict, value) -> dict:
+        return {
+            "sectors.col.sector_actual_sum": value(item["sector_actual_sum"]),
+            "sectors.col.city_actual": value(item["city_actual"]),
+            "sectors.col.actual_difference": value(item["actual_difference"]),
+        }
+
+    return _check_rows(check, indicators, lang, build)
 
 
 def mismatch_messages(check: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> list[str]:

@@ -220,6 +220,8 @@ def page_setup() -> Context:
     """First call of every page: the shared context, drawing the sidebar if app.py did not."""
     if st.session_state.get(_SIDEBAR_BY_APP):
         return _context_from_state()
+    # Opened on its own: app.py's page config did not run either.
+    st.set_page_config(layout="wide", page_title=i18n.t("app.title", current_lang()))
     return sidebar()
 
 

@@ -30,25 +30,31 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _number(value: float, decimals: int) -> str:
-    text = f"{value:,.{decimals}f}" if abs(value) >= 10000 else f"{value:.{decimals}f}"
+def _number(value: float, decimals: int, lang: str) -> str:
+    # Thousands separators: always in English; in Chinese only from 10000 on (1080 个).
+    grouped = lang == "en" or abs(value) >= 10000
+    text = f"{value:,.{decimals}f}" if grouped else f"{value:.{decimals}f}"
     return "0" if text in ("-0", "-0.0", "-0.00") else text
 
 
-def format_number(value: float | None, row: Mapping[str, Any]) -> str:
-    """A value in the indicator's display units, without the unit: 17379 座 -> '1.74'."""
+def format_number(value: float | None, row: Mapping[str, Any], lang: str = "zh") -> str:
+    """A value in the indicator's display units, without the unit: 17379 座 -> '1.74'.
+
+    万-scaled units get up to 2 decimals, 亿元 one, counts none when whole or from 100 on
+    (a projected 945.3 firms shows as 945), else one.
+    """
     if _is_missing(value):
         return "—"
     factor = float(row.get("display_factor") or 1)
     shown = float(value) / factor
     if factor != 1:
-        text = _number(shown, 2)
+        text = _number(shown, 2, lang)
         return text.rstrip("0").rstrip(".") if "." in text else text
     if row.get("unit") == "亿元":
-        return _number(shown, 1)
-    if shown == round(shown):
-        return _number(shown, 0)
-    return _number(shown, 1)
+        return _number(shown, 1, lang)
+    if shown == round(shown) or abs(shown) >= 100:
+        return _number(shown, 0, lang)
+    return _number(shown, 1, lang)
 
 
 def format_value(
@@ -59,10 +65,11 @@ def format_value(
         return "—"
     factor = float(row.get("display_factor") or 1)
     display = True
-    if factor != 1 and 0 < abs(value) < factor / 10:
-        # 900 座 reads better than 0.09 万座: small amounts go in the canonical unit.
+    if factor != 1 and (lang == "en" or 0 < abs(value) < factor / 10):
+        # 万 is a Chinese way of grouping digits: English shows 17,379 sites, not 1.74 10k
+        # sites. And 900 座 reads better than 0.09 万座: small amounts use the canonical unit.
         row, display = {**row, "display_factor": 1}, False
-    text = format_number(abs(value) if signed else value, row)
+    text = format_number(abs(value) if signed else value, row, lang)
     if signed:
         text = ("+" if value >= 0 else "−") + text
     return f"{text} {i18n.unit(row, lang, display=display)}".strip()
@@ -76,6 +83,14 @@ def format_pct(value: float | None) -> str:
 def format_points(value: float | None) -> str:
     """Percentage points with one decimal: 4.0."""
     return "—" if _is_missing(value) else f"{value:.1f}"
+
+
+def chart_scale(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """factor and unit for chart axes: 万座 in Chinese, the canonical unit (sites) in English."""
+    factor = float(row.get("display_factor") or 1)
+    if lang == "en" and factor != 1:
+        return {"factor": 1.0, "unit": i18n.unit(row, lang, display=False)}
+    return {"factor": factor, "unit": i18n.unit(row, lang)}
 
 
 def light_badge_markdown(light: str, lang: str) -> str:
@@ -93,17 +108,23 @@ def light_counts(status: pd.DataFrame) -> dict[str, int]:
     return {light: int(counts.get(light, 0)) for light in LIGHT_ORDER}
 
 
+def most_behind(status: pd.DataFrame) -> str:
+    """The indicator to open first: the furthest behind among the worst light."""
+    rank = status["light"].map({"red": 0, "yellow": 1, "green": 2, "grey": 3, "achieved": 4})
+    ordered = status.assign(rank=rank, behind=status["gap_points"].fillna(-1e9))
+    ordered = ordered.sort_values(["rank", "behind", "sort_order"], ascending=[True, False, True])
+    return str(ordered["indicator_code"].iloc[0])
+
+
 def _city(figures: pd.DataFrame) -> pd.DataFrame:
     return figures[figures["sector_code"].isna() & figures["district_code"].isna()]
 
 
-def measure_frame(
-    data: PlanData, code: str, figures: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def measure_frame(data: PlanData, code: str, figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """The quarterly actual (period, value, is_demo) of one indicator, city-wide by default."""
     rows = _city(data.figures) if figures is None else figures
     rows = rows[rows["indicator_code"] == code]
-    semantics = data.indicators.set_index("indicator_code").at[code, "semantics"]
+    semantics = data.indicators.loc[data.indicators["indicator_code"] == code, "semantics"].iloc[0]
     series = progress.measure_series(
         semantics,
         dict(zip(rows["period"], rows["value"].astype(float), strict=True)),
@@ -120,27 +141,39 @@ def measure_frame(
     )
 
 
+def measure_frames(data: PlanData) -> dict[str, pd.DataFrame]:
+    """measure_frame of every indicator, city-wide, grouped in one pass (for the sparklines)."""
+    groups = dict(tuple(_city(data.figures).groupby("indicator_code")))
+    return {
+        code: measure_frame(data, code, groups[code])
+        if code in groups
+        else measure_frame(data, code, data.figures.iloc[0:0])
+        for code in data.indicators["indicator_code"]
+    }
+
+
 # ------------------------------------------------------------------ cockpit
 
 
-def _source_text(row: Mapping[str, Any], data: PlanData, lang: str) -> str:
+def _source_text(row: Mapping[str, Any], latest: Mapping[tuple, tuple], lang: str) -> str:
+    """'数据期 2025Q4 · 演示数据' or '数据期 2025Q4 · 批次 7'; `latest` maps (code, period) to
+    (is_demo, batch_id) of the city-wide figure."""
     if _is_missing(row.get("data_period")) or not row.get("data_period"):
         return i18n.t("common.no_data", lang)
     period = i18n.t("common.period", lang, period=row["data_period"])
-    figures = _city(data.figures)
-    at = figures[
-        (figures["indicator_code"] == row["indicator_code"])
-        & (figures["period"] == row["data_period"])
-    ]
-    if not at.empty and bool(at["is_demo"].iloc[0]):
+    found = latest.get((row["indicator_code"], row["data_period"]))
+    if found is None:
+        return period
+    is_demo, batch = found
+    if is_demo:
         return f"{period} · {i18n.t('demo.short', lang)}"
-    if not at.empty:
-        return f"{period} · {i18n.t('common.batch', lang, batch=int(at['batch_id'].iloc[0]))}"
-    return period
+    if batch is None or batch is pd.NA or _is_missing(batch):
+        return period
+    return f"{period} · {i18n.t('common.batch', lang, batch=int(batch))}"
 
 
 def margin_text(row: Mapping[str, Any], lang: str) -> str:
-    """Final assessment: '差 600 座' / '超出 80 家' / '恰好达标'; '' before the end or without data."""
+    """Final assessment: '差 600 座' / '超出 80 家' / '恰好达标'; '' before the end or no data."""
     margin = row.get("final_margin")
     if not row.get("is_final") or _is_missing(margin):
         return ""
@@ -155,12 +188,31 @@ def change_text(row: Mapping[str, Any], lang: str) -> str:
     actual, previous = row.get("actual"), row.get("previous_actual")
     if _is_missing(actual) or _is_missing(previous):
         return ""
-    return i18n.t("cockpit.change", lang, change=format_value(actual - previous, row, lang,
-                                                              signed=True))
+    return i18n.t(
+        "cockpit.change", lang, change=format_value(actual - previous, row, lang, signed=True)
+    )
+
+
+def pair_text(actual: float | None, target: float, row: Mapping[str, Any], lang: str) -> str:
+    """'1080 / 1000 个': actual over target, the unit written once when both share it."""
+    left, right = format_value(actual, row, lang), format_value(target, row, lang)
+    unit = right.split(" ", 1)[1] if " " in right else ""
+    if unit and left.endswith(f" {unit}"):
+        left = left[: -len(unit) - 1]
+    return f"{left} / {right}"
 
 
 def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFrame:
     """One card per indicator in display order: the texts the cockpit shows."""
+    city = _city(data.figures)
+    # PlanData from assessment.read_plan_data carries no batch ids; current_figures does.
+    batches = city["batch_id"] if "batch_id" in city else [None] * len(city)
+    latest = {
+        (code, period): (bool(demo), batch)
+        for code, period, demo, batch in zip(
+            city["indicator_code"], city["period"], city["is_demo"], batches, strict=True
+        )
+    }
     cards = []
     for row in status.sort_values("sort_order").to_dict("records"):
         cards.append(
@@ -170,22 +222,24 @@ def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFra
                 "name": i18n.name(row, lang),
                 "light": row["light"],
                 "badge": light_badge_markdown(row["light"], lang),
-                "trend": i18n.trend_name(row["trend_label"], lang),
-                "actual_vs_target": (
-                    f"{format_value(row['actual'], row, lang)} / "
-                    f"{format_value(row['target'], row, lang)}"
+                # "达标 已达标" would say it twice.
+                "trend": ""
+                if row["light"] == "achieved"
+                else i18n.trend_name(row["trend_label"], lang),
+                "actual_vs_target": pair_text(row["actual"], row["target"], row, lang),
+                "completion": i18n.t(
+                    "cockpit.completion", lang, done=format_pct(row["completion"])
                 ),
-                "completion": i18n.t("cockpit.completion", lang,
-                                     done=format_pct(row["completion"])),
-                "expected": i18n.t("cockpit.expected", lang,
-                                   expected=format_pct(row["expected_completion"])),
+                "expected": i18n.t(
+                    "cockpit.expected", lang, expected=format_pct(row["expected_completion"])
+                ),
                 "progress": (
                     0.0
                     if _is_missing(row["completion"])
                     else min(max(float(row["completion"]) / 100.0, 0.0), 1.0)
                 ),
                 "change": change_text(row, lang),
-                "source": _source_text(row, data, lang),
+                "source": _source_text(row, latest, lang),
                 "margin": margin_text(row, lang),
                 "is_demo": bool(row.get("is_demo")),
             }
@@ -239,6 +293,9 @@ def linked_tasks(
     return pd.DataFrame(rows)
 
 
+MAX_UNITS_SHOWN = 4
+
+
 def laggards(
     status: pd.DataFrame,
     indicator_tasks: pd.DataFrame,
@@ -260,16 +317,20 @@ def laggards(
             for u in _unit_names(value, unit_en, lang):
                 if u not in units:
                     units.append(u)
-        task_ids = [f"{g}({s})" for g, s in zip(linked["group_no"], linked["subtask_no"],
-                                                 strict=True)]
+        task_ids = [
+            f"{g}({s})" for g, s in zip(linked["group_no"], linked["subtask_no"], strict=True)
+        ]
         sep = "、" if lang == "zh" else "; "
+        units_text = sep.join(units[:MAX_UNITS_SHOWN])
+        if len(units) > MAX_UNITS_SHOWN:
+            units_text += i18n.t("cockpit.more_units", lang, n=len(units))
         rows.append(
             {
                 i18n.t("col.light", lang): i18n.light_name(row["light"], lang),
                 i18n.t("col.indicator", lang): i18n.name(row, lang),
                 i18n.t("col.completion", lang): format_pct(row["completion"]),
                 i18n.t("col.gap", lang): format_points(row["gap_points"]),
-                i18n.t("col.units", lang): sep.join(units) or i18n.t("cockpit.no_units", lang),
+                i18n.t("col.units", lang): units_text or i18n.t("cockpit.no_units", lang),
                 i18n.t("col.tasks", lang): ", ".join(task_ids),
             }
         )
@@ -464,24 +525,29 @@ def chart_inputs(data: PlanData, row: Mapping[str, Any], lang: str) -> dict[str,
         "milestones": milestone_points(data.milestones, code, row, lang),
         "targets": target_lines(data.targets, code, row, lang),
         "projection": projection,
-        "factor": float(row.get("display_factor") or 1),
-        "unit": i18n.unit(row, lang),
+        **chart_scale(row, lang),
         "lang": lang,
     }
 
 
 def breakdown(
-    data: PlanData, code: str, by: str, names: pd.DataFrame, lang: str
+    data: PlanData,
+    code: str,
+    by: str,
+    names: pd.DataFrame,
+    lang: str,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The actual per sector or district (`by` = 'sector_code' / 'district_code').
 
-    Returns label, value (latest measure up to as-of), period, target (sector default target).
+    `figures` defaults to data.figures, which has no district rows: pass
+    queries.current_figures for districts. Returns label, value (latest measure up to as-of),
+    period, target (sector default target).
     """
     other = "district_code" if by == "sector_code" else "sector_code"
-    rows = data.figures[
-        (data.figures["indicator_code"] == code)
-        & data.figures[by].notna()
-        & data.figures[other].isna()
+    figures = data.figures if figures is None else figures
+    rows = figures[
+        (figures["indicator_code"] == code) & figures[by].notna() & figures[other].isna()
     ]
     label_of = {r[by]: i18n.name(r, lang) for r in names.to_dict("records")}
     order = {c: i for i, c in enumerate(names[by])}
@@ -564,7 +630,10 @@ def history_table(
 
 
 def targets_table(
-    targets: pd.DataFrame, indicators: pd.DataFrame, sectors: pd.DataFrame, lang: str,
+    targets: pd.DataFrame,
+    indicators: pd.DataFrame,
+    sectors: pd.DataFrame,
+    lang: str,
     code: str | None = None,
 ) -> pd.DataFrame:
     """Target rows (all of them, or one indicator's) with their document and clause."""
@@ -632,8 +701,14 @@ def sector_sum_check(targets: pd.DataFrame) -> pd.DataFrame:
         )
     return pd.DataFrame(
         rows,
-        columns=["indicator_code", "city_target", "sector_sum", "n_sectors", "difference",
-                 "consistent"],
+        columns=[
+            "indicator_code",
+            "city_target",
+            "sector_sum",
+            "n_sectors",
+            "difference",
+            "consistent",
+        ],
     )
 
 
@@ -649,16 +724,18 @@ def sector_sum_table(targets: pd.DataFrame, indicators: pd.DataFrame, lang: str)
                 i18n.t("col.indicator", lang): i18n.name(meta, lang),
                 i18n.t("col.city_target", lang): format_value(r["city_target"], meta, lang),
                 i18n.t("col.sector_sum", lang): format_value(r["sector_sum"], meta, lang),
-                i18n.t("col.difference", lang): format_value(r["difference"], meta, lang,
-                                                             signed=True),
+                i18n.t("col.difference", lang): format_value(
+                    r["difference"], meta, lang, signed=True
+                ),
                 i18n.t("col.consistent", lang): "✔" if r["consistent"] else "✘",
             }
         )
     return pd.DataFrame(out)
 
 
-def sources_table(sources: pd.DataFrame, targets: pd.DataFrame, milestones: pd.DataFrame,
-                  lang: str) -> pd.DataFrame:
+def sources_table(
+    sources: pd.DataFrame, targets: pd.DataFrame, milestones: pd.DataFrame, lang: str
+) -> pd.DataFrame:
     """Each source document with how many targets and milestones the plan takes from it."""
     n_targets = targets.groupby("source_id").size()
     n_milestones = milestones.groupby("source_id").size()
@@ -669,8 +746,9 @@ def sources_table(sources: pd.DataFrame, targets: pd.DataFrame, milestones: pd.D
             i18n.t("col.doc_no", lang): [
                 d if isinstance(d, str) and d else "—" for d in sources["doc_no"]
             ],
-            i18n.t("col.title", lang): [i18n.name(r, lang, "title") for r in
-                                        sources.to_dict("records")],
+            i18n.t("col.title", lang): [
+                i18n.name(r, lang, "title") for r in sources.to_dict("records")
+            ],
             i18n.t("col.issued_on", lang): [
                 "" if pd.isna(x) else pd.Timestamp(x).strftime("%Y-%m-%d")
                 for x in sources["issued_on"]

@@ -16,13 +16,17 @@ counts = views.light_counts(status)
 
 for col, (light, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(
-        i18n.light_name(light, ctx.lang),
+        views.light_badge_markdown(light, ctx.lang),
         n,
         help=i18n.t(f"light_desc.{light}", ctx.lang),
         border=True,
     )
 st.caption(
-    ctx.t("cockpit.legend", yellow=f"{config.YELLOW_FROM_POINTS:g}", red=f"{config.RED_ABOVE_POINTS:g}")
+    ctx.t(
+        "cockpit.legend",
+        yellow=f"{config.YELLOW_FROM_POINTS:g}",
+        red=f"{config.RED_ABOVE_POINTS:g}",
+    )
 )
 
 st.subheader(ctx.t("cockpit.laggards"))
@@ -36,7 +40,7 @@ behind = views.laggards(
 if behind.empty:
     st.success(ctx.t("cockpit.laggards_none"))
 else:
-    st.dataframe(behind, hide_index=True, width="stretch")
+    st.dataframe(behind, hide_index=True, width="stretch", height=35 * (len(behind) + 1) + 3)
 
 
 def open_indicator(code: str) -> None:
@@ -44,25 +48,34 @@ def open_indicator(code: str) -> None:
 
 
 cards = views.cockpit_cards(status, data, ctx.lang)
+measures = views.measure_frames(data)
 for category, group in cards.groupby("category", sort=False):
     st.subheader(category)
-    columns = st.columns(4)
-    for i, card in enumerate(group.to_dict("records")):
-        with columns[i % 4].container(border=True, key=f"card_{card['indicator_code']}"):
-            st.markdown(f"{card['badge']} :gray[{card['trend']}]")
-            st.markdown(f"**{card['name']}**")
-            st.markdown(f"#### {card['actual_vs_target']}")
-            st.progress(card["progress"], text=f"{card['completion']} · {card['expected']}")
-            spark = views.measure_frame(data, card["indicator_code"])
-            if not spark.empty:
-                st.plotly_chart(
-                    charts.sparkline(spark, card["light"]),
-                    config={"displayModeBar": False, "staticPlot": True},
-                    key=f"spark_{card['indicator_code']}",
-                )
-            if card["margin"]:
-                st.markdown(f"**{card['margin']}**")
-            st.caption(" · ".join(x for x in (card["change"], card["source"]) if x))
-            if st.button(ctx.t("common.details"), key=f"open_{card['indicator_code']}",
-                         on_click=open_indicator, args=(card["indicator_code"],)):
-                st.switch_page("pages/indicator.py")
+    records = group.to_dict("records")
+    for start in range(0, len(records), 4):  # row by row so that cards line up
+        for column, card in zip(st.columns(4), records[start : start + 4], strict=False):
+            code = card["indicator_code"]
+            with column.container(border=True, key=f"card_{code}"):
+                head, link = st.columns([5, 1], vertical_alignment="center")
+                head.markdown(f"{card['badge']} :gray[{card['trend']}]")
+                if link.button(
+                    ":material/arrow_forward:",
+                    key=f"open_{code}",
+                    type="tertiary",
+                    help=ctx.t("common.details"),
+                    on_click=open_indicator,
+                    args=(code,),
+                ):
+                    st.switch_page("pages/indicator.py")
+                st.markdown(f"**{card['name']}**")
+                st.markdown(f"#### {card['actual_vs_target']}")
+                st.progress(card["progress"], text=f"{card['completion']} · {card['expected']}")
+                spark = measures[code]
+                if not spark.empty:
+                    st.plotly_chart(
+                        charts.sparkline(spark, card["light"], height=50),
+                        config={"displayModeBar": False, "staticPlot": True},
+                        key=f"spark_{code}",
+                    )
+                margin = f"**{card['margin']}**" if card["margin"] else ""
+                st.caption(" · ".join(x for x in (margin, card["change"], card["source"]) if x))

@@ -15,21 +15,24 @@ data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 rows = {r["indicator_code"]: r for r in status.to_dict("records")}
 codes = list(rows)
 if st.session_state.get(ui.INDICATOR_KEY) not in rows:
-    st.session_state[ui.INDICATOR_KEY] = codes[0]
+    st.session_state[ui.INDICATOR_KEY] = views.most_behind(status)
 code = st.selectbox(
     ctx.t("indicator.select"),
     codes,
     key=ui.INDICATOR_KEY,
-    format_func=lambda c: f"{i18n.light_name(rows[c]['light'], ctx.lang)} · {i18n.name(rows[c], ctx.lang)}",
+    format_func=lambda c: (
+        f"{i18n.light_name(rows[c]['light'], ctx.lang)} · {i18n.name(rows[c], ctx.lang)}"
+    ),
 )
 row = rows[code]
 
-st.markdown(
-    f"{ui.light_badge(row['light'], ctx.lang)} :gray[{i18n.trend_name(row['trend_label'], ctx.lang)}]"
-    f" · {ctx.t('indicator.semantics', semantics=i18n.semantics_name(row['semantics'], ctx.lang))}"
-)
+trend = i18n.trend_name(row["trend_label"], ctx.lang)
+measure = ctx.t("indicator.semantics", semantics=i18n.semantics_name(row["semantics"], ctx.lang))
+st.markdown(f"{ui.light_badge(row['light'], ctx.lang)} :gray[{trend}] · {measure}")
 st.plotly_chart(
-    charts.indicator_chart(**views.chart_inputs(data, row, ctx.lang), title=i18n.name(row, ctx.lang)),
+    charts.indicator_chart(
+        **views.chart_inputs(data, row, ctx.lang), title=i18n.name(row, ctx.lang)
+    ),
     key="indicator_chart",
 )
 st.subheader(ctx.t("indicator.why"))
@@ -66,12 +69,13 @@ else:
     st.dataframe(tasks, hide_index=True)
 
 districts = ui.query(ctx.db, "districts", ctx.plan_id)
+all_figures = ui.query(ctx.db, "current_figures", ctx.plan_id, ctx.as_of)  # with districts
 shown = False
 for by, names, key in (
     ("sector_code", sectors, "indicator.breakdown_sector"),
     ("district_code", districts, "indicator.breakdown_district"),
 ):
-    parts = views.breakdown(data, code, by, names, ctx.lang)
+    parts = views.breakdown(data, code, by, names, ctx.lang, all_figures)
     if parts.empty:
         continue
     shown = True
@@ -80,8 +84,7 @@ for by, names, key in (
     left.plotly_chart(
         charts.breakdown_bar(
             parts,
-            factor=float(row["display_factor"]),
-            unit=i18n.unit(row, ctx.lang),
+            **views.chart_scale(row, ctx.lang),
             target_label=ctx.t("col.target"),
         ),
         key=f"breakdown_{by}",

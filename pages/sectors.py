@@ -37,11 +37,8 @@ if not grid.empty:
     check = kt.sector_sum_check(data.targets, codes, sector_status, status)
     for message in kt.mismatch_messages(check, data.indicators, ctx.lang):
         st.warning(message, icon="⚖️")
-    st.dataframe(
-        kt.sector_check_table(check, data.indicators, ctx.lang),
-        hide_index=True,
-        key="sectors_sum_check",
-    )
+    st.dataframe(kt.sector_target_check_table(check, data.indicators, ctx.lang), hide_index=True)
+    st.dataframe(kt.sector_actual_check_table(check, data.indicators, ctx.lang), hide_index=True)
     st.caption(ctx.t("sectors.sum_check_help"))
 
 # ------------------------------------------------------------------ one sector's key tasks
@@ -59,5 +56,7 @@ if board.empty:
 else:
     ui.task_demo_banner(ctx, board)
     st.dataframe(
-        kt.board_table(board, ctx.lang, with_group=False), hide_index=True, key="sectors_tasks"
+        kt.board_table(board, ctx.lang, with_group=False),
+        hide_index=True,
+        column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
     )

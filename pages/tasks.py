@@ -58,7 +58,11 @@ st.caption(ctx.t("tasks.shown", shown=len(shown), total=len(board)))
 if shown.empty:
     st.info(ctx.t("tasks.none_shown"))
 else:
-    st.dataframe(kt.board_table(shown, ctx.lang), hide_index=True, key="tasks_board")
+    st.dataframe(
+        kt.board_table(shown, ctx.lang),
+        hide_index=True,
+        column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
+    )
 
 # ------------------------------------------------------------------ per unit
 st.subheader(ctx.t("tasks.scorecard"))
@@ -69,7 +73,6 @@ if not card.empty:
     st.dataframe(
         kt.scorecard_table(card, ctx.lang),
         hide_index=True,
-        key="tasks_scorecard",
         column_config={
             ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(**rate_format, color="red"),
             ctx.t("col.done_rate"): st.column_config.ProgressColumn(**rate_format, color="green"),

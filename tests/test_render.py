@@ -127,12 +127,14 @@ def _pdf_pages(path: Path) -> list[str]:
     return [page for page in text.split("\f") if page.strip()]
 
 
-def _pdf_image_count(path: Path) -> int:
+def _pdf_images(path: Path) -> list[tuple[int, int]]:
+    """(width, height) of each image in the PDF, from `pdfimages -list`."""
     listing = subprocess.run(
         ["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True
     ).stdout
-    # Rows after the two header lines; a PNG's alpha channel is listed as a separate 'smask'.
-    return sum(1 for line in listing.splitlines()[2:] if line.split()[2] == "image")
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    # A PNG's alpha channel is listed as a separate 'smask' row: count the 'image' rows only.
+    return [(int(row[3]), int(row[4])) for row in rows if row[2] == "image"]
 
 
 def _write(name: str, data: bytes) -> Path:
@@ -147,8 +149,6 @@ def _write(name: str, data: bytes) -> Path:
 
 @pytest.fixture(scope="module")
 def rendered() -> tuple[Bulletin, bytes, bytes]:
-    if not Path(BROWSER).is_file():
-        pytest.skip(f"kaleido needs a chromium at {BROWSER}")
     bulletin = _bulletin()
     pdf, docx = render_both(bulletin)
     return bulletin, pdf, docx
@@ -184,9 +184,11 @@ def test_pdf_embeds_noto_sans_cjk(rendered) -> None:
 
 
 @needs_chromium
-def test_pdf_has_one_image_per_figure(rendered) -> None:
+def test_pdf_has_one_print_resolution_image_per_figure(rendered) -> None:
     bulletin, pdf, _ = rendered
-    assert _pdf_image_count(_write("bulletin.pdf", pdf)) == len(bulletin.figures()) == 2
+    images = _pdf_images(_write("bulletin.pdf", pdf))
+    assert len(images) == len(bulletin.figures()) == 2
+    assert set(images) == {(1800, 840)}  # 900 x 420 at scale 2
 
 
 @needs_chromium
@@ -219,15 +221,6 @@ def test_docx_has_text_notice_tables_and_images(rendered) -> None:
     assert len(doc.inline_shapes) == len(bulletin.figures()) == 2
 
 
-@needs_chromium
-def test_figures_to_png_returns_one_png_per_figure() -> None:
-    pngs = figures_to_png([_chart("图一", [1, 2, 3, 4]), _chart("图二", [4, 3, 2, 1])], 600, 300)
-    assert len(pngs) == 2
-    assert all(p.startswith(b"\x89PNG") for p in pngs)
-    width, height = struct.unpack(">II", pngs[0][16:24])
-    assert (width, height) == (1200, 600)  # scale 2 for print
-
-
 # --- layout only (given PNGs, no browser) ----------------------------------------------------
 
 
@@ -256,6 +249,12 @@ def test_figures_to_png_starts_no_browser_when_empty() -> None:
     assert figures_to_png([]) == []
 
 
+def test_figures_to_png_explains_when_browser_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+        figures_to_png([_chart("图", [1, 2, 3, 4])])
+
+
 def test_render_pdf_refuses_wrong_number_of_pngs() -> None:
     with pytest.raises(ValueError, match="1 PNGs for 2 figures"):
         render_pdf(_bulletin(), pngs=FAKE_PNGS[:1])
@@ -267,7 +266,7 @@ def test_render_pdf_in_english_numbers_pages_in_english(tmp_path: Path) -> None:
     pages = _pdf_pages(path)
     assert "Page 1 of" in pages[0]
     assert "Summary" in pages[0]
-    assert _pdf_image_count(path) == 2
+    assert len(_pdf_images(path)) == 2
 
 
 def test_bulletin_html_escapes_text_and_colours_lights() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import assessment, db, queries
+from kpi import assessment, charts, db, i18n, queries
 from kpi import tasks as kt
 
 AS_OF = "2024Q2"
@@ -347,3 +347,137 @@ def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
         assert set(kt.sector_tasks(board, sector["sector_code"])["group_no"]) == {
             sector["task_group_no"]
         }
+
+
+# ------------------------------------------------------------------ display tables
+
+
+@pytest.mark.parametrize(
+    ("lang", "headers", "status", "overdue", "units"),
+    [
+        ("zh", ["序号", "任务组", "进展", "逾期/滞后"], "滞后", "⚠ 滞后", "工信局、发改局"),
+        ("en", ["No.", "Task group", "Status", "Overdue"], "Delayed", "⚠ Delayed", None),
+    ],
+)
+def test_board_table_translates_headers_statuses_and_units(
+    board: pd.DataFrame, lang: str, headers: list[str], status: str, overdue: str, units
+) -> None:
+    table = kt.board_table(board, lang)
+    assert list(table.columns[:4]) == headers
+    row = table.iloc[1]
+    assert (row.iloc[2], row.iloc[3]) == (status, overdue)
+    assert row[i18n.t("col.units", lang)] == (units or "MIIT bureau; NDRC bureau")
+    assert table.iloc[4, 2] == i18n.t("task_status.no_update", lang)
+    assert table.iloc[4, 4] == "—"  # never updated: no last period
+
+
+def test_board_table_without_group_drops_that_column(board: pd.DataFrame) -> None:
+    assert "任务组" not in kt.board_table(board, "zh", with_group=False).columns
+
+
+def test_scorecard_table_keeps_rates_as_fractions_and_translates(board: pd.DataFrame) -> None:
+    table = kt.scorecard_table(kt.unit_scorecard(board), "en")
+    assert list(table.columns[:5]) == [
+        "Responsible unit",
+        "Sub-tasks",
+        "Overdue",
+        "Share overdue",
+        "Share done",
+    ]
+    assert table.iloc[0].tolist()[:5] == ["District A", 1, 1, 1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("refs", "lang", "expected"),
+    [
+        ("正文 L280；附件1 12(4)", "zh", "正文 L280；附件1 12(4)"),
+        ("正文 L280；附件1 12(4)", "en", "Main text L280; Annex 1 12(4)"),
+        ("专栏1", "en", "Box 1"),
+        ("表1 数字化转型", "en", "Table 1 数字化转型"),
+    ],
+)
+def test_source_ref_text_names_document_parts_in_english(
+    refs: str, lang: str, expected: str
+) -> None:
+    assert kt.source_ref_text(refs, lang) == expected
+
+
+def _indicator_rows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "indicator_code": ["scen", "equip"],
+            "name_zh": ["场景", "智能装备"],
+            "name_en": ["Scenarios", "Smart equipment"],
+            "unit": ["个", "台"],
+            "display_unit": ["个", "台"],
+            "display_unit_en": ["scenarios", "machines"],
+            "display_factor": [1.0, 1.0],
+        }
+    )
+
+
+def test_sector_check_tables_and_mismatch_message_show_numbers_with_sources() -> None:
+    check = kt.sector_sum_check(_targets(), ["scen", "equip"])
+    targets = kt.sector_target_check_table(check, _indicator_rows(), "zh")
+    assert targets.iloc[1].tolist() == [
+        "智能装备",
+        "90 台",
+        "100 台",
+        "10 台",
+        "否",
+        "专栏1 2 个行业合计",
+        "正文 L280；附件1 12(4)",
+    ]
+    actuals = kt.sector_actual_check_table(check, _indicator_rows(), "en")
+    assert list(actuals.columns) == [
+        "Indicator",
+        "Sum of sector actuals",
+        "City-wide actual",
+        "Actual difference",
+    ]
+    assert kt.mismatch_messages(check, _indicator_rows(), "en") == [
+        "Smart equipment: Box 1, sum of 2 sectors = 90 machines; city-wide target 100 machines "
+        "(Main text L280; Annex 1 12(4)); difference 10 machines"
+    ]
+
+
+def test_unit_labels_and_sector_options_follow_the_language(board: pd.DataFrame) -> None:
+    assert kt.unit_labels(board, "en")["甲区"] == "District A"
+    assert kt.unit_labels(board, "zh")["甲区"] == "甲区"
+    sectors = pd.DataFrame(
+        {"sector_code": ["steel"], "name_zh": ["绿色钢铁"], "name_en": ["Green steel"]}
+    )
+    assert kt.sector_options(sectors, "en") == {
+        "steel": "Green steel",
+        kt.CROSS_SECTOR: "Cross-sector tasks (nos. 12–23)",
+    }
+
+
+# ------------------------------------------------------------------ charts of these frames
+
+
+def test_unit_status_bars_stack_statuses_per_unit_in_scorecard_order(board: pd.DataFrame) -> None:
+    card = kt.unit_scorecard(board)
+    fig = charts.unit_status_bars(card, "en")
+    names = [trace.name for trace in fig.data]
+    assert names == ["Done", "In progress", "Delayed", "Not reported"]
+    assert list(fig.data[0].y) == ["District A", "MIIT bureau", "NDRC bureau"]
+    assert sum(sum(trace.x) for trace in fig.data) == card["n_subtasks"].sum()
+
+
+def test_sector_bars_colour_actuals_by_light_and_wrap_long_names() -> None:
+    grid = pd.DataFrame(
+        {
+            "name_zh": ["甲", "乙"],
+            "name_en": ["Agricultural and marine product processing", "B"],
+            "actual": [3.0, None],
+            "target": [10.0, 2.0],
+            "completion": [30.0, None],
+            "light": ["red", "grey"],
+        }
+    )
+    fig = charts.sector_bars(grid, "en", unit="machines")
+    target, actual = fig.data
+    assert list(target.y) == [10.0, 2.0] and list(actual.y) == [3.0, None]
+    assert list(actual.marker.color) == [charts.LIGHT_COLORS["red"], charts.LIGHT_COLORS["grey"]]
+    assert "<br>" in actual.x[0]

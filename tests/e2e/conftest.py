@@ -5,7 +5,6 @@ to report `data-test-script-state='notRunning'` before asserting or taking a scr
 """
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from kpi import auth
+from tests.e2e.browser import PASSWORDS, REPO
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORDS = {"viewer": "viewer-pass-1", "staff": "staff-pass-1", "admin": "admin-pass-1"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -136,62 +133,18 @@ def server(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium: Playwright's own browser download does not work here."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run `make system-deps`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until the script has finished running (and a rerun has not just started)."""
-    page.wait_for_selector(
-        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
-    )
-    page.wait_for_timeout(300)
-    page.wait_for_selector(
-        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
-    )
-
-
-def assert_no_exception(page) -> None:
-    """Streamlit shows uncaught errors in an exception box; a page must never show one."""
-    boxes = page.get_by_test_id("stException")
-    assert boxes.count() == 0, boxes.first.inner_text()
-
-
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, username: str) -> None:
-    """Fill the sidebar sign-in form."""
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_label("用户名").or_(sidebar.get_by_label("Username")).first.fill(username)
-    sidebar.get_by_label("密码").or_(sidebar.get_by_label("Password")).first.fill(
-        PASSWORDS[username]
-    )
-    sidebar.get_by_role("button", name="登录").or_(
-        sidebar.get_by_role("button", name="Sign in")
-    ).first.click()
-    wait_for_app(page)
-
-
-def copy_db(source: Path, target: Path) -> Path:
-    shutil.copy(source, target)
-    return target
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1400, "height": 1000},
+        "accept_downloads": True,
+        "locale": "zh-CN",
+    }

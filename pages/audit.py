@@ -1,0 +1,63 @@
+"""操作日志 / Audit log (admins only): every write with who, role, when, before and after."""
+
+import streamlit as st
+
+from kpi import exports, intake, ui
+from kpi.auth_ui import guard
+
+# Before anything is drawn: only administrators get past this line.
+guard("manage_users", ui.current_lang())
+ctx = ui.page_setup()
+t, lang = ctx.t, ctx.lang
+st.title(t("audit.title"))
+
+log = ui.query(ctx.db, "audit_log")
+st.caption(t("audit.caption", n=len(log)))
+left, right = st.columns(2)
+users = left.multiselect(
+    t("audit.filter_user"),
+    sorted(log["user_name"].unique()),
+    placeholder=t("audit.all"),
+    key="audit_users",
+)
+actions = right.multiselect(
+    t("audit.filter_action"),
+    sorted(log["action"].unique()),
+    format_func=lambda a: intake.action_name(a, lang),
+    placeholder=t("audit.all"),
+    key="audit_actions",
+)
+entries = intake.filter_audit(log, users, actions)
+shown = intake.audit_table(entries, lang)
+st.caption(t("audit.shown", shown=len(shown), total=len(log)))
+json_column = st.column_config.TextColumn(width=300)
+st.dataframe(
+    shown,
+    hide_index=True,
+    column_config={t("intake.col.before"): json_column, t("intake.col.after"): json_column},
+)
+st.download_button(
+    t("audit.download"),
+    exports.to_csv_bytes(shown),
+    "audit-log.csv",
+    "text/csv",
+    key="audit_download",
+    icon=":material/download:",
+)
+st.caption(t("audit.cli"))
+
+if not entries.empty:
+    records = {int(r["audit_id"]): r for r in entries.to_dict("records")}
+    picked = st.selectbox(
+        t("audit.detail"),
+        list(records),
+        format_func=lambda i: intake.audit_label(records[i], lang),
+        key="audit_detail",
+    )
+    before, after = st.columns(2)
+    for column, label, field in (
+        (before, "intake.col.before", "before_json"),
+        (after, "intake.col.after", "after_json"),
+    ):
+        column.markdown(f"**{t(label)}**")
+        column.json(intake.parse_json(records[picked][field]), expanded=True)

@@ -1,0 +1,82 @@
+"""A leader's journey in a real browser: every page, both languages, two as-of quarters."""
+
+import json
+import subprocess
+import sys
+
+from tests.e2e.browser import REPO, assert_no_exception, screenshot, wait_for_app
+
+
+def nav_links(page):
+    return page.get_by_test_id("stSidebarNav").get_by_role("link")
+
+
+def choose_as_of(page, quarter: str) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").last.click()
+    page.get_by_role("option", name=quarter).click()
+    wait_for_app(page)
+
+
+def visit_every_page(page, tag: str) -> list[str]:
+    titles = []
+    for index in range(nav_links(page).count()):
+        link = nav_links(page).nth(index)
+        titles.append(link.inner_text().strip())
+        link.click()
+        wait_for_app(page)
+        assert_no_exception(page)
+        screenshot(page, f"{tag}-{index}")
+    return titles
+
+
+def red_count(db, as_of: str) -> int:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "status",
+            "--db",
+            str(db),
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sum(row["light"] == "red" for row in json.loads(out))
+
+
+def test_every_page_in_both_languages_and_two_quarters(server, page) -> None:
+    page.goto(server.url)
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert page.get_by_text("演示数据").first.is_visible()
+    chinese = visit_every_page(page, "zh-default")
+    assert "总览" in " ".join(chinese)
+
+    nav_links(page).first.click()
+    wait_for_app(page)
+    choose_as_of(page, "2024Q2")
+    assert page.get_by_text("2024Q2").first.is_visible()
+    visit_every_page(page, "zh-2024Q2")
+
+    page.get_by_test_id("stSidebar").get_by_text("English").click()
+    wait_for_app(page)
+    english = visit_every_page(page, "en-2024Q2")
+    assert english != chinese
+    assert any("Overview" in title or "Cockpit" in title for title in english)
+
+
+def test_cockpit_shows_as_many_red_cards_as_etl_status(server, page) -> None:
+    page.goto(server.url)
+    wait_for_app(page)
+    expected = red_count(server.db, "2024Q2")
+    choose_as_of(page, "2024Q2")
+    shown = page.get_by_test_id("stMetric").filter(has_text="红灯").first
+    assert shown.get_by_test_id("stMetricValue").inner_text().strip() == str(expected)

@@ -1,0 +1,174 @@
+"""AppTest runs of app.py and the overview, indicator and method pages, in both languages.
+
+The contract: the overview shows exactly the lights `python -m etl status` computes.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import db
+
+REPO = Path(__file__).resolve().parent.parent
+PAGES = ["../app.py", "../pages/cockpit.py", "../pages/indicator.py", "../pages/method.py"]
+AS_OFS = ["2024Q2", None]  # None: the default (latest quarter with data, the final one here)
+LIGHT_LABELS = {
+    "zh": {"red": "红灯", "achieved": "达标"},
+    "en": {"red": "Red", "achieved": "Achieved"},
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scan_components_once():
+    """Every AppTest scans installed packages for components (~1.3 s); the answer is fixed."""
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:  # a later Streamlit moved it: only slower
+        yield
+        return
+    original = manifest_scanner.scan_component_manifests
+    found = original()
+    manifest_scanner.scan_component_manifests = lambda *a, **k: list(found)
+    yield
+    manifest_scanner.scan_component_manifests = original
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pages") / "t.duckdb"
+    db.ensure_database(path, with_demo=True)
+    return path
+
+
+@pytest.fixture
+def kpi_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_path))
+    return demo_path
+
+
+def etl_status(path: Path, as_of: str | None) -> list[dict]:
+    """The status rows the command line prints (JSON)."""
+    cmd = [sys.executable, "-m", "etl", "status", "--db", str(path), "--format", "json"]
+    if as_of:
+        cmd += ["--as-of", as_of]
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def run(page: str, lang: str, as_of: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=60)
+    at.session_state["lang"] = lang
+    if as_of:
+        at.session_state["as_of"] = as_of
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote as markdown, captions, headers, alerts and metric labels."""
+    parts = [
+        e.value for kind in ("markdown", "caption", "title", "subheader") for e in at.get(kind)
+    ]
+    parts += [e.value for kind in ("warning", "info", "success") for e in at.get(kind)]
+    parts += [m.label for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("as_of", AS_OFS)
+def test_page_runs_with_demo_banner_when_demo_data(kpi_db, page, lang, as_of) -> None:
+    at = run(page, lang, as_of)
+    banner = "演示数据" if lang == "zh" else "Demo data"
+    assert any(banner in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["../app.py", "../pages/cockpit.py"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("as_of", AS_OFS)
+def test_cockpit_shows_the_lights_of_etl_status(kpi_db, page, lang, as_of) -> None:
+    expected = etl_status(kpi_db, as_of)
+    at = run(page, lang, as_of)
+    n_red = sum(row["light"] == "red" for row in expected)
+    red_cards = [m for m in at.markdown if m.value.startswith(":red-badge[")]
+    assert len(red_cards) == n_red
+    for light, label in LIGHT_LABELS[lang].items():
+        tile = next(m for m in at.metric if m.label.endswith(f" {label}]"))
+        assert tile.value == str(sum(row["light"] == light for row in expected))
+    cards = [m for m in at.markdown if m.value.startswith(":") and "-badge[" in m.value]
+    assert len(cards) == len(expected)
+
+
+@pytest.mark.parametrize("lang, chinese", [("zh", True), ("en", False)])
+def test_cockpit_labels_follow_language(kpi_db, lang, chinese) -> None:
+    page = texts(run("../pages/cockpit.py", lang, "2024Q2"))
+    assert ("红灯" in page) is chinese
+    assert ("落后指标与责任单位" in page) is chinese
+    assert ("Red" in page) is not chinese
+    assert ("Indicators behind and responsible units" in page) is not chinese
+
+
+def test_cockpit_states_final_assessment_at_default_as_of(kpi_db) -> None:
+    zh = texts(run("../pages/cockpit.py", "zh"))
+    assert "已过规划期，以下为最终评估" in zh
+    assert "差 " in zh or "超出 " in zh
+    en = texts(run("../pages/cockpit.py", "en"))
+    assert "final assessment" in en
+
+
+def test_cockpit_has_no_final_line_before_the_end(kpi_db) -> None:
+    assert "最终评估" not in texts(run("../pages/cockpit.py", "zh", "2024Q2"))
+
+
+def test_cockpit_lists_responsible_units_of_laggards(kpi_db) -> None:
+    at = run("../pages/cockpit.py", "zh", "2024Q2")
+    table = at.dataframe[0].value
+    assert set(table["状态"]) <= {"红灯", "黄灯"}
+    assert table["责任单位"].str.contains("市工业和信息化局").any()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_indicator_page_shows_both_5g_targets_with_documents(kpi_db, lang) -> None:
+    at = run("../pages/indicator.py", lang, "2024Q2", indicator="base_stations_5g")
+    names = [trace.get("name", "") for spec in chart_specs(at) for trace in spec["data"]]
+    five_g = {"zh": ("1.8 万座", "1.86 万座"), "en": ("18,000 sites", "18,600 sites")}[lang]
+    assert any(five_g[0] in n and "湛府〔2023〕14号" in n for n in names)
+    assert any(five_g[1] in n and "湛府办〔2022〕32号" in n for n in names)
+    targets = next(d.value for d in at.dataframe if "湛府办〔2022〕32号" in d.value.to_string())
+    assert len(targets) == 2
+
+
+def test_indicator_page_explains_the_colour(kpi_db) -> None:
+    at = run("../pages/indicator.py", "zh", "2024Q2", indicator="base_stations_5g")
+    why = " ".join(i.value for i in at.info)
+    assert "截至2024Q2" in why and "黄灯" in why and "按序时进度应完成" in why
+
+
+def test_card_button_opens_the_indicator_page(kpi_db) -> None:
+    at = run("../app.py", "zh", "2024Q2")
+    at.button(key="open_smart_equipment").click().run()
+    assert not at.exception
+    assert at.session_state["indicator"] == "smart_equipment"
+    assert at.selectbox(key="indicator").value == "smart_equipment"
+
+
+def test_method_page_shows_source_discrepancies(kpi_db) -> None:
+    at = run("../pages/method.py", "zh")
+    frames = [d.value for d in at.dataframe]
+    sums = next(f for f in frames if "分行业合计" in f.columns)
+    assert set(sums["一致"]) == {"✔", "✘"}
+    multi = next(f for f in frames if "考核采用" in f.columns and len(f) < 20)
+    assert {"5G 基站", "工业机器人/智能装备"} <= set(multi["指标"])
+    assert {"湛府〔2023〕14号", "湛府办〔2022〕32号"} <= set(multi["文号"])
+    assert "绿灯正常、黄灯预警、红灯督办" in texts(at)

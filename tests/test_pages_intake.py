@@ -1,0 +1,314 @@
+"""AppTest runs of the write pages (数据上报, 任务进展填报, 操作日志) for every role.
+
+Each page is opened on its own (as a direct URL would, before app.py ran) and through app.py's
+navigation. Accounts live in a temporary users file: the shipped demo accounts only work with
+the embedded default database, and these tests use a copy of it elsewhere.
+"""
+
+from pathlib import Path
+
+import pytest
+from intake_helpers import dump_tables, fixture_bytes
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.errors import AppTestError
+
+from kpi import auth, db, intake, queries
+from kpi.auth_ui import SESSION_KEY
+
+UPLOAD, TASKS, AUDIT, APP = (
+    "../pages/upload.py",
+    "../pages/task_update.py",
+    "../pages/audit.py",
+    "../app.py",
+)
+PLAN = "zhanjiang-dt-2023"
+ACCOUNTS = {
+    "viewer": ("viewer", None),
+    "staff": ("staff", "市工业和信息化局"),
+    "staff2": ("staff", "市通信建设管理办公室"),
+    "admin": ("admin", None),
+}
+
+
+@pytest.fixture
+def env(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """KPI_DB -> a demo copy; KPI_USERS_FILE -> one account per role (cheap hashes)."""
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
+    users = tmp_path / "secrets" / "users.yaml"
+    for name, (role, unit) in ACCOUNTS.items():
+        auth.add_user(users, name, role, unit, f"{name}-password-1")
+    monkeypatch.setenv("KPI_USERS_FILE", str(users))
+    monkeypatch.setenv("KPI_DB", str(demo_db))
+    monkeypatch.delenv("KPI_VIEW_REQUIRES_LOGIN", raising=False)
+    return demo_db
+
+
+def run(page: str, username: str | None = None, lang: str = "zh", *, check=True) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=90)
+    if username:
+        at.session_state[SESSION_KEY] = username
+    at.session_state["lang"] = lang
+    at.run()
+    if check:  # app.py runs the cockpit first, which other tests cover
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def frames(at: AppTest, column: str):
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def write_controls(at: AppTest) -> int:
+    """File uploaders, buttons, download buttons and forms a visitor could use to write."""
+    keys = [b.key or "" for b in at.button]
+    return len(at.get("file_uploader")) + sum(not k.startswith("auth_") for k in keys)
+
+
+# ------------------------------------------------------------------ refusals
+
+
+@pytest.mark.parametrize(
+    ("page", "username", "message"),
+    [
+        (UPLOAD, None, "此功能需要登录（上报员或管理员）"),
+        (TASKS, None, "此功能需要登录（上报员或管理员）"),
+        (AUDIT, None, "此功能需要登录（管理员）"),
+        (UPLOAD, "viewer", "需要上报员或管理员权限"),
+        (TASKS, "viewer", "需要上报员或管理员权限"),
+        (AUDIT, "viewer", "需要管理员权限"),
+        (AUDIT, "staff", "需要管理员权限"),
+    ],
+)
+def test_page_refuses_and_shows_no_write_control_when_role_may_not(env, page, username, message):
+    at = run(page, username)
+    assert message in texts(at.error)
+    assert write_controls(at) == 0
+    assert not at.dataframe and not at.get("download_button")
+    assert len(at.text_input) == 2  # only the sign-in form: username and password
+
+
+def test_refusal_is_in_english_when_lang_is_en(env):
+    at = run(UPLOAD, "viewer", "en")
+    assert "This needs the staff or admin role" in texts(at.error)
+
+
+# ------------------------------------------------------------------ what each role sees
+
+
+def test_staff_sees_upload_controls_but_no_rollback(env):
+    at = run(UPLOAD, "staff")
+    assert len(at.get("file_uploader")) == 1
+    assert len(at.get("download_button")) >= 2  # CSV and XLSX templates
+    assert "20 MB" in texts(at.info)
+    assert "base_stations_5g" in texts(at.caption)  # the example row
+    assert "撤销批次需要管理员权限" in texts(at.caption)
+    assert not [b for b in at.button if b.key == "upload_rollback"]
+    history = frames(at, "批次")
+    assert history and history[0]["状态"].iloc[0] == "生效中"
+    assert "未报送指标" in [m.label for m in at.metric]
+
+
+def test_admin_sees_rollback_for_a_batch_in_force(env):
+    at = run(UPLOAD, "admin")
+    assert [b for b in at.button if b.key == "upload_rollback"]
+    assert at.button(key="upload_rollback").disabled  # until the confirmation is ticked
+
+
+def test_staff_uploads_gbk_file_ticks_warning_and_commits(env):
+    before = len(dump_tables(env, ("batches",))["batches"])
+    at = run(UPLOAD, "staff")
+    at.file_uploader(key="upload").set_value(
+        ("gbk-chinese-headers.csv", fixture_bytes("gbk-chinese-headers.csv"), "text/csv")
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["读取行数"], metrics["错误"], metrics["警告"]) == ("4", "0", "1")
+    diff = frames(at, "新值")[0]
+    stations = diff[diff["指标"] == "5G 基站"].iloc[0]
+    assert (stations["原值"], stations["新值"], stations["变化"]) == (
+        "1.33 万座",
+        "1.2 万座",
+        "修改",
+    )
+    assert "累计型指标低于上一季度" in frames(at, "说明")[0]["说明"].iloc[0]
+    assert at.button(key="upload_commit").disabled
+    at.checkbox(key="upload_accept").check().run()
+    assert not at.button(key="upload_commit").disabled
+    at.button(key="upload_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    batches = dump_tables(env, ("batches",))["batches"]
+    assert len(batches) == before + 1
+    batch_id = max(b[0] for b in batches)
+    assert f"已写入，批次号 {batch_id}" in texts(at.success)
+    with db.connect(env) as con:
+        newest = queries.batches(con, PLAN).iloc[0]
+    assert (newest.batch_id, newest.user_name, newest.file_name) == (
+        batch_id,
+        "staff",
+        "gbk-chinese-headers.csv",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [("zh", "未知指标“no_such_indicator”"), ("en", "Unknown indicator 'no_such_indicator'")],
+)
+def test_broken_file_shows_error_table_and_leaves_store_unchanged(env, lang, message):
+    before = dump_tables(env)
+    at = run(UPLOAD, "staff", lang)
+    at.file_uploader(key="upload").set_value(
+        ("unknown-indicator.csv", fixture_bytes("unknown-indicator.csv"), "text/csv")
+    )
+    at.run()
+    assert not at.exception
+    column = "说明" if lang == "zh" else "Message"
+    table = frames(at, column)[0]
+    assert message in table[column].iloc[0]
+    assert table.iloc[0, 0] == "3"  # the Excel row number
+    assert at.error and at.button(key="upload_commit").disabled
+    with pytest.raises(AppTestError):  # a browser cannot press a disabled button either
+        at.button(key="upload_commit").click()
+    at.run()
+    assert dump_tables(env) == before
+
+
+def test_admin_rolls_back_a_batch(env):
+    check = intake.check_file(env, PLAN, fixture_bytes("utf8-bom.csv"), "utf8-bom.csv")
+    staff = auth.User("staff", "staff", "市工业和信息化局", "staff")
+    batch_id = intake.commit_upload(env, staff, check, accept_warnings=False)
+    with db.connect(env) as con:
+        assert queries.batches(con, PLAN).iloc[0].figures_in_force == 2
+    at = run(UPLOAD, "admin")
+    assert at.selectbox(key="upload_history_pick").value == batch_id
+    at.checkbox(key="upload_rollback_ok").check().run()
+    at.button(key="upload_rollback").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"已撤销批次 {batch_id}" in texts(at.success)
+    with db.connect(env) as con:
+        rows = queries.batches(con, PLAN)
+    undone = rows[rows["batch_id"] == batch_id].iloc[0]
+    assert undone.rolled_back_by == rows.iloc[0].batch_id and undone.figures_in_force == 0
+    assert rows.iloc[0].kind == "rollback" and rows.iloc[0].user_name == "admin"
+
+
+def test_staff_download_of_original_file_offers_the_stored_bytes(env):
+    check = intake.check_file(env, PLAN, fixture_bytes("utf8-bom.csv"), "../../etc/passwd.csv")
+    staff = auth.User("staff", "staff", "市工业和信息化局", "staff")
+    batch_id = intake.commit_upload(env, staff, check, accept_warnings=False)
+    at = run(UPLOAD, "staff")
+    assert at.selectbox(key="upload_history_pick").value == batch_id
+    assert intake.download_name(batch_id, "../../etc/passwd.csv") == f"batch-{batch_id}-passwd.csv"
+    assert intake.original_file(env, batch_id) == (
+        "../../etc/passwd.csv",
+        fixture_bytes("utf8-bom.csv"),
+    )
+
+
+# ------------------------------------------------------------------ task updates
+
+
+def test_staff_sees_only_own_units_subtasks_and_appends_an_update(env):
+    at = run(TASKS, "staff2")
+    options = at.selectbox(key="task_update_pick").options
+    assert options and all(o.split("(")[0] in ("15", "17") for o in options)
+    assert "市通信建设管理办公室" in texts(at.caption)
+    at.selectbox(key="task_update_pick").set_value("17(1)")
+    at.run()
+    before = len(frames(at, "填报人")[0]) if frames(at, "填报人") else 0
+    at.selectbox(key="task_update_status_17(1)").set_value("delayed")
+    at.text_area(key="task_update_note").input("光缆施工受台风影响")
+    at.text_input(key="task_update_evidence").input("https://example.org/report.pdf")
+    at.button[-1].click()  # the form's submit button
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "已记录第" in texts(at.success)
+    history = frames(at, "填报人")[0]
+    assert len(history) == before + 1
+    newest = history.iloc[0]
+    assert (newest["进展"], newest["说明"], newest["填报人"]) == (
+        "滞后",
+        "光缆施工受台风影响",
+        "staff2",
+    )
+
+
+def test_admin_may_pick_every_subtask(env):
+    at = run(TASKS, "admin")
+    with db.connect(env) as con:
+        n = len(queries.tasks(con, PLAN))
+    assert len(at.selectbox(key="task_update_pick").options) == n
+
+
+# ------------------------------------------------------------------ audit
+
+
+def test_admin_sees_audit_log_with_filters_and_download(env):
+    intake.record_task_update(
+        env,
+        auth.User("staff2", "staff", "市通信建设管理办公室", "s"),
+        PLAN,
+        17,
+        1,
+        "2024Q3",
+        "done",
+        "完成",
+        "",
+    )
+    at = run(AUDIT, "admin")
+    table = frames(at, "操作")[0]
+    assert {"上传数据", "任务进展"} <= set(table["操作"])
+    at.multiselect(key="audit_actions").select("update_task").run()
+    table = frames(at, "操作")[0]
+    assert set(table["操作"]) == {"任务进展"} and table["用户"].iloc[0] == "staff2"
+    assert at.selectbox(key="audit_detail").value == int(
+        intake.filter_audit(queries_audit(env), [], ["update_task"])["audit_id"].iloc[0]
+    )
+    assert at.json and at.json[1].value  # the "after" of the entry, as JSON
+    assert at.get("download_button")
+
+
+def queries_audit(path):
+    with db.connect(path) as con:
+        return queries.audit_log(con)
+
+
+# ------------------------------------------------------------------ navigation in app.py
+
+
+@pytest.mark.parametrize(
+    ("username", "allowed"),
+    [
+        (None, set()),
+        ("viewer", set()),
+        ("staff", {"pages/upload.py", "pages/task_update.py"}),
+        ("admin", {"pages/upload.py", "pages/task_update.py", "pages/audit.py"}),
+    ],
+)
+def test_navigation_lists_write_pages_only_for_roles_that_may_use_them(env, username, allowed):
+    for page in ("pages/upload.py", "pages/task_update.py", "pages/audit.py"):
+        at = run(APP, username, check=False)
+        if page in allowed:
+            at.switch_page(page)
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            assert not at.error
+        else:
+            with pytest.raises(ValueError):
+                at.switch_page(page)
+
+
+def test_sidebar_has_sign_in_or_sign_out(env):
+    # Only the first run is checked: AppTest drops app.py's sidebar on reruns under st.navigation
+    # (a plain two-page app shows the same); signing out is exercised in the browser test.
+    at = run(APP, check=False)
+    assert [b for b in at.sidebar.button if b.key == "auth_sidebar_submit"]
+    assert not [b for b in at.sidebar.button if b.key == "auth_sidebar_sign_out"]
+    at = run(APP, "staff", check=False)
+    assert [b for b in at.sidebar.button if b.key == "auth_sidebar_sign_out"]
+    assert not [b for b in at.sidebar.button if b.key == "auth_sidebar_submit"]

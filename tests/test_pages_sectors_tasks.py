@@ -1,0 +1,240 @@
+"""AppTest runs of the sectors (行业) and tasks (任务分工) pages against a demo database."""
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import assessment, db, i18n, queries
+from kpi import tasks as kt
+
+SECTORS_PAGE = "../pages/sectors.py"
+TASKS_PAGE = "../pages/tasks.py"
+QUARTERS = ("2025Q4", "2024Q2")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _run(page: str, lang: str = "zh", as_of: str | None = None) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=60)
+    at.session_state["lang"] = lang
+    if as_of:
+        at.session_state["as_of"] = as_of
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _direct(path: Path, as_of: str) -> tuple[pd.DataFrame, assessment.PlanData]:
+    """The task board and plan data computed straight from the store, without the page."""
+    with db.connect(path) as con:
+        plan_id = queries.plans(con)["plan_id"].iloc[0]
+        return kt.task_board(con, plan_id, as_of), assessment.read_plan_data(con, plan_id, as_of)
+
+
+def _metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label))
+
+
+# Each table is told apart by a header only it has (in either language).
+TABLE_HEADERS = {
+    "tasks_board": "col.group",
+    "tasks_scorecard": "col.n_subtasks",
+    "sectors_sum_check": "col.city_target",
+    "sectors_actual_check": "sectors.col.city_actual",
+    "sectors_tasks": "col.task_ref",
+}
+
+
+def _frame(at: AppTest, table: str) -> pd.DataFrame:
+    """The frame of one table on the page (the first with that table's own header)."""
+    headers = {i18n.t(TABLE_HEADERS[table], lang) for lang in i18n.LANGS}
+    return next(d.value for d in at.dataframe if headers & set(d.value.columns))
+
+
+def _warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def _num(text: str) -> str:
+    """The number at the start of a formatted value ('1,380 machines' -> '1380')."""
+    return str(text).split(" ")[0].replace(",", "")
+
+
+@pytest.fixture
+def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_db))
+    return demo_db
+
+
+# ------------------------------------------------------------------ tasks page
+
+
+@pytest.mark.parametrize("as_of", QUARTERS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_tasks_page_shows_every_subtask_and_overdue_count_when_run(
+    demo_env: Path, lang: str, as_of: str
+) -> None:
+    at = _run(TASKS_PAGE, lang, as_of)
+    board, _ = _direct(demo_env, as_of)
+    table = _frame(at, "tasks_board")
+    assert len(table) == 71
+    overdue = _metric(at, i18n.t("tasks.metric.overdue", lang))
+    by_unit = kt.overdue_by_unit(board)
+    refs = {ref for refs in by_unit["task_refs"] for ref in refs.split("、")}
+    assert overdue == int(board["overdue"].sum()) == len(refs)
+    assert (table[i18n.t("col.overdue", lang)] != "").sum() == overdue
+    assert _metric(at, i18n.t("tasks.metric.total", lang)) == 71
+    for status in ("done", "in_progress", "delayed"):
+        shown = _metric(at, i18n.task_status_name(status, lang))
+        assert shown == int((board["status"] == status).sum())
+    card = _frame(at, "tasks_scorecard")
+    unit_col = i18n.t("col.unit", lang)
+    shown_overdue = dict(zip(card[unit_col], card[i18n.t("col.overdue", lang)], strict=True))
+    names = by_unit["unit_en" if lang == "en" else "unit_zh"]
+    assert {n: shown_overdue[n] for n in names} == dict(zip(names, by_unit["overdue"], strict=True))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_tasks_page_labels_are_in_the_chosen_language(demo_env: Path, lang: str) -> None:
+    at = _run(TASKS_PAGE, lang)
+    table = _frame(at, "tasks_board")
+    headers = list(table.columns) + list(_frame(at, "tasks_scorecard").columns)
+    statuses = set(table[i18n.t("col.status", lang)])
+    titles = [s.value for s in at.subheader] + [at.title[0].value]
+    if lang == "zh":
+        assert "进展" in headers and "责任单位" in headers
+        assert statuses <= {"未启动", "推进中", "已完成", "滞后", "未填报"}
+        assert "任务清单" in titles
+    else:
+        assert not any(CJK.search(h) for h in headers), headers
+        assert statuses <= {"Not started", "In progress", "Done", "Delayed", "Not reported"}
+        assert not any(CJK.search(t) for t in titles), titles
+        units = table[i18n.t("col.units", lang)]
+        assert units.str.contains("Municipal Bureau of Industry").any()
+
+
+def test_tasks_page_says_statuses_are_demo_when_demo_updates_are_shown(demo_env: Path) -> None:
+    at = _run(TASKS_PAGE)
+    assert any("演示任务状态" in w for w in _warnings(at))
+
+
+def test_tasks_page_filters_change_the_rows_shown(demo_env: Path) -> None:
+    board, _ = _direct(demo_env, "2025Q4")
+    at = _run(TASKS_PAGE)
+    at.multiselect(key="tasks_sectors").set_value(["steel"]).run()
+    assert len(_frame(at, "tasks_board")) == len(kt.sector_tasks(board, "steel")) == 4
+    at.multiselect(key="tasks_sectors").set_value([kt.CROSS_SECTOR]).run()
+    assert len(_frame(at, "tasks_board")) == 71 - (board["sector_code"].notna()).sum()
+    at.multiselect(key="tasks_sectors").set_value([]).run()
+    at.multiselect(key="tasks_statuses").set_value(["done"]).run()
+    assert len(_frame(at, "tasks_board")) == (board["status"] == "done").sum()
+    at.multiselect(key="tasks_statuses").set_value([]).run()
+    at.multiselect(key="tasks_units").set_value(["市教育局"]).run()
+    expected = kt.filter_board(board, units=["市教育局"])
+    table = _frame(at, "tasks_board")
+    assert len(table) == len(expected) < 71
+    assert table["任务组"].str.startswith("20 ").all()
+    at.multiselect(key="tasks_units").set_value([]).run()
+    at.toggle(key="tasks_overdue_only").set_value(True).run()
+    assert len(_frame(at, "tasks_board")) == board["overdue"].sum()
+    assert not at.exception
+
+
+def test_tasks_page_shows_empty_message_when_no_subtask_matches(demo_env: Path) -> None:
+    at = _run(TASKS_PAGE)
+    at.multiselect(key="tasks_statuses").set_value(["not_started"]).run()
+    assert not at.exception
+    assert any(i.value == "没有符合筛选条件的子任务" for i in at.info)
+
+
+def test_tasks_page_without_updates_flags_every_subtask_and_no_demo_banner(
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KPI_DB", str(empty_db))
+    at = _run(TASKS_PAGE)
+    assert not any("演示" in w for w in _warnings(at))
+    assert _metric(at, "逾期/滞后") == 71
+    assert set(_frame(at, "tasks_board")["进展"]) == {"未填报"}
+
+
+# ------------------------------------------------------------------ sectors page
+
+
+def _heatmap(at: AppTest) -> dict:
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(c for c in charts if c["data"][0]["type"] == "heatmap")
+
+
+@pytest.mark.parametrize("as_of", QUARTERS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sectors_page_checks_sector_sums_against_city_when_run(
+    demo_env: Path, lang: str, as_of: str
+) -> None:
+    at = _run(SECTORS_PAGE, lang, as_of)
+    _, data = _direct(demo_env, as_of)
+    check = _frame(at, "sectors_sum_check")
+    assert len(check) == 3
+    equipment = check.iloc[2]
+    values = equipment.astype(str).tolist()
+    assert [_num(v) for v in values[1:4]] == ["1380", "1600", "220"]
+    assert values[5].startswith("专栏1") or values[5].startswith("Box 1")
+    assert "附件1 12(4)" in values[6] or "Annex 1 12(4)" in values[6]
+    assert [_num(v) for v in check.iloc[:2, 3]] == ["0", "0"]
+    warnings = [w.replace(",", "") for w in _warnings(at)]
+    assert any("220" in w and "1380" in w and "1600" in w for w in warnings)
+    # actual sums: sector actuals vs the city-wide actual, as assessment computes them
+    sector = assessment.sector_status_table(data, as_of)
+    city = assessment.status_table(data, as_of).set_index("indicator_code")["actual"]
+    codes = kt.sector_indicator_codes(data.targets, data.indicators)
+    actuals = _frame(at, "sectors_actual_check")
+    for row, code in zip(actuals.itertuples(index=False), codes, strict=True):
+        total = sector.loc[sector["indicator_code"] == code, "actual"].sum()
+        assert _num(row[1]) == f"{total:g}"
+        assert _num(row[2]) == f"{city[code]:g}"
+        assert _num(row[3]) == f"{city[code] - total:g}"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sectors_page_heatmap_lists_sectors_in_document_order_with_completion(
+    demo_env: Path, lang: str
+) -> None:
+    at = _run(SECTORS_PAGE, lang)
+    heat = _heatmap(at)["data"][0]
+    with db.connect(demo_env) as con:
+        sectors = queries.sectors(con, queries.plans(con)["plan_id"].iloc[0])
+    assert heat["y"] == list(sectors["name_en" if lang == "en" else "name_zh"])
+    assert len(heat["x"]) == 3
+    assert all(re.search(r"\d+%</b><br>\d+/\d+", cell) for row in heat["text"] for cell in row)
+    headers = list(_frame(at, "sectors_sum_check").columns)
+    if lang == "en":
+        assert heat["x"][0].startswith("Typical")
+        assert not any(CJK.search(h) for h in headers)
+    else:
+        assert heat["x"][0] == "智能制造典型场景"
+        assert "全市目标" in headers
+
+
+def test_sectors_page_selector_shows_that_sectors_key_tasks(demo_env: Path) -> None:
+    board, _ = _direct(demo_env, "2025Q4")
+    at = _run(SECTORS_PAGE)
+    assert len(_frame(at, "sectors_tasks")) == len(kt.sector_tasks(board, "steel"))
+    at.selectbox(key="sectors_sector").set_value("agri_marine_food").run()
+    table = _frame(at, "sectors_tasks")
+    expected = kt.sector_tasks(board, "agri_marine_food")
+    assert list(table["序号"]) == list(expected["task_ref"])
+    assert list(table["进展"]) == [i18n.task_status_name(s) for s in expected["status"]]
+    assert any(s.value.startswith("农海产品加工") for s in at.subheader)
+    assert any("演示任务状态" in w for w in _warnings(at))
+
+
+def test_sectors_page_runs_without_figures_or_updates(
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KPI_DB", str(empty_db))
+    at = _run(SECTORS_PAGE, "en")
+    assert not any("Demo" in w for w in _warnings(at))
+    check = _frame(at, "sectors_sum_check")
+    assert _num(check.iloc[2, 3]) == "220"
