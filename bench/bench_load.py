@@ -40,9 +40,12 @@ def make_file(
         n = 0
         for district in districts:
             for sector in sectors:
+                # Breakdowns are a small share of the city-wide path (sector targets are ~1/10).
+                share = 1 if sector == district == "" else 0.01
                 for code, target in indicators.items():
                     for k, quarter in enumerate(quarters):
-                        f.write(f"{code},{quarter},{sector},{district},{target * k / 20:g}\n")
+                        value = target * share * k / 20
+                        f.write(f"{code},{quarter},{sector},{district},{value:g}\n")
                         n += 1
                         if n == rows:
                             return

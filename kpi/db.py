@@ -37,9 +37,12 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database for one operation, waiting while another process holds the lock."""
     target = config.db_path(path)
-    ensure_database(target)
+    if read_only or not target.exists():
+        ensure_database(target)
     con = _open_with_retry(target, read_only=read_only)
     try:
+        if not read_only:
+            _ensure_schema(con, target)  # on this connection: a second open costs ~30 ms
         yield con
     finally:
         con.close()
@@ -84,12 +87,21 @@ def ensure_database(path: Path, *, with_demo: bool | None = None) -> None:
             if with_demo is None:
                 with_demo = config.is_default_db(path)
             build_database(path, with_demo=with_demo)
-        else:
-            con = _open_with_retry(path, read_only=False)
-            try:
-                con.execute(SCHEMA_SQL)
-            finally:
-                con.close()
+            _ready_paths.add(path)
+            return
+    con = _open_with_retry(path, read_only=False)
+    try:
+        _ensure_schema(con, path)
+    finally:
+        con.close()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create missing tables in an existing file, once per process and file."""
+    with _ready_lock:
+        if path in _ready_paths:
+            return
+        con.execute(SCHEMA_SQL)
         _ready_paths.add(path)
 
 
