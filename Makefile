@@ -53,6 +53,7 @@ bench: setup system-deps
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_cockpit.py
 	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_warnings.py
 
 clean:
 	rm -rf $(VENV) data/dashboard.duckdb data/dashboard.duckdb.wal artifacts

@@ -17,6 +17,8 @@ PAGES = [
     ("pages/indicator.py", "nav.indicator", ":material/monitoring:", False),
     ("pages/sectors.py", "nav.sectors", ":material/factory:", False),
     ("pages/tasks.py", "nav.tasks", ":material/assignment:", False),
+    ("pages/warnings.py", "nav.warnings", ":material/warning:", False),
+    ("pages/reports.py", "nav.reports", ":material/description:", False),
     ("pages/method.py", "nav.method", ":material/menu_book:", False),
 ]
 pages = [
@@ -30,6 +32,8 @@ WRITE_PAGES = [
     ("pages/upload.py", "upload.nav", ":material/upload_file:", "upload"),
     ("pages/task_update.py", "nav.tasks_update", ":material/edit_note:", "update_task"),
     ("pages/audit.py", "nav.audit", ":material/policy:", "manage_users"),
+    ("pages/targets.py", "nav.targets", ":material/edit_document:", "edit_targets"),
+    ("pages/users.py", "nav.users", ":material/manage_accounts:", "manage_users"),
 ]
 pages += [
     st.Page(path, title=i18n.t(key, lang), icon=icon)

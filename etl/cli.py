@@ -4,6 +4,7 @@ Exit codes: 0 done, 1 the input has errors (nothing written), 2 usage error.
 """
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpi import assessment, config, demo, ingest, queries, reference
+from kpi import warnings as kw
 from kpi.db import connect, ensure_database
 
 
@@ -46,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--json", action="store_true", help="print the report as JSON")
 
     export = command("export", cmd_export, "print stored data to stdout")
-    export.add_argument("what", choices=["targets", "progress", "tasks", "history", "audit"])
+    export.add_argument(
+        "what", choices=["targets", "progress", "tasks", "history", "audit", "warnings"]
+    )
     export.add_argument("--plan")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--as-of", type=_period_arg, help="YYYYQn: figures up to this quarter")
@@ -68,6 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--plan")
     status.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
     status.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    report = command("report", cmd_report, "write the quarterly bulletin (季度进展通报)")
+    report.add_argument("--plan")
+    report.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
+    report.add_argument("--format", choices=["pdf", "docx"], help="default: the --out suffix")
+    report.add_argument("--lang", choices=["zh", "en"], default="zh")
+    report.add_argument("--out", type=Path, required=True, help="file to write")
+
+    export_all = command(
+        "export-all", cmd_export_all, "write all stored data (history and audit included)"
+    )
+    export_all.add_argument("--plan")
+    export_all.add_argument("--format", choices=["xlsx", "zip"], help="default: the --out suffix")
+    export_all.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet captions")
+    export_all.add_argument("--out", type=Path, required=True, help="file to write")
 
     demo_cmd = command("demo", cmd_demo, "load or remove the demo dataset (演示数据)")
     demo_cmd.add_argument("action", choices=["load", "remove"])
@@ -152,8 +171,15 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "sector_code",
                 ]
             ],
-            "history": lambda: queries.batches(con, plan_id),
+            # with the before/after figures each batch's audit entry recorded
+            "history": lambda: queries.batch_history_export(con, plan_id),
             "audit": lambda: queries.audit_log(con),
+            # 预警督办清单 at --as-of (default: the latest quarter with data)
+            "warnings": lambda: kw.export_frame(
+                kw.warning_list_from_store(
+                    con, plan_id, args.as_of or assessment.default_as_of(con, plan_id)
+                )
+            ),
         }[args.what]()
     write_frame(frame, args.format)
     return 0
@@ -182,6 +208,11 @@ def export_targets(con, plan_id: str) -> pd.DataFrame:
             "value_as_written": targets["value_as_written"],
             "unit_as_written": targets["unit_as_written"],
             "note": targets["note"],
+            # `value` is the value in force; these say when an admin edit replaced the cited one
+            "source_value": targets["source_value"],
+            "edited_value": targets["edited_value"],
+            "edit_reason": targets["edit_reason"],
+            "edited_by": targets["edited_by"],
         }
     )
 
@@ -241,6 +272,59 @@ def cmd_status(args: argparse.Namespace) -> int:
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
         frame = assessment.indicator_status(con, plan_id, as_of)
     write_frame(frame[assessment.STATUS_COLUMNS], args.format)
+    return 0
+
+
+def _out_format(args: argparse.Namespace, choices: tuple[str, ...]) -> str | None:
+    """--format, else the --out suffix; None (after saying why) when neither works."""
+    fmt = args.format or args.out.suffix.lower().lstrip(".")
+    if fmt not in choices:
+        print(f"--format {'|'.join(choices)} needed for {args.out}", file=sys.stderr)
+        return None
+    if not args.out.parent.is_dir():
+        print(f"目录不存在 / no such folder: {args.out.parent}", file=sys.stderr)
+        return None
+    return fmt
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from kpi import render
+
+    fmt = _out_format(args, ("pdf", "docx"))
+    if fmt is None:
+        return 2
+    with connect(args.db) as con:
+        plan_id = args.plan or ingest.default_plan_id(con)
+        as_of = args.as_of or assessment.default_as_of(con, plan_id)
+        has_figures = any(p <= as_of for p in queries.periods_with_figures(con, plan_id))
+    # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
+    try:
+        with render.ChartExporter() if has_figures else contextlib.nullcontext() as exporter:
+            from kpi import bulletin
+
+            # The store is read on its own short connection, closed before the slow rendering.
+            path = config.db_path(args.db)
+            files = bulletin.bulletin_files(
+                path, plan_id, as_of, args.lang, formats=(fmt,), exporter=exporter
+            )
+    except RuntimeError as err:  # no chromium for the charts
+        print(f"错误 / error: {err}", file=sys.stderr)
+        return 1
+    args.out.write_bytes(files[fmt])
+    print(f"wrote {args.out} ({plan_id} {as_of} {args.lang})")
+    return 0
+
+
+def cmd_export_all(args: argparse.Namespace) -> int:
+    from kpi import fullexport
+
+    fmt = _out_format(args, ("xlsx", "zip"))
+    if fmt is None:
+        return 2
+    with connect(args.db) as con:
+        plan_id = args.plan or ingest.default_plan_id(con)
+    args.out.write_bytes(fullexport.export_file(config.db_path(args.db), plan_id, fmt, args.lang))
+    print(f"wrote {args.out} ({plan_id})")
     return 0
 
 

@@ -6,11 +6,15 @@ buttons are never the protection. Command line (see docs/SECURITY.md):
     python -m kpi.auth add-user NAME --role staff --unit 市工业和信息化局 [--password-stdin]
     python -m kpi.auth list-users
     python -m kpi.auth remove-user NAME
+    python -m kpi.auth disable-user NAME | enable-user NAME
+
+The admin pages (pages/users.py through kpi.admin) use the same functions and the same lock.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import getpass
@@ -23,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,10 +129,19 @@ class UsersFileError(ValueError):
     """The accounts file exists but cannot be used (bad YAML, bad entry)."""
 
 
+class LastAdminError(ValueError):
+    """A change would leave the accounts file without an enabled admin account."""
+
+
+class UnknownUserError(ValueError):
+    """No account of that name in the accounts file."""
+
+
 @dataclass(frozen=True)
 class _Account:
     user: User
     password_hash: str
+    disabled: bool = False  # kept in the file, but may not sign in
 
 
 # ---------------------------------------------------------------------------- settings
@@ -263,7 +276,7 @@ def _parse_accounts(path: Path, text: str) -> dict[str, _Account]:
             )
         except ValueError as err:
             raise UsersFileError(f"{path}: user {name!r}: {err}") from err
-        accounts[name] = _Account(user, password_hash)
+        accounts[name] = _Account(user, password_hash, bool(entry.get("disabled", False)))
     return accounts
 
 
@@ -298,6 +311,7 @@ def _write_accounts(path: Path, accounts: dict[str, _Account]) -> None:
                 "display_name": a.user.display_name,
                 "password_hash": a.password_hash,
             }
+            | ({"disabled": True} if a.disabled else {})
             for name, a in sorted(accounts.items())
         }
     }
@@ -315,6 +329,42 @@ def _write_accounts(path: Path, accounts: dict[str, _Account]) -> None:
         raise
     with _cache_lock:
         _cache.pop(path.resolve(), None)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the accounts file for one read-modify-write: this process's lock, then (on POSIX) an
+    exclusive flock on its folder (the file itself is replaced on every write, so it cannot
+    carry the lock), so the CLI and the app never lose each other's change."""
+    with _FILE_LOCK:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock only
+            yield
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _writable(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if is_demo_file(path):
+        raise ValueError(f"refusing to write the shipped demo accounts file {path}")
+    return path
+
+
+def _enabled_admins(accounts: dict[str, _Account]) -> set[str]:
+    return {n for n, a in accounts.items() if a.user.role == "admin" and not a.disabled}
+
+
+def _check_admin_left(before: dict[str, _Account], after: dict[str, _Account]) -> None:
+    if _enabled_admins(before) and not _enabled_admins(after):
+        raise LastAdminError("this would leave no enabled admin account")
 
 
 def hash_password(password: str) -> str:
@@ -356,26 +406,102 @@ def add_user(
     user = User(username, role, unit, (display_name or "").strip() or username)
     check_password_rules(password, username)
     password_hash = hash_password(password)
-    with _FILE_LOCK:
+    with _locked(path):
         accounts = dict(_read_accounts(path))
         if username in accounts and not replace:
             raise ValueError(f"user {username!r} already exists (use --replace to overwrite)")
+        before = dict(accounts)
         accounts[username] = _Account(user, password_hash)
+        _check_admin_left(before, accounts)
         _write_accounts(path, accounts)
     return user
 
 
-def remove_user(path: str | os.PathLike, username: str) -> bool:
-    """Remove an account; False when there was none of that name."""
-    path = Path(path)
-    if is_demo_file(path):
-        raise ValueError(f"refusing to write the shipped demo accounts file {path}")
-    with _FILE_LOCK:
+def remove_user(path: str | os.PathLike, username: str, *, keep_an_admin: bool = False) -> bool:
+    """Remove an account; False when there was none of that name.
+
+    With keep_an_admin, refuse (LastAdminError) to remove the last enabled admin.
+    """
+    path = _writable(path)
+    with _locked(path):
         accounts = dict(_read_accounts(path))
+        before = dict(accounts)
         if accounts.pop(username.strip(), None) is None:
             return False
+        if keep_an_admin:
+            _check_admin_left(before, accounts)
         _write_accounts(path, accounts)
     return True
+
+
+_UNCHANGED = object()
+
+
+def update_user(
+    path: str | os.PathLike,
+    username: str,
+    *,
+    role: str | None = None,
+    unit: str | None | object = _UNCHANGED,
+    display_name: str | None = None,
+    disabled: bool | None = None,
+) -> User:
+    """Change an account's role, unit, display name or disabled flag; the password stays.
+
+    Raises UnknownUserError when there is no such account, ValueError for an invalid
+    combination (a staff account without a unit), LastAdminError when no enabled admin would
+    be left.
+    """
+    path = _writable(path)
+    with _locked(path):
+        accounts = dict(_read_accounts(path))
+        account = accounts.get(username)
+        if account is None:
+            raise UnknownUserError(f"no user {username!r} in {path}")
+        old = account.user
+        new_role = role or old.role
+        new_unit = old.unit if unit is _UNCHANGED else unit
+        if new_role != "staff":
+            new_unit = None
+        new_unit = new_unit.strip() if isinstance(new_unit, str) and new_unit.strip() else None
+        name = (display_name or "").strip() or old.display_name
+        user = User(username, new_role, new_unit, name)
+        before = dict(accounts)
+        accounts[username] = _Account(
+            user, account.password_hash, account.disabled if disabled is None else disabled
+        )
+        _check_admin_left(before, accounts)
+        _write_accounts(path, accounts)
+    return user
+
+
+def set_password(path: str | os.PathLike, username: str, password: str) -> None:
+    """Give an existing account a new password (same rules as add_user); nothing else changes."""
+    path = _writable(path)
+    check_password_rules(password, username)
+    password_hash = hash_password(password)
+    with _locked(path):
+        accounts = dict(_read_accounts(path))
+        account = accounts.get(username)
+        if account is None:
+            raise UnknownUserError(f"no user {username!r} in {path}")
+        accounts[username] = _Account(account.user, password_hash, account.disabled)
+        _write_accounts(path, accounts)
+
+
+def list_accounts(path: str | os.PathLike | None = None) -> list[dict]:
+    """Every account as username, display_name, role, unit, disabled (never the hash)."""
+    accounts = _read_accounts(Path(path or users_file()))
+    return [
+        {
+            "username": name,
+            "display_name": a.user.display_name,
+            "role": a.user.role,
+            "unit": a.user.unit,
+            "disabled": a.disabled,
+        }
+        for name, a in sorted(accounts.items())
+    ]
 
 
 def load_users(path: str | os.PathLike | None = None) -> dict[str, User]:
@@ -393,7 +519,7 @@ def _active_accounts(path: str | os.PathLike | None = None) -> dict[str, _Accoun
     path = Path(path or users_file())
     if is_demo_file(path) and not demo_accounts_allowed():
         return {}
-    return _read_accounts(path)
+    return {n: a for n, a in _read_accounts(path).items() if not a.disabled}
 
 
 def lookup_user(username: str, path: str | os.PathLike | None = None) -> User | None:
@@ -692,6 +818,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rm.add_argument("username")
     rm.add_argument("--file", type=Path, help=file_help)
 
+    for command, help_text in (
+        ("disable-user", "keep an account but stop it signing in"),
+        ("enable-user", "let a disabled account sign in again"),
+    ):
+        toggle = sub.add_parser(command, help=help_text)
+        toggle.add_argument("username")
+        toggle.add_argument("--file", type=Path, help=file_help)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "add-user":
@@ -719,8 +853,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"已保存 / saved: {user.username} ({user.role}, {user.unit or '-'}) -> {path}")
         elif args.command == "list-users":
             path = args.file or users_file()
-            for u in list_users(path):
-                print(f"{u.username}\t{u.role}\t{u.unit or '-'}\t{u.display_name}")
+            for a in list_accounts(path):
+                fields = [a["username"], a["role"], a["unit"] or "-", a["display_name"]]
+                print("\t".join(fields + (["disabled"] if a["disabled"] else [])))
             if is_demo_file(path):
                 print("(demo accounts / 演示账号)", file=sys.stderr)
         elif args.command == "remove-user":
@@ -728,6 +863,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not remove_user(path, args.username):
                 raise ValueError(f"no user {args.username!r} in {path}")
             print(f"已删除 / removed: {args.username} -> {path}")
+        elif args.command in ("disable-user", "enable-user"):
+            path = args.file or writable_users_file()
+            disabled = args.command == "disable-user"
+            update_user(path, args.username, disabled=disabled)
+            done = "已停用 / disabled" if disabled else "已启用 / enabled"
+            print(f"{done}: {args.username} -> {path}")
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

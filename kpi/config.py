@@ -20,6 +20,10 @@ RED_ABOVE_POINTS = float(os.environ.get("KPI_RED_ABOVE", "30"))
 TARGET_MULTIPLE_WARNING = 3.0
 CHANGE_RATIO_WARNING = 0.5
 
+# Warning list (预警督办清单): a warning that has persisted this many quarters or more becomes a
+# red notice (红色督办); a newer one is a yellow notice (黄色提示).
+RED_NOTICE_FROM_QUARTERS = int(os.environ.get("KPI_RED_NOTICE_FROM", "2"))
+
 
 def db_path(override: str | os.PathLike | None = None) -> Path:
     """The database file: explicit flag, else $KPI_DB, else data/dashboard.duckdb."""

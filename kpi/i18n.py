@@ -26,6 +26,7 @@ LABELS: dict[str, dict[str, str]] = {
     "nav.upload": {"zh": "数据上传", "en": "Upload data"},
     "nav.tasks_update": {"zh": "任务进展填报", "en": "Update tasks"},
     "nav.audit": {"zh": "操作日志", "en": "Audit log"},
+    "nav.reports": {"zh": "报告与下载", "en": "Reports and downloads"},
     # ------------------------------------------------------------ sidebar
     "sidebar.lang": {"zh": "语言 / Language", "en": "Language / 语言"},
     "sidebar.plan": {"zh": "规划", "en": "Plan"},
@@ -57,6 +58,10 @@ LABELS: dict[str, dict[str, str]] = {
     "common.period": {"zh": "数据期 {period}", "en": "Data {period}"},
     "common.batch": {"zh": "批次 {batch}", "en": "batch {batch}"},
     "common.details": {"zh": "详情 →", "en": "Details →"},
+    "common.download_help": {
+        "zh": "下载本表（与页面显示一致，含评估季度和语言）",
+        "en": "Download this table as shown (same as-of quarter and language)",
+    },
     # ------------------------------------------------------------ lights
     "light.achieved": {"zh": "达标", "en": "Achieved"},
     "light.green": {"zh": "绿灯", "en": "Green"},
@@ -188,6 +193,54 @@ LABELS: dict[str, dict[str, str]] = {
     "col.n_subtasks": {"zh": "子任务数", "en": "Sub-tasks"},
     "col.overdue_rate": {"zh": "逾期占比", "en": "Share overdue"},
     "col.done_rate": {"zh": "完成占比", "en": "Share done"},
+    # ------------------------------------------------------------ warning list (预警督办清单)
+    "nav.warnings": {"zh": "预警督办清单", "en": "Warning list"},
+    "warnings.title": {
+        "zh": "预警督办清单",
+        "en": "Warning list: lagging indicators and overdue tasks by unit",
+    },
+    "warnings.caption": {
+        "zh": "按责任单位列出红灯、黄灯指标和逾期/滞后子任务。预警持续 1 个季度为黄色提示，"
+        "连续 {red_from} 个季度及以上为红色督办（红黄灯之间转换不重新计时）。"
+        "指标经附件1任务分工关联到责任单位，一个指标可出现在多个单位下。",
+        "en": "Red and yellow indicators and overdue or delayed sub-tasks, per responsible unit. "
+        "A warning in its first quarter is a yellow notice; once it has lasted {red_from} quarters "
+        "in a row it is a red notice (moving between red and yellow does not restart the count). "
+        "Indicators reach units through the Annex 1 tasks linked to them, so one indicator can "
+        "appear under several units.",
+    },
+    "warnings.metric.units": {"zh": "有预警的单位", "en": "Units with warnings"},
+    "warnings.metric.help": {
+        "zh": "一项预警对其每个责任单位各计一次",
+        "en": "A warning counts once for each unit it is listed under",
+    },
+    "warnings.filter.escalation": {"zh": "督办等级", "en": "Escalation"},
+    "warnings.units": {"zh": "各单位预警汇总", "en": "Warnings by unit"},
+    "warnings.list": {"zh": "预警督办明细", "en": "Warning details"},
+    "warnings.none": {
+        "zh": "评估季度没有红灯、黄灯指标或逾期/滞后子任务",
+        "en": "No red or yellow indicator and no overdue sub-task at this quarter",
+    },
+    "warnings.none_shown": {"zh": "没有符合筛选条件的预警", "en": "No warning matches the filters"},
+    "warnings.no_unit": {"zh": "（未关联责任单位）", "en": "(no linked unit)"},
+    "warnings.kind.indicator": {"zh": "指标", "en": "Indicator"},
+    "warnings.kind.task": {"zh": "子任务", "en": "Sub-task"},
+    "escalation.red_notice": {"zh": "红色督办", "en": "Red notice"},
+    "escalation.yellow_notice": {"zh": "黄色提示", "en": "Yellow notice"},
+    "col.escalation": {"zh": "督办等级", "en": "Escalation"},
+    "col.kind": {"zh": "类型", "en": "Type"},
+    "col.item": {"zh": "事项", "en": "Item"},
+    "col.state": {"zh": "预警情形", "en": "Warning"},
+    "col.expected": {"zh": "序时进度", "en": "Expected by now"},
+    "col.since": {"zh": "起始季度", "en": "Since"},
+    "col.quarters": {"zh": "持续季度数", "en": "Quarters"},
+    "col.trail": {"zh": "历次状态", "en": "History"},
+    "col.linked_tasks": {"zh": "关联任务", "en": "Linked tasks"},
+    "col.red_notices": {"zh": "红色督办", "en": "Red notices"},
+    "col.yellow_notices": {"zh": "黄色提示", "en": "Yellow notices"},
+    "col.n_indicators": {"zh": "红黄灯指标", "en": "Red/yellow indicators"},
+    "col.n_overdue_tasks": {"zh": "逾期/滞后子任务", "en": "Overdue sub-tasks"},
+    "col.longest": {"zh": "最长持续（季度）", "en": "Longest (quarters)"},
     "chart.subtasks": {"zh": "子任务数", "en": "Sub-tasks"},
     # ------------------------------------------------------------ cockpit
     "cockpit.title": {"zh": "目标完成情况总览", "en": "Targets at a glance"},
@@ -371,6 +424,168 @@ LABELS: dict[str, dict[str, str]] = {
     "method.no_demo": {
         "zh": "当前没有演示数据：所有数字均来自上传的统计数据。",
         "en": "No demo data: every figure comes from uploaded statistics.",
+    },
+    # ------------------------------------------------------------ quarterly bulletin (季度进展通报)
+    "bulletin.title": {
+        "zh": "{year}年第{quarter}季度进展通报",
+        "en": "Quarterly progress bulletin, {year} Q{quarter}",
+    },
+    "bulletin.demo_notice": {
+        "zh": "【演示数据】本通报部分数字为演示数据，并非真实统计",
+        "en": "[DEMO DATA] Some figures in this bulletin are demo data, not real statistics",
+    },
+    "bulletin.summary.counts": {
+        "zh": "截至{as_of}，纳入监测的{total}项指标中，达标{achieved}项，绿灯{green}项，"
+        "黄灯{yellow}项，红灯{red}项，无数据{grey}项。",
+        "en": "As of {as_of}, of the {total} indicators monitored {achieved} are achieved, "
+        "{green} green, {yellow} yellow, {red} red and {grey} without data.",
+    },
+    "bulletin.summary.final": {
+        "zh": "规划期已于{end}结束，本通报为最终评估。",
+        "en": "The plan period ended in {end}: this bulletin is the final assessment.",
+    },
+    "bulletin.summary.movers_up": {
+        "zh": "与上季度（{previous}）相比，完成率提高最多的是{items}。",
+        "en": "Since last quarter ({previous}) completion rose most for {items}.",
+    },
+    "bulletin.summary.movers_down": {
+        "zh": "完成率下降的有{items}。",
+        "en": "Completion fell for {items}.",
+    },
+    "bulletin.summary.no_movers": {
+        "zh": "与上季度（{previous}）相比，各指标完成率没有变化。",
+        "en": "No indicator's completion changed since last quarter ({previous}).",
+    },
+    "bulletin.summary.mover": {
+        "zh": "{name}（{points}个百分点）",
+        "en": "{name} ({points} points)",
+    },
+    "bulletin.summary.gaps": {
+        "zh": "落后序时进度最多的是{items}。",
+        "en": "Furthest behind the expected path: {items}.",
+    },
+    "bulletin.summary.gap": {
+        "zh": "{name}（{light}，落后{gap}个百分点，责任单位：{units}）",
+        "en": "{name} ({light}, {gap} points behind; responsible: {units})",
+    },
+    "bulletin.summary.tasks": {
+        "zh": "附件1列出的{total}项子任务中，已完成{done}项，推进中{in_progress}项，"
+        "滞后{delayed}项，未启动{not_started}项，未填报{no_update}项；"
+        "逾期/滞后{overdue}项，涉及{units}个责任单位。",
+        "en": "Of the {total} sub-tasks of Annex 1, {done} are done, {in_progress} in progress, "
+        "{delayed} delayed, {not_started} not started and {no_update} not reported; "
+        "{overdue} are overdue, involving {units} responsible units.",
+    },
+    "bulletin.section.indicators": {"zh": "主要指标完成情况", "en": "Indicators"},
+    "bulletin.section.laggards": {
+        "zh": "落后指标与责任单位",
+        "en": "Indicators behind and responsible units",
+    },
+    "bulletin.section.sectors": {"zh": "分行业进展（专栏1）", "en": "Sectors (Box 1)"},
+    "bulletin.section.tasks": {"zh": "重点任务逾期情况", "en": "Overdue key tasks"},
+    "bulletin.section.method": {"zh": "方法说明", "en": "Method"},
+    "bulletin.section.sources": {"zh": "数据来源与差异", "en": "Sources and where they disagree"},
+    "bulletin.indicators_table": {
+        "zh": "各指标完成情况（{as_of}）",
+        "en": "All indicators at {as_of}",
+    },
+    "bulletin.indicators_note": {
+        "zh": "实际值后括号内为数据期（未报送本季度数据时取最近一期）；较上季为完成率变化，"
+        "单位为百分点。",
+        "en": "A quarter in brackets after the actual is its data period (the latest reported "
+        "when the quarter has none); change is the change in completion, in percentage points.",
+    },
+    "bulletin.laggards_intro": {
+        "zh": "以下{n}项指标为红灯或黄灯。每项指标附图：实际值（实线，空心点为演示数据）、"
+        "序时进度（虚线）、阶段目标、目标和趋势预测。",
+        "en": "These {n} indicators are red or yellow. Each has a chart: actuals (solid line, "
+        "hollow points are demo data), the expected path (dashed), milestones, targets and "
+        "the projection.",
+    },
+    "bulletin.laggards_table": {"zh": "红灯、黄灯指标", "en": "Red and yellow indicators"},
+    "bulletin.figure_caption": {"zh": "{name}（{light}）", "en": "{name} ({light})"},
+    "bulletin.sectors_table": {
+        "zh": "各行业完成率（实际/目标）",
+        "en": "Completion by sector (actual / target)",
+    },
+    "bulletin.no_sectors": {
+        "zh": "本规划没有分行业目标。",
+        "en": "The plan sets no sector targets.",
+    },
+    "bulletin.overdue_table": {
+        "zh": "各责任单位逾期/滞后子任务",
+        "en": "Overdue sub-tasks by responsible unit",
+    },
+    "bulletin.no_overdue": {
+        "zh": "没有逾期或滞后的子任务。",
+        "en": "No sub-task is overdue or delayed.",
+    },
+    "bulletin.sources_table": {"zh": "来源文件", "en": "Source documents"},
+    "bulletin.demo_text": {
+        "zh": "本通报使用的数据中有{n}条为演示数据（系统生成，用于展示功能，并非真实统计），"
+        "每页页眉均有标注；图中演示数据点为空心圆。",
+        "en": "{n} of the figures used are demo data (generated to show the features; not real "
+        "statistics). Every page carries a notice in its header; charts draw demo points as "
+        "hollow circles.",
+    },
+    "bulletin.demo_tasks": {
+        "zh": "重点任务进展中有{n}条为演示数据。",
+        "en": "{n} of the task statuses are demo data.",
+    },
+    "bulletin.col.expected": {"zh": "序时进度", "en": "Expected"},
+    "bulletin.col.change": {"zh": "较上季", "en": "Change"},
+    # ------------------------------------------------------------ reports page (报告与下载)
+    "reports.title": {"zh": "报告与下载", "en": "Reports and downloads"},
+    "reports.bulletin": {"zh": "季度进展通报", "en": "Quarterly progress bulletin"},
+    "reports.bulletin_help": {
+        "zh": "按侧栏所选规划、评估季度（{as_of}）和语言生成：摘要、全部指标、红灯和黄灯指标图、"
+        "分行业完成率、逾期任务、方法与来源。点击按钮后开始生成，约需 10–20 秒。",
+        "en": "Built for the plan, as-of quarter ({as_of}) and language chosen in the sidebar: "
+        "summary, all indicators, charts of the red and yellow ones, sectors, overdue tasks, "
+        "method and sources. Generated when you click, in 10–20 seconds.",
+    },
+    "reports.pdf": {"zh": "通报 PDF", "en": "Bulletin PDF"},
+    "reports.docx": {"zh": "通报 Word（DOCX）", "en": "Bulletin Word (DOCX)"},
+    "reports.export": {"zh": "全部数据导出", "en": "Full data export"},
+    "reports.export_help": {
+        "zh": "指标与目标、全部数据（含历次修订和被替代的数值）、重点任务及全部进展记录、"
+        "上传批次和操作日志；与评估季度无关。",
+        "en": "Indicators and targets, every figure (revisions and superseded values included), "
+        "key tasks with every status update, load batches and the audit log; independent of "
+        "the as-of quarter.",
+    },
+    "reports.xlsx": {"zh": "Excel 工作簿（XLSX）", "en": "Excel workbook (XLSX)"},
+    "reports.zip": {"zh": "CSV 文件（ZIP）", "en": "CSV files (ZIP)"},
+    "reports.cli": {
+        "zh": "命令行：python -m etl report --as-of {as_of} --format pdf --out 通报.pdf；"
+        "python -m etl export-all --format xlsx --out 数据.xlsx",
+        "en": "Command line: python -m etl report --as-of {as_of} --format pdf --out "
+        "bulletin.pdf; python -m etl export-all --format xlsx --out data.xlsx",
+    },
+    # ------------------------------------------------------------ full data export (全部数据)
+    "export.sheet.indicators": {"zh": "指标", "en": "Indicators"},
+    "export.sheet.targets": {"zh": "目标（全部来源）", "en": "Targets (every source)"},
+    "export.sheet.milestones": {"zh": "阶段目标", "en": "Milestones"},
+    "export.sheet.figures": {
+        "zh": "指标数据：全部版本（is_current 为现行值，superseded_by 为替代它的批次）",
+        "en": "Figures, every version (is_current: in force; superseded_by: the batch that "
+        "replaced it)",
+    },
+    "export.sheet.batches": {"zh": "上传批次", "en": "Load batches"},
+    "export.sheet.tasks": {"zh": "重点任务（附件1）", "en": "Key tasks (Annex 1)"},
+    "export.sheet.task_updates": {
+        "zh": "任务进展记录（全部）",
+        "en": "Task status updates (all)",
+    },
+    "export.sheet.audit": {"zh": "操作日志", "en": "Audit log"},
+    "export.exported": {"zh": "导出时间：{at}", "en": "Exported {at}"},
+    "export.demo": {
+        "zh": "含演示数据：is_demo 为 true 的行并非真实统计",
+        "en": "Contains demo data: rows with is_demo = true are not real statistics",
+    },
+    "reports.audit_admin": {
+        "zh": "操作日志（audit）仅在管理员登录后包含在导出中。",
+        "en": "The audit log sheet is included only for signed-in administrators.",
     },
     # ------------------------------------------------------------ intake: upload page (数据上报)
     "upload.title": {"zh": "数据上报", "en": "Report figures"},
@@ -592,6 +807,164 @@ LABELS: dict[str, dict[str, str]] = {
     "audit_action.rollback": {"zh": "撤销批次", "en": "Roll back a batch"},
     "audit_action.update_task": {"zh": "任务进展", "en": "Task update"},
     "audit_action.remove_demo": {"zh": "删除演示数据", "en": "Remove demo data"},
+    "audit_action.edit_target": {"zh": "调整目标", "en": "Edit a target"},
+    "audit_action.add_user": {"zh": "新增用户", "en": "Add a user"},
+    "audit_action.update_user": {"zh": "修改用户", "en": "Change a user"},
+    "audit_action.reset_password": {"zh": "重置密码", "en": "Reset a password"},
+    "audit_action.disable_user": {"zh": "停用用户", "en": "Disable a user"},
+    "audit_action.enable_user": {"zh": "启用用户", "en": "Enable a user"},
+    "audit_action.remove_user": {"zh": "删除用户", "en": "Remove a user"},
+    # ------------------------------------------------------------ overview: overdue sub-tasks
+    "cockpit.overdue": {"zh": "任务逾期情况", "en": "Overdue sub-tasks"},
+    "cockpit.overdue_metric": {"zh": "逾期/滞后子任务", "en": "Overdue sub-tasks"},
+    "cockpit.overdue_open": {"zh": "查看逾期任务", "en": "Open the overdue tasks"},
+    "cockpit.overdue_demo": {
+        "zh": "任务状态为演示数据",
+        "en": "Task statuses are demo data",
+    },
+    "cockpit.overdue_none": {
+        "zh": "{as_of} 没有逾期或滞后的子任务",
+        "en": "No sub-task is overdue or delayed in {as_of}",
+    },
+    "cockpit.overdue_units": {
+        "zh": "逾期子任务最多的责任单位（前 {n} 个）",
+        "en": "Units with the most overdue sub-tasks (top {n})",
+    },
+    # ------------------------------------------------------------ target edits (目标调整)
+    "nav.targets": {"zh": "目标调整", "en": "Target edits"},
+    "col.admin_edit": {"zh": "管理员调整", "en": "Admin edit"},
+    "targets.title": {"zh": "目标调整", "en": "Target edits"},
+    "targets.intro": {
+        "zh": "目标值按来源文件转录并注明出处，文件原值始终保留。管理员可在此调整某一目标或阶段"
+        "目标，须写明原因（至少 {n} 个字）；每次调整另存一条记录并写入操作日志，总览、指标详情和"
+        "预警按调整后的值计算。恢复原值也是一次调整。",
+        "en": "Targets are transcribed from the source documents with their citation, and the "
+        "cited value is always kept. An admin may change a target or milestone here with a "
+        "written reason (at least {n} characters); every edit is a new record in the audit "
+        "log, and the overview, indicator pages and warnings use the edited value. Going back "
+        "to the cited value is one more edit.",
+    },
+    "targets.list": {"zh": "目标与阶段目标（现行值）", "en": "Targets and milestones in force"},
+    "targets.form": {"zh": "调整一个目标", "en": "Edit a target"},
+    "targets.pick": {"zh": "选择目标行", "en": "Target row"},
+    "targets.current": {
+        "zh": "现行值 {value}；文件原值 {cited}（{source}）",
+        "en": "In force {value}; cited value {cited} ({source})",
+    },
+    "targets.new_value": {"zh": "新目标值（单位：{unit}）", "en": "New value (in {unit})"},
+    "targets.new_value_help": {
+        "zh": "按 {unit} 填写，须大于 0；保存时换算为 {canonical} 存储",
+        "en": "In {unit}, above 0; stored in {canonical}",
+    },
+    "targets.reason": {
+        "zh": "调整原因（必填，至少 {n} 个字）",
+        "en": "Reason (required, at least {n} characters)",
+    },
+    "targets.revert": {
+        "zh": "恢复为文件原值（忽略上面的新目标值）",
+        "en": "Go back to the cited value (ignores the new value above)",
+    },
+    "targets.confirm": {
+        "zh": "我已核对单位和数值，确认调整该目标",
+        "en": "I checked the unit and the value and confirm this edit",
+    },
+    "targets.confirm_missing": {
+        "zh": "请先勾选确认（未修改）",
+        "en": "Tick the confirmation first (nothing was changed)",
+    },
+    "targets.submit": {"zh": "保存调整", "en": "Save the edit"},
+    "targets.saved": {
+        "zh": "已保存调整（记录 {id}）：{old} → {new}",
+        "en": "Edit saved (record {id}): {old} → {new}",
+    },
+    "targets.history": {"zh": "调整记录（全部保留）", "en": "Edit history (all kept)"},
+    "targets.history_none": {"zh": "尚无调整记录", "en": "No edit yet"},
+    "targets.edit_text": {
+        "zh": "管理员 {user} 于 {date} 调整：{old} → {new}。原因：{reason}",
+        "en": "Edited by admin {user} on {date}: {old} → {new}. Reason: {reason}",
+    },
+    "targets.edited_mark": {"zh": "管理员已调整", "en": "edited by admin"},
+    "targets.city": {"zh": "全市", "en": "City-wide"},
+    "targets.kind.target": {"zh": "目标", "en": "Target"},
+    "targets.kind.milestone": {"zh": "阶段目标", "en": "Milestone"},
+    "targets.col.kind": {"zh": "类型", "en": "Kind"},
+    "targets.col.in_force": {"zh": "现行值", "en": "In force"},
+    "targets.col.cited": {"zh": "文件原值", "en": "Cited value"},
+    "targets.col.reason": {"zh": "调整原因", "en": "Reason"},
+    # ------------------------------------------------------------ accounts (用户管理)
+    "nav.users": {"zh": "用户管理", "en": "Users"},
+    "users.title": {"zh": "用户管理", "en": "User accounts"},
+    "users.caption": {
+        "zh": "账号文件：{path}。密码只以 bcrypt 哈希保存，此处不显示；"
+        "每次改动写入操作日志（不含密码）。",
+        "en": "Accounts file: {path}. Passwords are kept only as bcrypt hashes and never shown; "
+        "every change goes to the audit log (without password material).",
+    },
+    "users.list": {"zh": "账号列表", "en": "Accounts"},
+    "users.rules": {
+        "zh": "规则：上报员绑定一个责任单位；密码至少 {n} 个字符且不能与用户名相同；"
+        "不能停用、删除或降级自己的账号，也不能移除最后一个管理员。",
+        "en": "Rules: staff are bound to one responsible unit; passwords have at least {n} "
+        "characters and differ from the username; you cannot disable, remove or demote your own "
+        "account, nor remove the last admin.",
+    },
+    "users.demo_file": {
+        "zh": "当前使用演示账号文件（密码公开），不能在网页中修改。请先在服务器上用 "
+        "python -m kpi.auth add-user 创建正式账号文件（或设置 KPI_USERS_FILE）。",
+        "en": "The shipped demo accounts (published passwords) are in use and cannot be changed "
+        "here. Create a real accounts file on the server with python -m kpi.auth add-user (or "
+        "set KPI_USERS_FILE) first.",
+    },
+    "users.col.username": {"zh": "用户名", "en": "Username"},
+    "users.col.display_name": {"zh": "显示名称", "en": "Display name"},
+    "users.col.state": {"zh": "状态", "en": "State"},
+    "users.state.active": {"zh": "正常", "en": "active"},
+    "users.state.disabled": {"zh": "已停用", "en": "disabled"},
+    "users.tab.add": {"zh": "新增用户", "en": "Add a user"},
+    "users.tab.change": {"zh": "修改角色或单位", "en": "Change role or unit"},
+    "users.tab.password": {"zh": "重置密码", "en": "Reset a password"},
+    "users.tab.remove": {"zh": "停用或删除", "en": "Disable or remove"},
+    "users.unit_help": {
+        "zh": "仅上报员需要：从本规划的责任单位中选择；领导和管理员不绑定单位",
+        "en": "Staff only: one of the plan's responsible units; viewers and admins have none",
+    },
+    "users.unit_placeholder": {"zh": "请选择（仅上报员）", "en": "Choose (staff only)"},
+    "users.password": {
+        "zh": "密码（至少 {n} 个字符）",
+        "en": "Password (at least {n} characters)",
+    },
+    "users.password_again": {"zh": "再次输入密码", "en": "Repeat the password"},
+    "users.add_submit": {"zh": "新增用户", "en": "Add the user"},
+    "users.added": {"zh": "已新增用户 {username}（{role}）", "en": "Added {username} ({role})"},
+    "users.pick": {"zh": "选择用户", "en": "User"},
+    "users.change_submit": {"zh": "保存修改", "en": "Save"},
+    "users.changed": {"zh": "已修改用户 {username}", "en": "Saved {username}"},
+    "users.password_submit": {"zh": "重置密码", "en": "Reset the password"},
+    "users.password_done": {
+        "zh": "已重置 {username} 的密码",
+        "en": "The password of {username} was reset",
+    },
+    "users.remove_rules": {
+        "zh": "停用：保留账号但不能登录，可再启用；删除：从账号文件中移除。",
+        "en": "Disable: the account is kept but cannot sign in, and can be enabled again; "
+        "remove: it is deleted from the accounts file.",
+    },
+    "users.action": {"zh": "操作", "en": "Action"},
+    "users.action.disable": {"zh": "停用", "en": "Disable"},
+    "users.action.enable": {"zh": "启用", "en": "Enable"},
+    "users.action.delete": {"zh": "删除", "en": "Remove"},
+    "users.action_confirm": {
+        "zh": "我确认对用户 {username} 执行此操作",
+        "en": "I confirm this action on {username}",
+    },
+    "users.action_submit": {"zh": "执行", "en": "Apply"},
+    "users.confirm_missing": {
+        "zh": "请先勾选确认（未改动）",
+        "en": "Tick the confirmation first (nothing was changed)",
+    },
+    "users.disabled": {"zh": "已停用用户 {username}", "en": "Disabled {username}"},
+    "users.enabled": {"zh": "已启用用户 {username}", "en": "Enabled {username}"},
+    "users.deleted": {"zh": "已删除用户 {username}", "en": "Removed {username}"},
 }
 
 # Codes whose names are looked up as "<prefix>.<code>".

@@ -202,6 +202,7 @@ def write_batch(
         written = queries.apply_staged(con, check.plan_id, batch_id, is_demo=is_demo)
     finally:
         con.unregister("staged")
+    before, after = audit_figures(con, batch_id, superseded=True), audit_figures(con, batch_id)
     queries.write_audit(
         con,
         user_name=user_name,
@@ -210,9 +211,27 @@ def write_batch(
         plan_id=check.plan_id,
         batch_id=batch_id,
         object_id=check.file_name,
-        after={**check.summary(), "figures_written": written},
+        before={"figures_superseded": before["count"], **_drop_count(before)},
+        after={**check.summary(), "figures_written": written, **_drop_count(after)},
     )
     return batch_id
+
+
+# The audit entry of a load or rollback lists at most this many figures on each side; the counts
+# are always complete and `figures_truncated` says when the list was cut.
+AUDIT_FIGURES_LIMIT = 200
+
+
+def audit_figures(con: Con, batch_id: int, *, superseded: bool = False) -> dict:
+    """The figures a batch wrote (or superseded): count, the first AUDIT_FIGURES_LIMIT, cut?"""
+    count, figures = queries.audit_figures(
+        con, batch_id, superseded=superseded, limit=AUDIT_FIGURES_LIMIT
+    )
+    return {"count": count, "figures": figures, "figures_truncated": count > len(figures)}
+
+
+def _drop_count(listed: dict) -> dict:
+    return {k: v for k, v in listed.items() if k != "count"}
 
 
 @dataclass
@@ -314,6 +333,10 @@ def rollback(con: Con, batch_id: int, *, user_name: str, role: str = "admin") ->
             rolls_back=batch_id,
         )
         restored, retired = queries.undo_batch(con, batch_id, rollback_id)
+        # Before: the undone batch's figures that were in force; after: the values restored
+        # (keys the batch had added are simply no longer in force).
+        before = audit_figures(con, rollback_id, superseded=True)
+        after = audit_figures(con, rollback_id)
         queries.write_audit(
             con,
             user_name=user_name,
@@ -322,8 +345,8 @@ def rollback(con: Con, batch_id: int, *, user_name: str, role: str = "admin") ->
             plan_id=undone["plan_id"],
             batch_id=rollback_id,
             object_id=str(batch_id),
-            before={"batch_id": batch_id, "figures_in_force": retired},
-            after={"restored": restored},
+            before={"batch_id": batch_id, "figures_in_force": retired, **_drop_count(before)},
+            after={"restored": restored, "retired": retired, **_drop_count(after)},
         )
     return RollbackResult(batch_id, rollback_id, restored, retired)
 

@@ -27,16 +27,54 @@ def _scalar(con: Con, sql: str, params=None):
 
 PLANS = "select * from plans order by issued_on desc, plan_id"
 INDICATORS = "select * from indicators where plan_id = ? order by sort_order"
-TARGETS = """
-    select t.*, s.title_zh as source_title_zh, s.title_en as source_title_en, s.doc_no
-    from targets t left join sources s using (plan_id, source_id)
-    where t.plan_id = ?
-    order by t.indicator_code, t.sector_code nulls first, t.is_default desc
+# Targets and milestones carry the admin edits (table target_edits, kpi.admin) on top of the
+# cited row: `value` is the value in force, `source_value` the cited one; the edit columns are
+# null unless the latest edit of the row differs from the cited value (a revert shows none).
+_LATEST_EDIT = """
+    latest_edit as (
+        select * from target_edits
+        where plan_id = $plan and kind = $kind
+        qualify row_number() over (
+            partition by indicator_code, sector_code, period, source_id, source_ref
+            order by edit_id desc
+        ) = 1
+    )
 """
-MILESTONES = """
-    select m.*, s.title_zh as source_title_zh, s.title_en as source_title_en, s.doc_no
-    from milestones m left join sources s using (plan_id, source_id)
-    where m.plan_id = ? order by indicator_code, period
+_EDIT_JOIN = """
+    left join latest_edit e
+      on e.indicator_code = r.indicator_code and e.sector_code is not distinct from r.sector_code
+     and e.period = r.period and e.source_id = r.source_id and e.source_ref = r.source_ref
+"""
+_EDIT_COLUMNS = """
+    r.value as source_value,
+    case when e.new_value <> r.value then e.new_value end as edited_value,
+    case when e.new_value <> r.value then e.reason end as edit_reason,
+    case when e.new_value <> r.value then e.user_name end as edited_by,
+    case when e.new_value <> r.value then e.edited_at end as edited_at
+"""
+TARGETS = f"""
+    with {_LATEST_EDIT},
+    final as (
+        select r.* replace (coalesce(e.new_value, r.value) as value),
+               s.title_zh as source_title_zh, s.title_en as source_title_en, s.doc_no,
+               {_EDIT_COLUMNS}
+        from targets r left join sources s using (plan_id, source_id)
+        {_EDIT_JOIN}
+        where r.plan_id = $plan
+    )
+    select * from final order by indicator_code, sector_code nulls first, is_default desc
+"""
+MILESTONES = f"""
+    with {_LATEST_EDIT},
+    final as (
+        select r.* replace (coalesce(e.new_value, r.value) as value),
+               s.title_zh as source_title_zh, s.title_en as source_title_en, s.doc_no,
+               {_EDIT_COLUMNS}
+        from milestones r left join sources s using (plan_id, source_id)
+        {_EDIT_JOIN}
+        where r.plan_id = $plan
+    )
+    select * from final order by indicator_code, period
 """
 SOURCES = "select * from sources where plan_id = ? order by source_id"
 SECTORS = "select * from sectors where plan_id = ? order by sort_order"
@@ -82,13 +120,17 @@ def indicators(con: Con, plan_id: str) -> pd.DataFrame:
 
 
 def targets(con: Con, plan_id: str) -> pd.DataFrame:
-    """All target rows, city-wide and per sector, defaults first, with their source titles."""
-    return con.execute(TARGETS, [plan_id]).df()
+    """All target rows, city-wide and per sector, defaults first, with their source titles.
+
+    `value` is the value in force (an admin edit, else the cited value); `source_value` is the
+    cited one; edited_value, edit_reason, edited_by, edited_at are null unless edited.
+    """
+    return con.execute(TARGETS, {"plan": plan_id, "kind": "target"}).df()
 
 
 def milestones(con: Con, plan_id: str) -> pd.DataFrame:
-    """Dated milestones on the way to the targets, with their source titles."""
-    return con.execute(MILESTONES, [plan_id]).df()
+    """Dated milestones on the way to the targets, with their source titles (edits applied)."""
+    return con.execute(MILESTONES, {"plan": plan_id, "kind": "milestone"}).df()
 
 
 def sources(con: Con, plan_id: str) -> pd.DataFrame:
@@ -135,10 +177,12 @@ CURRENT_FIGURES = """
     order by indicator_code, sector_code nulls first, district_code nulls first, period
 """
 # City-wide and per-sector figures (no district breakdowns): what the status tables need.
+# With the batch and file each figure came from, for the source line of the overview's cards.
 STATUS_FIGURES = """
-    select indicator_code, period, sector_code, district_code, value, is_demo
-    from figures
-    where plan_id = ? and is_current and period <= ? and district_code is null
+    select f.indicator_code, f.period, f.sector_code, f.district_code, f.value, f.is_demo,
+           f.batch_id, b.file_name
+    from figures f left join batches b using (batch_id)
+    where f.plan_id = ? and f.is_current and f.period <= ? and f.district_code is null
 """
 CITY_FIGURES = """
     select indicator_code, period, value, is_demo
@@ -256,7 +300,14 @@ STAGED_DIFF = f"""
 # the file when it is there, else from the store), values above N x the 2025 target, and values
 # that change the stored one by more than a ratio.
 STAGED_WARNINGS = f"""
-    with stored as (
+    with {_LATEST_EDIT},
+    targets_in_force as (
+        select r.* replace (coalesce(e.new_value, r.value) as value)
+        from targets r
+        {_EDIT_JOIN}
+        where r.plan_id = $plan
+    ),
+    stored as (
         select f.indicator_code, f.period, f.sector_code, f.district_code, f.value,
                null::integer as source_row
         from figures f
@@ -290,10 +341,10 @@ STAGED_WARNINGS = f"""
         select s.source_row, s.value,
                coalesce(sector_target.value, city_target.value) as target
         from staged s
-        left join targets city_target
+        left join targets_in_force city_target
           on city_target.plan_id = $plan and city_target.indicator_code = s.indicator_code
          and city_target.sector_code is null and city_target.is_default
-        left join targets sector_target
+        left join targets_in_force sector_target
           on sector_target.plan_id = $plan and sector_target.indicator_code = s.indicator_code
          and sector_target.sector_code = s.sector_code and sector_target.is_default
     ),
@@ -359,7 +410,12 @@ def staged_warnings(
     con: Con, plan_id: str, *, target_multiple: float, change_ratio: float
 ) -> pd.DataFrame:
     """Rows of the staged frame that deserve a warning, with the number behind each."""
-    params = {"plan": plan_id, "target_multiple": target_multiple, "change_ratio": change_ratio}
+    params = {
+        "plan": plan_id,
+        "kind": "target",
+        "target_multiple": target_multiple,
+        "change_ratio": change_ratio,
+    }
     return con.execute(STAGED_WARNINGS, params).df()
 
 
@@ -544,9 +600,35 @@ def latest_task_status(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:
     return con.execute(LATEST_TASK_STATUS, [plan_id, as_of]).df()
 
 
+# Every update ever recorded, all columns (the full data export's task status history).
+TASK_UPDATE_HISTORY = """
+    select * from task_updates where plan_id = ?
+    order by group_no, subtask_no, period, update_id
+"""
+
+
+def task_update_history(con: Con, plan_id: str) -> pd.DataFrame:
+    """Every task update of a plan with note, evidence, who and when; oldest first per task."""
+    return con.execute(TASK_UPDATE_HISTORY, [plan_id]).df()
+
+
 def task_history(con: Con, plan_id: str, group_no: int, subtask_no: int) -> pd.DataFrame:
     """Every update of one sub-task, newest first."""
     return con.execute(TASK_HISTORY, [plan_id, group_no, subtask_no]).df()
+
+
+# Every update of every sub-task up to a quarter, oldest first (the warning list walks it back).
+TASK_UPDATES_UP_TO = """
+    select group_no, subtask_no, period, status, update_id, is_demo
+    from task_updates
+    where plan_id = ? and period <= ?
+    order by group_no, subtask_no, period, update_id
+"""
+
+
+def task_updates(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:
+    """Every task update up to `as_of`, oldest first (the status history of all sub-tasks)."""
+    return con.execute(TASK_UPDATES_UP_TO, [plan_id, as_of]).df()
 
 
 # ------------------------------------------------------------------ demo data
@@ -577,3 +659,85 @@ AUDIT_LOG = "select * from audit_log order by audit_id desc"
 def audit_log(con: Con) -> pd.DataFrame:
     """Every write ever made, newest first."""
     return con.execute(AUDIT_LOG).df()
+
+
+# Figures a batch wrote, or that a batch superseded, for the audit's before/after (capped list).
+_AUDIT_FIGURE_COLUMNS = "indicator_code, period, sector_code, district_code, value"
+FIGURES_WRITTEN_BY = f"""
+    select {_AUDIT_FIGURE_COLUMNS} from figures where batch_id = ?
+    order by indicator_code, period, sector_code nulls first, district_code nulls first
+    limit ?
+"""
+FIGURES_SUPERSEDED_BY = f"""
+    select {_AUDIT_FIGURE_COLUMNS} from figures where superseded_by = ?
+    order by indicator_code, period, sector_code nulls first, district_code nulls first
+    limit ?
+"""
+
+
+def audit_figures(con: Con, batch_id: int, *, superseded: bool, limit: int) -> tuple[int, list]:
+    """(count, first `limit` figures as dicts) written by `batch_id`, or superseded by it."""
+    column = "superseded_by" if superseded else "batch_id"
+    count = _scalar(con, f"select count(*) from figures where {column} = ?", [batch_id])
+    sql = FIGURES_SUPERSEDED_BY if superseded else FIGURES_WRITTEN_BY
+    rows = _run(con, sql, [batch_id, limit])
+    keys = ("indicator_code", "period", "sector_code", "district_code", "value")
+    return int(count), [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+# `etl export history`: every batch with the before/after its audit entry recorded.
+BATCH_HISTORY_EXPORT = f"""
+    with final as (
+        select h.*, a.user_name as audit_user, a.role as audit_role,
+               a.before_json, a.after_json
+        from ({BATCHES}) h
+        left join audit_log a
+          on a.batch_id = h.batch_id and a.action in ('load', 'rollback')
+    )
+    select * from final order by batch_id desc
+"""
+
+
+def batch_history_export(con: Con, plan_id: str) -> pd.DataFrame:
+    """Every batch (as `batches`) with its audit entry's role and before/after JSON."""
+    return con.execute(BATCH_HISTORY_EXPORT, [plan_id]).df()
+
+
+# ------------------------------------------------------------------ target edits (kpi.admin)
+
+INSERT_TARGET_EDIT = """
+    insert into target_edits values (
+        nextval('target_edit_ids'), $plan, $kind, $indicator, $sector, $period, $source_id,
+        $source_ref, $source_value, $old_value, $new_value, $reason, $user, $role, $at
+    )
+    returning edit_id
+"""
+TARGET_EDITS = """
+    select * from target_edits where plan_id = ? order by edit_id desc
+"""
+
+
+def insert_target_edit(con: Con, plan_id: str, kind: str, row: dict, edit: dict) -> int:
+    """Append one edit of a target or milestone row (`row`: its key columns); returns its id."""
+    params = {
+        "plan": plan_id,
+        "kind": kind,
+        "indicator": row["indicator_code"],
+        "sector": row["sector_code"],
+        "period": row["period"],
+        "source_id": row["source_id"],
+        "source_ref": row["source_ref"],
+        "source_value": edit["source_value"],
+        "old_value": edit["old_value"],
+        "new_value": edit["new_value"],
+        "reason": edit["reason"],
+        "user": edit["user_name"],
+        "role": edit["role"],
+        "at": datetime.now(),
+    }
+    return int(_scalar(con, INSERT_TARGET_EDIT, params))
+
+
+def target_edits(con: Con, plan_id: str) -> pd.DataFrame:
+    """Every target and milestone edit of a plan, newest first (never deleted)."""
+    return con.execute(TARGET_EDITS, [plan_id]).df()

@@ -1,7 +1,9 @@
 """The quarterly bulletin (季度进展通报) as PDF (WeasyPrint) and DOCX (python-docx).
 
 Input is a plain `Bulletin` (text, frames, plotly figures); nothing here queries a database.
-Figures are exported to PNG once per bulletin with kaleido, driving the system chromium offline.
+Figures are exported to PNG once per bulletin with kaleido, driving the system chromium offline
+(`ChartExporter` starts it in the background); the DOCX embeds the PNGs, the PDF high-quality
+JPEGs of them. `PdfLayout` lays the PDF out while chromium is still drawing the charts.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import base64
 import concurrent.futures
 import datetime as dt
 import html
+import importlib
 import io
 import itertools
 import math
 import os
+import shutil
 import string
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -65,7 +71,7 @@ _LABELS = {
         "generated": "Generated on ",
         "table": "Table {n}",
         "figure": "Figure {n}",
-        "caption_sep": "  ",
+        "caption_sep": ". ",
         "page_css": '"Page " counter(page) " of " counter(pages)',
         "page_docx": ("Page ", " of ", ""),
         "empty": "–",
@@ -75,25 +81,36 @@ _LABELS = {
 
 @dataclass
 class Table:
-    """A captioned table; `lights` (achieved/green/yellow/red/grey) shade `light_column` by row."""
+    """A captioned table; `lights` (achieved/green/yellow/red/grey) shade `light_column` by row.
+
+    `cell_lights` shades several columns, each by its own row lights (a matrix such as sectors x
+    indicators): column name -> one light key (or None) per row.
+    """
 
     caption: str
     data: pd.DataFrame
     lights: Sequence[str | None] | None = None
     light_column: str | None = None
+    cell_lights: Mapping[str, Sequence[str | None]] | None = None
 
     def __post_init__(self) -> None:
         if (self.lights is None) != (self.light_column is None):
             raise ValueError("Table.lights and Table.light_column go together")
-        if self.lights is None:
-            return
-        if self.light_column not in self.data.columns:
-            raise ValueError(f"light_column {self.light_column!r} is not a column of the table")
-        if len(self.lights) != len(self.data):
-            raise ValueError(f"{len(self.lights)} lights for {len(self.data)} rows")
-        unknown = {key for key in self.lights if key is not None} - set(LIGHT_COLOURS)
-        if unknown:
-            raise ValueError(f"unknown light keys {sorted(unknown)}; use {list(LIGHT_COLOURS)}")
+        for column, lights in self.column_lights().items():
+            if column not in self.data.columns:
+                raise ValueError(f"light column {column!r} is not a column of the table")
+            if len(lights) != len(self.data):
+                raise ValueError(f"{len(lights)} lights for {len(self.data)} rows")
+            unknown = {key for key in lights if key is not None} - set(LIGHT_COLOURS)
+            if unknown:
+                raise ValueError(f"unknown light keys {sorted(unknown)}; use {list(LIGHT_COLOURS)}")
+
+    def column_lights(self) -> dict[str, Sequence[str | None]]:
+        """Every shaded column with its row lights (light_column and cell_lights together)."""
+        shaded = dict(self.cell_lights or {})
+        if self.lights is not None and self.light_column is not None:
+            shaded[self.light_column] = self.lights
+        return shaded
 
 
 @dataclass
@@ -138,28 +155,119 @@ class Bulletin:
 # --- figures -> PNG ---------------------------------------------------------------------------
 
 
-def _for_print(fig: go.Figure) -> go.Figure:
-    """A copy of fig with a CJK fallback font and print-sized text (the caller's stays as is)."""
-    out = go.Figure(fig)
-    family = out.layout.font.family
+def _for_print(fig: go.Figure) -> dict[str, Any]:
+    """fig as a plain dict with a CJK fallback font and print-sized text (fig stays as is).
+
+    A dict, not a go.Figure copy: kaleido sends a dict anyway, and copying a figure re-validates
+    every property (~30 ms a chart).
+    """
+    out = fig.to_dict()
+    font = out.setdefault("layout", {}).setdefault("font", {})
+    family = font.get("family")
     if not family:
-        out.update_layout(font_family=FIGURE_FONT_FAMILY)
+        font["family"] = FIGURE_FONT_FAMILY
     elif "cjk" not in family.lower():
-        out.update_layout(font_family=f"{family}, {FIGURE_FONT_FAMILY}")
-    if out.layout.font.size is None:
-        out.update_layout(font_size=FIGURE_FONT_SIZE)
+        font["family"] = f"{family}, {FIGURE_FONT_FAMILY}"
+    font.setdefault("size", FIGURE_FONT_SIZE)
     return out
 
 
-async def _export_pngs(
-    figs: list[go.Figure], opts: dict[str, Any], browser_path: str
-) -> list[bytes]:
+def _browser_path() -> str:
+    browser_path = os.environ.setdefault("BROWSER_PATH", DEFAULT_BROWSER_PATH)
+    if not Path(browser_path).is_file():
+        raise RuntimeError(
+            f"No browser at BROWSER_PATH={browser_path!r}: install chromium "
+            "(apt-get install chromium) or point BROWSER_PATH at one"
+        )
+    return browser_path
+
+
+async def _open_kaleido(browser_path: str) -> Any:
     import kaleido  # chromium plumbing: only when there are figures
+
+    class _Kaleido(kaleido.Kaleido):
+        # Kaleido reloads the tab (and re-parses all of plotly.js) after every figure: about
+        # 0.5 s each. Each figure is drawn from its own full spec, so the PNGs are the same
+        # bytes without the reload (tests/test_bulletin.py checks this); the batch is ~5x faster.
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
 
     # One browser, one tab: on two cores extra tabs are slower. mathjax=False keeps the page
     # offline (the default would fetch MathJax from a CDN on every render).
-    async with kaleido.Kaleido(n=1, mathjax=False, path=browser_path) as k:
-        return [await k.calc_fig(fig, opts=opts) for fig in figs]
+    k = _Kaleido(n=1, mathjax=False, path=browser_path)
+    await k.open()
+    return k
+
+
+class ChartExporter:
+    """One headless chromium, started in the background as soon as this is created.
+
+    Starting chromium takes seconds: create the exporter first, build the figures meanwhile,
+    then `export` them. Use it as a context manager (the browser is closed on exit). Its own
+    event loop runs in a worker thread, so it works whether or not the caller runs a loop.
+    """
+
+    def __init__(self, width: int = 900, height: int = 420, *, scale: float = 2.0) -> None:
+        self.opts = {"format": "png", "width": width, "height": height, "scale": scale}
+        browser_path = _browser_path()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="chart-exporter", daemon=True
+        )
+        self._thread.start()
+        self._kaleido = self._run(_open_kaleido(browser_path))
+
+    def _run(self, coroutine: Any) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    @property
+    def pixel_size(self) -> tuple[int, int]:
+        """(width, height) in pixels of the images this exporter makes."""
+        scale = self.opts["scale"]
+        return round(self.opts["width"] * scale), round(self.opts["height"] * scale)
+
+    def submit(self, figs: Sequence[go.Figure]) -> concurrent.futures.Future:
+        """Start exporting; the future's result is the PNG bytes of each figure, in order."""
+        prepared = [_for_print(fig) for fig in figs]
+        opening = self._kaleido
+
+        async def calc() -> list[bytes]:
+            k = await asyncio.wrap_future(opening)  # the browser may still be starting
+            return [await k.calc_fig(fig, opts=self.opts) for fig in prepared]
+
+        return self._run(calc())
+
+    def export(self, figs: Sequence[go.Figure]) -> list[bytes]:
+        """PNG bytes for each figure, in order (waits for the browser if it is still starting)."""
+        return self.submit(figs).result() if figs else []
+
+    def close(self) -> None:
+        """Close the browser and stop the worker thread."""
+        if not self._thread.is_alive():
+            return
+        try:
+            if self._kaleido.exception() is None:
+                self._run(self._kaleido.result().close()).result()
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+    def __enter__(self) -> ChartExporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def preload_pdf_engine() -> threading.Thread:
+    """Import WeasyPrint (about a second) in a background thread, e.g. while chromium draws."""
+    thread = threading.Thread(
+        target=importlib.import_module, args=("weasyprint",), name="weasyprint-import"
+    )
+    thread.daemon = True
+    thread.start()
+    return thread
 
 
 def figures_to_png(
@@ -168,17 +276,8 @@ def figures_to_png(
     """PNG bytes for each figure, in order, from ONE headless chromium started for the batch."""
     if not figs:
         return []
-    browser_path = os.environ.setdefault("BROWSER_PATH", DEFAULT_BROWSER_PATH)
-    if not Path(browser_path).is_file():
-        raise RuntimeError(
-            f"No browser at BROWSER_PATH={browser_path!r}: install chromium "
-            "(apt-get install chromium) or point BROWSER_PATH at one"
-        )
-    prepared = [_for_print(fig) for fig in figs]
-    opts = {"format": "png", "width": width, "height": height, "scale": scale}
-    # Own event loop in a worker thread: works whether or not the caller is inside a running loop.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _export_pngs(prepared, opts, browser_path)).result()
+    with ChartExporter(width, height, scale=scale) as exporter:
+        return exporter.export(figs)
 
 
 # --- shared cell formatting -------------------------------------------------------------------
@@ -209,10 +308,10 @@ def _numeric_columns(df: pd.DataFrame) -> list[bool]:
     ]
 
 
-def _light_position(table: Table) -> int | None:
-    if table.lights is None:
-        return None
-    return list(table.data.columns).index(table.light_column)
+def _light_positions(table: Table) -> dict[int, Sequence[str | None]]:
+    """Column position -> row lights, for every shaded column."""
+    columns = list(table.data.columns)
+    return {columns.index(name): lights for name, lights in table.column_lights().items()}
 
 
 def _check_pngs(b: Bulletin, pngs: Sequence[bytes] | None) -> list[bytes]:
@@ -245,7 +344,7 @@ def _paragraphs_html(paragraphs: Sequence[str]) -> str:
 def _table_html(table: Table, number: int, labels: dict[str, Any]) -> str:
     df = table.data
     numeric = _numeric_columns(df)
-    light_at = _light_position(table)
+    shaded = _light_positions(table)
     caption = labels["table"].format(n=number) + labels["caption_sep"] + table.caption
     head = "".join(f"<th>{_esc(str(label))}</th>" for label in df.columns)
     rows = []
@@ -253,10 +352,10 @@ def _table_html(table: Table, number: int, labels: dict[str, Any]) -> str:
         cells = []
         for c, value in enumerate(values):
             classes = []
-            if c == light_at and table.lights is not None:
+            if c in shaded:
                 classes.append("light")
-                if table.lights[r]:
-                    classes.append(f"light-{table.lights[r]}")
+                if shaded[c][r]:
+                    classes.append(f"light-{shaded[c][r]}")
             elif numeric[c]:
                 classes.append("num")
             attr = f' class="{" ".join(classes)}"' if classes else ""
@@ -269,17 +368,24 @@ def _table_html(table: Table, number: int, labels: dict[str, Any]) -> str:
     )
 
 
-def _figure_html(figure: Figure, number: int, png: bytes, labels: dict[str, Any]) -> str:
+def _figure_html(figure: Figure, number: int, image: bytes | str, labels: dict[str, Any]) -> str:
     caption = labels["figure"].format(n=number) + labels["caption_sep"] + figure.caption
-    data_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    if isinstance(image, str):  # a URL
+        src = image
+    else:
+        mime = "image/jpeg" if image.startswith(b"\xff\xd8") else "image/png"
+        src = f"data:{mime};base64," + base64.b64encode(image).decode("ascii")
     return (
-        f'  <figure>\n    <img src="{data_uri}" alt="{_esc(figure.caption)}">\n'
+        f'  <figure>\n    <img src="{_esc(src)}" alt="{_esc(figure.caption)}">\n'
         f"    <figcaption>{_esc(caption)}</figcaption>\n  </figure>"
     )
 
 
-def bulletin_html(b: Bulletin, pngs: Sequence[bytes]) -> str:
-    """The bulletin as one self-contained HTML page (CSS inline, images as data URIs)."""
+def bulletin_html(b: Bulletin, pngs: Sequence[bytes | str]) -> str:
+    """The bulletin as one self-contained HTML page (CSS inline, images as data URIs).
+
+    An item of `pngs` may also be an image URL, used as it is.
+    """
     labels = _LABELS[b.language]
     table_numbers, figure_numbers = itertools.count(1), itertools.count(1)
     png_iter = iter(pngs)
@@ -318,15 +424,108 @@ def _format_date(day: dt.date, language: str) -> str:
     return day.isoformat()
 
 
+def _print_jpeg(png: bytes) -> bytes:
+    """A chart PNG flattened onto white as a high-quality JPEG, for the PDF.
+
+    WeasyPrint re-encodes every PNG it embeds (decode, split off the alpha channel, deflate
+    both: ~0.12 s for a 1800 x 840 chart) but embeds a JPEG as it is; at quality 92 without
+    chroma subsampling the lines and the text of a chart print the same.
+    """
+    from PIL import Image  # WeasyPrint's own dependency
+
+    with Image.open(io.BytesIO(png)) as image:
+        rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    flat.save(out, "JPEG", quality=92, subsampling=0)
+    return out.getvalue()
+
+
 def render_pdf(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
     """The bulletin as an A4 PDF with the CJK font embedded; `pngs` reuses figures_to_png output."""
     from weasyprint import HTML  # needs pango; DOCX works without it
     from weasyprint.urls import URLFetcher
 
-    page = bulletin_html(b, _check_pngs(b, pngs))
+    page = bulletin_html(b, [_print_jpeg(png) for png in _check_pngs(b, pngs)])
     # Only data: URIs: the page never reaches the network or the file system.
     fetcher = URLFetcher(allowed_protocols={"data"})
     return HTML(string=page, url_fetcher=fetcher).write_pdf()
+
+
+def _blank_jpeg(size: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, "white").save(out, "JPEG", quality=92, subsampling=0)
+    return out.getvalue()
+
+
+class PdfLayout:
+    """The bulletin laid out as a PDF before its charts exist; `finish(pngs)` writes it.
+
+    Layout is most of a PDF's time and needs only each chart's size, so it can run while
+    chromium still draws the charts. WeasyPrint reads a local image file when it writes the
+    PDF, not when it lays it out: the layout uses blank JPEG files of `chart_size` pixels,
+    which `finish` overwrites with the real charts before writing. `finish` checks that each
+    real chart is in the PDF, and renders the whole PDF afresh if one is not.
+    """
+
+    def __init__(self, b: Bulletin, chart_size: tuple[int, int]) -> None:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        self.bulletin, self.chart_size = b, chart_size
+        self._folder = Path(tempfile.mkdtemp(prefix="bulletin-charts-"))
+        self._paths = [self._folder / f"chart-{i}.jpg" for i in range(len(b.figures()))]
+        blank = _blank_jpeg(chart_size)
+        for path in self._paths:
+            path.write_bytes(blank)
+        charts = {path.as_uri(): path for path in self._paths}
+
+        class Fetcher(URLFetcher):
+            # data: URIs and these chart files only: nothing else on disk, never the network.
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if url in charts:
+                    headers = {"Content-Type": "image/jpeg"}
+                    return URLFetcherResponse(url, charts[url].read_bytes(), headers)
+                return super().fetch(url, headers)
+
+        page = bulletin_html(b, list(charts))
+        fetcher = Fetcher(allowed_protocols={"data"})
+        self._document = HTML(string=page, url_fetcher=fetcher).render()
+
+    def finish(self, pngs: Sequence[bytes]) -> bytes:
+        """The PDF with the real charts (PNG or JPEG bytes of `chart_size`, in order)."""
+        try:
+            jpegs = [_print_jpeg(png) for png in _check_pngs(self.bulletin, pngs)]
+            if any(_image_size(jpeg) != self.chart_size for jpeg in jpegs):
+                return render_pdf(self.bulletin, pngs=pngs)
+            for path, jpeg in zip(self._paths, jpegs, strict=True):
+                path.write_bytes(jpeg)
+            pdf = self._document.write_pdf()
+            if all(jpeg in pdf for jpeg in jpegs):  # embedded byte for byte (DCTDecode)
+                return pdf
+            return render_pdf(self.bulletin, pngs=pngs)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the chart files."""
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> PdfLayout:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
 
 
 # --- DOCX ---------------------------------------------------------------------------------------
@@ -411,7 +610,7 @@ def _docx_table(doc: Any, table: Table, number: int, labels: dict[str, Any]) -> 
 
     df = table.data
     numeric = _numeric_columns(df)
-    light_at = _light_position(table)
+    shaded = _light_positions(table)
     grid = doc.add_table(rows=len(df) + 1, cols=df.shape[1])
     grid.style = "Table Grid"
     rows = grid.rows
@@ -426,8 +625,8 @@ def _docx_table(doc: Any, table: Table, number: int, labels: dict[str, Any]) -> 
     for r, values in enumerate(df.itertuples(index=False, name=None)):
         for c, (cell, value) in enumerate(zip(rows[r + 1].cells, values, strict=True)):
             text = _format_cell(value, labels["empty"])
-            if c == light_at and table.lights is not None:
-                key = table.lights[r]
+            if c in shaded:
+                key = shaded[c][r]
                 fill, colour = LIGHT_COLOURS[key] if key else (None, None)
                 _docx_cell_text(
                     cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=colour
@@ -520,7 +719,12 @@ def render_docx(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def render_both(b: Bulletin) -> tuple[bytes, bytes]:
-    """(PDF, DOCX) of the bulletin, exporting each figure to PNG only once."""
-    pngs = figures_to_png([f.figure for f in b.figures()])
+def render_both(b: Bulletin, *, exporter: ChartExporter | None = None) -> tuple[bytes, bytes]:
+    """(PDF, DOCX) of the bulletin, exporting each figure to PNG only once.
+
+    Pass an `exporter` created before the bulletin was built to overlap chromium's start-up
+    with that work (it is left open for the caller to close).
+    """
+    figs = [f.figure for f in b.figures()]
+    pngs = exporter.export(figs) if exporter is not None else figures_to_png(figs)
     return render_pdf(b, pngs=pngs), render_docx(b, pngs=pngs)

@@ -215,3 +215,27 @@ create table if not exists audit_log (
     before_json varchar,
     after_json  varchar
 );
+
+-- Admin edits of targets and milestones (目标调整). The cited reference row is never changed;
+-- an edit names it by its natural key and is applied on top by kpi.queries.targets/milestones.
+-- `etl init` rebuilds the reference tables but never touches this table. Append-only: the
+-- latest edit of a row is in force; a revert is one more edit back to the cited value.
+create sequence if not exists target_edit_ids start 1;
+
+create table if not exists target_edits (
+    edit_id         bigint not null,
+    plan_id         varchar not null,
+    kind            varchar not null check (kind in ('target', 'milestone')),
+    indicator_code  varchar not null,
+    sector_code     varchar,
+    period          varchar not null,
+    source_id       varchar not null,
+    source_ref      varchar not null,
+    source_value    double not null,   -- the cited value when the edit was made
+    old_value       double not null,   -- the value in force before this edit (canonical unit)
+    new_value       double not null,   -- canonical unit of the indicator
+    reason          varchar not null,
+    user_name       varchar not null,
+    role            varchar not null,
+    edited_at       timestamp not null
+);

@@ -415,6 +415,18 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
 
 
+def overdue_units_table(by_unit: pd.DataFrame, lang: str, top: int | None = None) -> pd.DataFrame:
+    """`overdue_by_unit` as shown (the first `top` units): unit, overdue count, task refs."""
+    shown = by_unit if top is None else by_unit.head(top)
+    refs = shown["task_refs"].astype(str)
+    columns = {
+        "col.unit": shown["unit_en" if lang == "en" else "unit_zh"],
+        "col.overdue": shown["overdue"].astype(int),
+        "col.task_ref": refs.str.replace("、", ", ") if lang == "en" else refs,
+    }
+    return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
+
+
 def _check_rows(check: pd.DataFrame, indicators: pd.DataFrame, lang: str, build) -> pd.DataFrame:
     rows = indicators.set_index("indicator_code")
     out = []

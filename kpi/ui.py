@@ -7,13 +7,15 @@ app.py ran, or in AppTest.from_file) it draws the sidebar itself.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from kpi import assessment, config, db, i18n, periods, queries, views
+from kpi import assessment, config, db, exports, i18n, periods, queries, views
 from kpi.i18n import LANGS
 
 LANG_KEY = "lang"
@@ -276,3 +278,59 @@ def task_demo_banner(ctx: Context, board: pd.DataFrame) -> bool:
         st.warning(ctx.t("tasks.demo_banner"))
         return True
     return False
+
+
+# ------------------------------------------------------------------ tables with downloads
+
+
+def _file_stem(ctx: Context, name: str) -> str:
+    # File names are built from our own identifiers only, never from user input.
+    parts = [name, ctx.plan_id or "", ctx.as_of, ctx.lang]
+    return "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", p) for p in parts if p)
+
+
+def table_captions(ctx: Context, title: str, *, demo: bool = False) -> list[str]:
+    """Caption rows for an exported table: title, plan and as-of quarter, demo notice."""
+    captions = [title]
+    if ctx.plan:
+        captions.append(
+            f"{i18n.name(ctx.plan, ctx.lang)} · {ctx.t('common.as_of', as_of=ctx.as_of)}"
+        )
+    if demo:
+        captions.append(ctx.t("demo.banner"))
+    return captions
+
+
+def data_table(
+    ctx: Context, df: pd.DataFrame, name: str, title: str, *, demo: bool = False, **dataframe_args
+) -> None:
+    """Show `df` as st.dataframe with CSV and XLSX buttons that download exactly what is shown.
+
+    `name` is an ASCII identifier for keys and file names; `title` heads the XLSX sheet, with the
+    plan, the as-of quarter and (when `demo`) the demo-data notice under it. Files are built only
+    when a button is clicked.
+    """
+    st.dataframe(df, hide_index=True, **dataframe_args)
+    stem = _file_stem(ctx, name)
+    captions = table_captions(ctx, title, demo=demo)
+    left, right = st.columns(2, width=260)
+    left.download_button(
+        "CSV",
+        functools.partial(exports.to_csv_bytes, df),
+        f"{stem}.csv",
+        "text/csv",
+        key=f"download_csv_{name}",
+        icon=":material/download:",
+        on_click="ignore",
+        help=ctx.t("common.download_help"),
+    )
+    right.download_button(
+        "XLSX",
+        functools.partial(exports.to_xlsx_bytes, {name: df}, title_rows={name: captions}),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"download_xlsx_{name}",
+        icon=":material/download:",
+        on_click="ignore",
+        help=ctx.t("common.download_help"),
+    )

@@ -156,20 +156,25 @@ def measure_frames(data: PlanData) -> dict[str, pd.DataFrame]:
 
 
 def _source_text(row: Mapping[str, Any], latest: Mapping[tuple, tuple], lang: str) -> str:
-    """'数据期 2025Q4 · 演示数据' or '数据期 2025Q4 · 批次 7'; `latest` maps (code, period) to
-    (is_demo, batch_id) of the city-wide figure."""
+    """'数据期 2025Q4 · 演示数据' or '数据期 2025Q4 · 批次 7 q3.xlsx'; `latest` maps (code, period)
+    to (is_demo, batch_id, file_name) of the city-wide figure."""
     if _is_missing(row.get("data_period")) or not row.get("data_period"):
         return i18n.t("common.no_data", lang)
     period = i18n.t("common.period", lang, period=row["data_period"])
     found = latest.get((row["indicator_code"], row["data_period"]))
     if found is None:
         return period
-    is_demo, batch = found
+    is_demo, batch, file_name = (tuple(found) + (None,))[:3]
     if is_demo:
         return f"{period} · {i18n.t('demo.short', lang)}"
     if batch is None or batch is pd.NA or _is_missing(batch):
         return period
-    return f"{period} · {i18n.t('common.batch', lang, batch=int(batch))}"
+    text = f"{period} · {i18n.t('common.batch', lang, batch=int(batch))}"
+    if isinstance(file_name, str) and file_name:
+        # Only the name as uploaded, without folders, cut to keep the card on one line.
+        name = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+        text += f" {name if len(name) <= 28 else name[:27] + '…'}"
+    return text
 
 
 def margin_text(row: Mapping[str, Any], lang: str) -> str:
@@ -205,14 +210,18 @@ def pair_text(actual: float | None, target: float, row: Mapping[str, Any], lang:
 def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFrame:
     """One card per indicator in display order: the texts the cockpit shows."""
     city = _city(data.figures)
-    # PlanData from assessment.read_plan_data carries no batch ids; current_figures does.
+    # queries.status_figures (PlanData.figures) carries the batch id and the file name.
     batches = city["batch_id"] if "batch_id" in city else [None] * len(city)
+    files = city["file_name"] if "file_name" in city else [None] * len(city)
     latest = {
-        (code, period): (bool(demo), batch)
-        for code, period, demo, batch in zip(
-            city["indicator_code"], city["period"], city["is_demo"], batches, strict=True
+        (code, period): (bool(demo), batch, file_name)
+        for code, period, demo, batch, file_name in zip(
+            city["indicator_code"], city["period"], city["is_demo"], batches, files, strict=True
         )
     }
+    # Indicators whose city-wide default target is an admin edit (kpi.admin), flagged on the card.
+    defaults = data.targets[data.targets["sector_code"].isna() & data.targets["is_default"]]
+    edited = {r["indicator_code"] for r in defaults.to_dict("records") if is_edited(r)}
     cards = []
     for row in status.sort_values("sort_order").to_dict("records"):
         cards.append(
@@ -240,6 +249,9 @@ def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFra
                 ),
                 "change": change_text(row, lang),
                 "source": _source_text(row, latest, lang),
+                "target_note": i18n.t("targets.edited_mark", lang)
+                if row["indicator_code"] in edited
+                else "",
                 "margin": margin_text(row, lang),
                 "is_demo": bool(row.get("is_demo")),
             }
@@ -302,6 +314,7 @@ def laggards(
     tasks: pd.DataFrame,
     responsible_units: pd.DataFrame,
     lang: str,
+    max_units: int = MAX_UNITS_SHOWN,
 ) -> pd.DataFrame:
     """Red and yellow indicators, red first and most behind first, with their linked units."""
     unit_en = dict(zip(responsible_units["unit_zh"], responsible_units["unit_en"], strict=True))
@@ -321,8 +334,8 @@ def laggards(
             f"{g}({s})" for g, s in zip(linked["group_no"], linked["subtask_no"], strict=True)
         ]
         sep = "、" if lang == "zh" else "; "
-        units_text = sep.join(units[:MAX_UNITS_SHOWN])
-        if len(units) > MAX_UNITS_SHOWN:
+        units_text = sep.join(units[:max_units])
+        if len(units) > max_units:
             units_text += i18n.t("cockpit.more_units", lang, n=len(units))
         rows.append(
             {
@@ -471,6 +484,8 @@ def target_lines(targets: pd.DataFrame, code: str, row: Mapping[str, Any], lang:
         where = f"{doc} {r['source_ref']}" if docs.count(doc) > 1 else doc
         year = periods.year_of(r["period"])
         label = f"{i18n.t('chart.target', lang, year=year)} {format_value(r['value'], row, lang)}"
+        if is_edited(r):
+            label += f" ({i18n.t('targets.edited_mark', lang)})"
         out.append(
             {
                 "period": r["period"],
@@ -490,7 +505,8 @@ def milestone_points(milestones: pd.DataFrame, code: str, row: Mapping[str, Any]
             {
                 "period": r["period"],
                 "value": float(r["value"]),
-                "label": f"{format_value(r['value'], row, lang)} · {_doc(r, lang)}",
+                "label": f"{format_value(r['value'], row, lang)} · {_doc(r, lang)}"
+                + (f" ({i18n.t('targets.edited_mark', lang)})" if is_edited(r) else ""),
             }
             for r in rows.to_dict("records")
         ],
@@ -651,7 +667,10 @@ def targets_table(
                 if isinstance(r["sector_code"], str)
                 else city,
                 i18n.t("col.period", lang): r["period"],
-                i18n.t("col.target", lang): format_value(r["value"], meta, lang),
+                i18n.t("col.target", lang): format_value(r["value"], meta, lang)
+                + (EDITED_MARK if is_edited(r) else ""),
+                # Dropped below when no row is edited; next to the target so it is seen.
+                i18n.t("col.admin_edit", lang): edit_text(r, meta, lang),
                 i18n.t("col.comparator", lang): r["comparator"],
                 i18n.t("col.as_written", lang): f"{r['value_as_written']} {r['unit_as_written']}",
                 i18n.t("col.doc_no", lang): _doc(r, lang),
@@ -660,9 +679,36 @@ def targets_table(
             }
         )
     frame = pd.DataFrame(out)
+    if not frame.empty and not frame[i18n.t("col.admin_edit", lang)].astype(bool).any():
+        # No admin edit among these rows: the column would be empty.
+        frame = frame.drop(columns=[i18n.t("col.admin_edit", lang)])
     if code is not None and not frame.empty:
         frame = frame.drop(columns=[i18n.t("col.indicator", lang)])
     return frame
+
+
+EDITED_MARK = " ✎"  # after a target or milestone value that an admin edit replaced
+
+
+def is_edited(row: Mapping[str, Any]) -> bool:
+    """True when an admin edit is in force on a target or milestone row (kpi.admin)."""
+    return not _is_missing(row.get("edited_value")) and row.get("edited_value") is not pd.NA
+
+
+def edit_text(row: Mapping[str, Any], meta: Mapping[str, Any], lang: str) -> str:
+    """'管理员 admin 于 2026-11-23 调整：1.8 万座 → 1.86 万座。原因：…'; '' when not edited."""
+    if not is_edited(row):
+        return ""
+    when = row.get("edited_at")
+    return i18n.t(
+        "targets.edit_text",
+        lang,
+        user=row.get("edited_by") or "",
+        date="" if when is None or pd.isna(when) else pd.Timestamp(when).strftime("%Y-%m-%d"),
+        old=format_value(row.get("source_value"), meta, lang),
+        new=format_value(row["edited_value"], meta, lang),
+        reason=row.get("edit_reason") or "",
+    )
 
 
 # ------------------------------------------------------------------ method and sources
@@ -769,12 +815,17 @@ def milestones_table(milestones: pd.DataFrame, indicators: pd.DataFrame, lang: s
             {
                 i18n.t("col.indicator", lang): i18n.name(meta, lang),
                 i18n.t("col.period", lang): r["period"],
-                i18n.t("col.milestone", lang): format_value(r["value"], meta, lang),
+                i18n.t("col.milestone", lang): format_value(r["value"], meta, lang)
+                + (EDITED_MARK if is_edited(r) else ""),
+                i18n.t("col.admin_edit", lang): edit_text(r, meta, lang),
                 i18n.t("col.doc_no", lang): _doc(r, lang),
                 i18n.t("col.clause", lang): r["source_ref"],
             }
         )
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    if not frame.empty and not frame[i18n.t("col.admin_edit", lang)].astype(bool).any():
+        frame = frame.drop(columns=[i18n.t("col.admin_edit", lang)])
+    return frame
 
 
 def semantics_table(indicators: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi import exports, intake, ui
+from kpi import intake, ui
 from kpi.auth_ui import guard
 
 # Before anything is drawn: only administrators get past this line.
@@ -31,18 +31,12 @@ entries = intake.filter_audit(log, users, actions)
 shown = intake.audit_table(entries, lang)
 st.caption(t("audit.shown", shown=len(shown), total=len(log)))
 json_column = st.column_config.TextColumn(width=300)
-st.dataframe(
+ui.data_table(
+    ctx,
     shown,
-    hide_index=True,
+    "audit_log",
+    t("audit.title"),
     column_config={t("intake.col.before"): json_column, t("intake.col.after"): json_column},
-)
-st.download_button(
-    t("audit.download"),
-    exports.to_csv_bytes(shown),
-    "audit-log.csv",
-    "text/csv",
-    key="audit_download",
-    icon=":material/download:",
 )
 st.caption(t("audit.cli"))
 

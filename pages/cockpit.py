@@ -3,12 +3,15 @@
 import streamlit as st
 
 from kpi import charts, config, i18n, ui, views
+from kpi import tasks as kt
+
+OVERDUE_UNITS_SHOWN = 5
 
 ctx = ui.page_setup()
 ui.page_header(ctx, "cockpit.title")
 if ctx.plan_id is None:
     st.stop()
-ui.demo_banner(ctx)
+demo = ui.demo_banner(ctx)
 
 status = ui.load_status(ctx.db, ctx.plan_id, ctx.as_of)
 data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
@@ -40,7 +43,48 @@ behind = views.laggards(
 if behind.empty:
     st.success(ctx.t("cockpit.laggards_none"))
 else:
-    st.dataframe(behind, hide_index=True, width="stretch", height=35 * (len(behind) + 1) + 3)
+    ui.data_table(
+        ctx,
+        behind,
+        "cockpit_laggards",
+        ctx.t("cockpit.laggards"),
+        demo=demo,
+        width="stretch",
+        height=35 * (len(behind) + 1) + 3,
+    )
+
+# Overdue sub-tasks (no update in the as-of quarter, or 滞后), and the units with the most.
+st.subheader(ctx.t("cockpit.overdue"))
+board = ui.load_task_board(ctx)
+overdue = kt.status_counts(board)["overdue"]
+count, link = st.columns([1, 3], vertical_alignment="center")
+count.metric(
+    ctx.t("cockpit.overdue_metric"),
+    f"{overdue} / {len(board)}",
+    help=ctx.t("tasks.overdue_help"),
+    border=True,
+)
+if link.button(
+    ctx.t("cockpit.overdue_open"),
+    icon=":material/arrow_forward:",
+    key="open_overdue_tasks",
+    on_click=lambda: st.session_state.update(tasks_overdue_only=True),
+):
+    st.switch_page("pages/tasks.py")
+if board["is_demo"].any():
+    link.caption(ctx.t("cockpit.overdue_demo"))
+by_unit = kt.overdue_by_unit(board)
+if by_unit.empty:
+    st.success(ctx.t("cockpit.overdue_none", as_of=ctx.as_of))
+else:
+    ui.data_table(
+        ctx,
+        kt.overdue_units_table(by_unit, ctx.lang, top=OVERDUE_UNITS_SHOWN),
+        "cockpit_overdue_units",
+        ctx.t("cockpit.overdue_units", n=OVERDUE_UNITS_SHOWN),
+        demo=bool(board["is_demo"].any()),
+        width="stretch",
+    )
 
 
 def open_indicator(code: str) -> None:
@@ -78,4 +122,6 @@ for category, group in cards.groupby("category", sort=False):
                         key=f"spark_{code}",
                     )
                 margin = f"**{card['margin']}**" if card["margin"] else ""
-                st.caption(" · ".join(x for x in (margin, card["change"], card["source"]) if x))
+                # target_note: "管理员已调整" when the target in force is an admin edit.
+                notes = (margin, card["change"], card["source"], card["target_note"])
+                st.caption(" · ".join(x for x in notes if x))

@@ -8,7 +8,7 @@ ctx = ui.page_setup()
 ui.page_header(ctx, "indicator.title")
 if ctx.plan_id is None:
     st.stop()
-ui.demo_banner(ctx)
+demo = ui.demo_banner(ctx)
 
 status = ui.load_status(ctx.db, ctx.plan_id, ctx.as_of).sort_values("sort_order")
 data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
@@ -48,25 +48,31 @@ st.info(
     )
 )
 
+name = i18n.name(row, ctx.lang)
 st.subheader(ctx.t("indicator.targets"))
 sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
-st.dataframe(
-    views.targets_table(data.targets, data.indicators, sectors, ctx.lang, code), hide_index=True
+ui.data_table(
+    ctx,
+    views.targets_table(data.targets, data.indicators, sectors, ctx.lang, code),
+    f"indicator_targets_{code}",
+    f"{ctx.t('indicator.targets')} · {name}",
 )
 
 st.subheader(ctx.t("indicator.tasks"))
+latest = ui.query(ctx.db, "latest_task_status", ctx.plan_id, ctx.as_of)
 tasks = views.linked_tasks(
     ui.query(ctx.db, "indicator_tasks", ctx.plan_id),
     ui.query(ctx.db, "tasks", ctx.plan_id),
     code,
     ui.query(ctx.db, "responsible_units", ctx.plan_id),
     ctx.lang,
-    ui.query(ctx.db, "latest_task_status", ctx.plan_id, ctx.as_of),
+    latest,
 )
 if tasks.empty:
     st.caption(ctx.t("indicator.no_tasks"))
 else:
-    st.dataframe(tasks, hide_index=True)
+    title = f"{ctx.t('indicator.tasks')} · {name}"
+    ui.data_table(ctx, tasks, f"indicator_tasks_{code}", title, demo=bool(latest["is_demo"].any()))
 
 districts = ui.query(ctx.db, "districts", ctx.plan_id)
 all_figures = ui.query(ctx.db, "current_figures", ctx.plan_id, ctx.as_of)  # with districts
@@ -89,10 +95,23 @@ for by, names, key in (
         ),
         key=f"breakdown_{by}",
     )
-    right.dataframe(views.breakdown_table(parts, row, by, ctx.lang), hide_index=True)
+    with right:
+        ui.data_table(
+            ctx,
+            views.breakdown_table(parts, row, by, ctx.lang),
+            f"indicator_{by.removesuffix('_code')}s_{code}",
+            f"{ctx.t(key)} · {name}",
+            demo=demo,
+        )
 if not shown:
     st.caption(ctx.t("indicator.no_breakdown"))
 
 st.subheader(ctx.t("indicator.figures"))
 history = ui.query(ctx.db, "figure_history", ctx.plan_id, code)
-st.dataframe(views.history_table(history, row, ctx.lang, sectors, districts), hide_index=True)
+ui.data_table(
+    ctx,
+    views.history_table(history, row, ctx.lang, sectors, districts),
+    f"indicator_figures_{code}",
+    f"{ctx.t('indicator.figures')} · {name}",
+    demo=bool(history["is_demo"].any()),
+)

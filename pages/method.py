@@ -25,19 +25,35 @@ st.markdown(
     )
 )
 st.subheader(ctx.t("method.semantics"))
-st.dataframe(views.semantics_table(data.indicators, ctx.lang), hide_index=True)
+ui.data_table(
+    ctx,
+    views.semantics_table(data.indicators, ctx.lang),
+    "method_semantics",
+    ctx.t("method.semantics"),
+)
 
 st.subheader(ctx.t("method.sources"))
 st.caption(ctx.t("method.sources_intro"))
 sources = ui.query(ctx.db, "sources", ctx.plan_id)
-st.dataframe(views.sources_table(sources, data.targets, data.milestones, ctx.lang), hide_index=True)
+ui.data_table(
+    ctx,
+    views.sources_table(sources, data.targets, data.milestones, ctx.lang),
+    "method_sources",
+    ctx.t("method.sources"),
+)
 with st.expander(ctx.t("method.targets")):
-    st.dataframe(
-        views.targets_table(data.targets, data.indicators, sectors, ctx.lang), hide_index=True
+    ui.data_table(
+        ctx,
+        views.targets_table(data.targets, data.indicators, sectors, ctx.lang),
+        "method_targets",
+        ctx.t("method.targets"),
     )
 with st.expander(ctx.t("method.milestones")):
-    st.dataframe(
-        views.milestones_table(data.milestones, data.indicators, ctx.lang), hide_index=True
+    ui.data_table(
+        ctx,
+        views.milestones_table(data.milestones, data.indicators, ctx.lang),
+        "method_milestones",
+        ctx.t("method.milestones"),
     )
 
 st.subheader(ctx.t("method.discrepancies"))
@@ -45,12 +61,19 @@ st.markdown(f"**{ctx.t('method.multi_targets')}**")
 multi = data.targets[
     data.targets["indicator_code"].isin(views.multi_target_indicators(data.targets))
 ]
-st.dataframe(
+ui.data_table(
+    ctx,
     views.targets_table(multi[multi["sector_code"].isna()], data.indicators, sectors, ctx.lang),
-    hide_index=True,
+    "method_multi_targets",
+    ctx.t("method.multi_targets"),
 )
 st.markdown(f"**{ctx.t('method.sector_sum')}**")
-st.dataframe(views.sector_sum_table(data.targets, data.indicators, ctx.lang), hide_index=True)
+ui.data_table(
+    ctx,
+    views.sector_sum_table(data.targets, data.indicators, ctx.lang),
+    "method_sector_sum",
+    ctx.t("method.sector_sum"),
+)
 st.caption(ctx.t("method.sector_sum_note"))
 
 st.subheader(ctx.t("method.demo"))

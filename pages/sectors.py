@@ -9,7 +9,7 @@ ctx = ui.page_setup()
 ui.page_header(ctx, "sectors.title")
 if ctx.plan_id is None:
     st.stop()
-ui.demo_banner(ctx)
+demo = ui.demo_banner(ctx)
 
 data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 sector_status = ui.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
@@ -37,8 +37,20 @@ if not grid.empty:
     check = kt.sector_sum_check(data.targets, codes, sector_status, status)
     for message in kt.mismatch_messages(check, data.indicators, ctx.lang):
         st.warning(message, icon="⚖️")
-    st.dataframe(kt.sector_target_check_table(check, data.indicators, ctx.lang), hide_index=True)
-    st.dataframe(kt.sector_actual_check_table(check, data.indicators, ctx.lang), hide_index=True)
+    title = ctx.t("sectors.sum_check")
+    ui.data_table(
+        ctx,
+        kt.sector_target_check_table(check, data.indicators, ctx.lang),
+        "sectors_target_check",
+        f"{title} · {ctx.t('col.target')}",
+    )
+    ui.data_table(
+        ctx,
+        kt.sector_actual_check_table(check, data.indicators, ctx.lang),
+        "sectors_actual_check",
+        f"{title} · {ctx.t('col.actual')}",
+        demo=demo,
+    )
     st.caption(ctx.t("sectors.sum_check_help"))
 
 # ------------------------------------------------------------------ one sector's key tasks
@@ -50,13 +62,16 @@ sector = st.selectbox(
 )
 board = kt.sector_tasks(ui.load_task_board(ctx), sector)
 groups = "、".join(str(g) for g in board["group_no"].unique())
-st.subheader(ctx.t("sectors.tasks", sector=options[sector], groups=groups))
+title = ctx.t("sectors.tasks", sector=options[sector], groups=groups)
+st.subheader(title)
 if board.empty:
     st.info(ctx.t("sectors.no_tasks"))
 else:
-    ui.task_demo_banner(ctx, board)
-    st.dataframe(
+    ui.data_table(
+        ctx,
         kt.board_table(board, ctx.lang, with_group=False),
-        hide_index=True,
+        f"sectors_tasks_{sector}",
+        title,
+        demo=ui.task_demo_banner(ctx, board),
         column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
     )

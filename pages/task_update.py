@@ -38,7 +38,13 @@ if board.empty:
 
 st.subheader(t("task_update.list"))
 st.caption(t("task_update.overdue_caption", as_of=ctx.as_of, n=int(board["overdue"].sum())))
-st.dataframe(kt.board_table(board, lang), hide_index=True, height=260 if len(board) > 7 else "auto")
+ui.data_table(
+    ctx,
+    kt.board_table(board, lang),
+    "task_update_list",
+    t("task_update.list"),
+    height=260 if len(board) > 7 else "auto",
+)
 
 # ------------------------------------------------------------------ report progress
 rows = {f"{r['group_no']}({r['subtask_no']})": r for r in board.to_dict("records")}
@@ -114,4 +120,9 @@ st.subheader(t("task_update.history"))
 if history.empty:
     st.info(t("task_update.history_none"))
 else:
-    st.dataframe(intake.task_history_table(history, lang, names_en), hide_index=True)
+    ui.data_table(
+        ctx,
+        intake.task_history_table(history, lang, names_en),
+        f"task_history_{task['group_no']}_{task['subtask_no']}",
+        f"{t('task_update.history')} · {picked}",
+    )

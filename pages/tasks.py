@@ -13,7 +13,7 @@ if ctx.plan_id is None:
 board = ui.load_task_board(ctx)
 sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
 st.caption(ctx.t("tasks.caption", groups=board["group_no"].nunique(), subtasks=len(board)))
-ui.task_demo_banner(ctx, board)
+demo = ui.task_demo_banner(ctx, board)
 
 counts = kt.status_counts(board)
 metrics = [(ctx.t("tasks.metric.total"), len(board), None)]
@@ -58,9 +58,12 @@ st.caption(ctx.t("tasks.shown", shown=len(shown), total=len(board)))
 if shown.empty:
     st.info(ctx.t("tasks.none_shown"))
 else:
-    st.dataframe(
+    ui.data_table(
+        ctx,
         kt.board_table(shown, ctx.lang),
-        hide_index=True,
+        "tasks_board",
+        ctx.t("tasks.board"),
+        demo=demo,
         column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
     )
 
@@ -70,9 +73,12 @@ st.caption(ctx.t("tasks.scorecard_help"))
 card = kt.unit_scorecard(shown)
 if not card.empty:
     rate_format = {"format": "percent", "min_value": 0.0, "max_value": 1.0}
-    st.dataframe(
+    ui.data_table(
+        ctx,
         kt.scorecard_table(card, ctx.lang),
-        hide_index=True,
+        "tasks_scorecard",
+        ctx.t("tasks.scorecard"),
+        demo=demo,
         column_config={
             ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(**rate_format, color="red"),
             ctx.t("col.done_rate"): st.column_config.ProgressColumn(**rate_format, color="green"),

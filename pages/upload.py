@@ -89,9 +89,11 @@ def show_check(check: UploadCheck) -> None:
         st.warning(t("upload.warnings", n=len(warnings)))
     if check.checked.problems:
         st.subheader(t("upload.problems"))
-        st.dataframe(
+        ui.data_table(
+            ctx,
             intake.problems_table(check.checked.problems, lang),
-            hide_index=True,
+            "upload_problems",
+            t("upload.problems"),
             column_config={t("intake.col.message"): st.column_config.TextColumn(width=640)},
         )
     if errors:
@@ -112,7 +114,12 @@ def show_check(check: UploadCheck) -> None:
         key="upload_diff_filter",
     )
     wanted = {t(f"change.{c}") for c in shown}
-    st.dataframe(preview[preview[t("intake.col.change")].isin(wanted)], hide_index=True)
+    ui.data_table(
+        ctx,
+        preview[preview[t("intake.col.change")].isin(wanted)],
+        "upload_preview",
+        t("upload.diff"),
+    )
 
 
 def commit_controls(key: tuple, check: UploadCheck) -> None:
@@ -151,7 +158,9 @@ def history() -> None:
     if batches.empty:
         st.info(t("common.no_data"))
         return
-    st.dataframe(intake.batch_history_table(batches, lang), hide_index=True)
+    ui.data_table(
+        ctx, intake.batch_history_table(batches, lang), "upload_history", t("upload.history")
+    )
     rows = {int(r["batch_id"]): r for r in batches.to_dict("records")}
     picked = st.selectbox(
         t("upload.history_pick"),
@@ -218,8 +227,18 @@ def tracking() -> None:
         units = ui.query(ctx.db, "responsible_units", ctx.plan_id)
         names_en = dict(zip(units["unit_zh"], units["unit_en"], strict=True))
         st.markdown(f"**{t('upload.tracking_units')}**")
-        st.dataframe(intake.missing_units_table(by_unit, lang, names_en), hide_index=True)
-    st.dataframe(intake.tracking_table(table, lang), hide_index=True)
+        ui.data_table(
+            ctx,
+            intake.missing_units_table(by_unit, lang, names_en),
+            f"upload_missing_units_{period}",
+            f"{t('upload.tracking_units')} · {period}",
+        )
+    ui.data_table(
+        ctx,
+        intake.tracking_table(table, lang),
+        f"upload_tracking_{period}",
+        f"{t('upload.tracking')} · {period}",
+    )
 
 
 # ------------------------------------------------------------------ the page

@@ -1,8 +1,13 @@
-"""Helpers shared by the intake tests: full table dumps and the upload fixtures."""
+"""Helpers shared by the intake tests: table dumps, upload fixtures, accounts, page runs."""
 
 from pathlib import Path
 
 import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import auth
+from kpi.auth_ui import SESSION_KEY
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 HISTORY_TABLES = ("figures", "batches", "uploaded_files", "task_updates", "audit_log")
@@ -20,3 +25,36 @@ def dump_tables(path: Path, tables: tuple[str, ...] = HISTORY_TABLES) -> dict[st
 def fixture_bytes(name: str) -> bytes:
     """The bytes of one file in tests/fixtures/uploads."""
     return (UPLOADS / name).read_bytes()
+
+
+def use_accounts(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    db_path: Path,
+    accounts: dict[str, tuple[str, str | None]],
+) -> Path:
+    """KPI_DB -> db_path; KPI_USERS_FILE -> `accounts` (name: (role, unit)), cheap hashes.
+
+    Each account's password is "<name>-password-1".
+    """
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
+    users = tmp_path / "secrets" / "users.yaml"
+    for name, (role, unit) in accounts.items():
+        auth.add_user(users, name, role, unit, f"{name}-password-1")
+    monkeypatch.setenv("KPI_USERS_FILE", str(users))
+    monkeypatch.setenv("KPI_DB", str(db_path))
+    monkeypatch.delenv("KPI_VIEW_REQUIRES_LOGIN", raising=False)
+    return db_path
+
+
+def run_page(page: str, username: str | None = None, lang: str = "zh", *, check=True) -> AppTest:
+    """Run a page (path relative to tests/) as `username`; no exception unless check=False."""
+    at = AppTest.from_file(page, default_timeout=90)
+    if username:
+        at.session_state[SESSION_KEY] = username
+    at.session_state["lang"] = lang
+    at.run()
+    if check:
+        assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -8,12 +8,12 @@ the embedded default database, and these tests use a copy of it elsewhere.
 from pathlib import Path
 
 import pytest
-from intake_helpers import dump_tables, fixture_bytes
+from intake_helpers import dump_tables, fixture_bytes, use_accounts
+from intake_helpers import run_page as run
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 from kpi import auth, db, intake, queries
-from kpi.auth_ui import SESSION_KEY
 
 UPLOAD, TASKS, AUDIT, APP = (
     "../pages/upload.py",
@@ -32,27 +32,8 @@ ACCOUNTS = {
 
 @pytest.fixture
 def env(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """KPI_DB -> a demo copy; KPI_USERS_FILE -> one account per role (cheap hashes)."""
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
-    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
-    users = tmp_path / "secrets" / "users.yaml"
-    for name, (role, unit) in ACCOUNTS.items():
-        auth.add_user(users, name, role, unit, f"{name}-password-1")
-    monkeypatch.setenv("KPI_USERS_FILE", str(users))
-    monkeypatch.setenv("KPI_DB", str(demo_db))
-    monkeypatch.delenv("KPI_VIEW_REQUIRES_LOGIN", raising=False)
-    return demo_db
-
-
-def run(page: str, username: str | None = None, lang: str = "zh", *, check=True) -> AppTest:
-    at = AppTest.from_file(page, default_timeout=90)
-    if username:
-        at.session_state[SESSION_KEY] = username
-    at.session_state["lang"] = lang
-    at.run()
-    if check:  # app.py runs the cockpit first, which other tests cover
-        assert not at.exception, [e.value for e in at.exception]
-    return at
+    """KPI_DB -> a demo copy; KPI_USERS_FILE -> one account per role."""
+    return use_accounts(monkeypatch, tmp_path, demo_db, ACCOUNTS)
 
 
 def texts(elements) -> str:

@@ -1,6 +1,13 @@
 """Helpers for the browser tests: waiting for Streamlit, exception boxes, screenshots, sign-in."""
 
+import re
+import time
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -31,14 +38,157 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def sign_in(page, username: str) -> None:
-    """Fill the sidebar sign-in form."""
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_label("用户名").or_(sidebar.get_by_label("Username")).first.fill(username)
-    sidebar.get_by_label("密码").or_(sidebar.get_by_label("Password")).first.fill(
-        PASSWORDS[username]
-    )
-    sidebar.get_by_role("button", name="登录").or_(
-        sidebar.get_by_role("button", name="Sign in")
-    ).first.click()
+def sign_in(page, username: str, area: str = "sidebar") -> None:
+    """Fill the sign-in form in the sidebar (app.py's) or in the main area (a page's refusal)."""
+    box = page.get_by_test_id("stSidebar" if area == "sidebar" else "stMain")
+    box.get_by_label("用户名").or_(box.get_by_label("Username")).first.fill(username)
+    box.get_by_label("密码").or_(box.get_by_label("Password")).first.fill(PASSWORDS[username])
+    submit = box.get_by_role("button", name="登录").or_(box.get_by_role("button", name="Sign in"))
+    submit.first.click()
     wait_for_app(page)
+
+
+# ------------------------------------------------------------------ navigation and widgets
+
+
+def nav_links(page):
+    """The links of st.navigation in the sidebar."""
+    return page.get_by_test_id("stSidebarNav").get_by_role("link")
+
+
+def nav_titles(page) -> list[str]:
+    """The page titles in the navigation (a link's text also holds its icon's name first)."""
+    return [text.strip().splitlines()[-1].strip() for text in nav_links(page).all_inner_texts()]
+
+
+def follow_link(page, link) -> None:
+    """Click a navigation link, wait for the address to change and the new page to be drawn."""
+    href = link.get_attribute("href")
+    link.click()
+    if href:
+        expect(page).to_have_url(href, timeout=30_000)
+    wait_for_app(page)
+
+
+def open_page(page, title: str) -> None:
+    """Click a page in the sidebar navigation and wait for it to be drawn."""
+    follow_link(page, nav_links(page).filter(has_text=title).first)
+
+
+def select_option(page, label: str, option, *, area=None, attempts: int = 3) -> None:
+    """Pick `option` (text, or a compiled regex) in the selectbox labelled `label`.
+
+    A rerun that ends just after the click redraws the selectbox and closes its list; then the
+    list is opened again.
+    """
+    box = (
+        (area or page)
+        .get_by_test_id("stSelectbox")
+        .filter(has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
+        .first
+    )
+    wanted = page.get_by_role("option", name=option).first
+    for attempt in range(attempts):
+        wait_for_app(page)
+        box.click()
+        try:
+            wanted.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    wanted.click()
+    wait_for_app(page)
+
+
+def choose_as_of(page, quarter: str) -> None:
+    """Set the sidebar's as-of quarter (评估季度)."""
+    select_option(page, "评估季度", quarter, area=page.get_by_test_id("stSidebar"))
+
+
+def metric_value(page, label: str) -> str:
+    """The value shown by the st.metric labelled exactly `label`."""
+    metric = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return metric.first.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+# ------------------------------------------------------------------ st.dataframe contents
+# st.dataframe draws on a canvas; Glide Data Grid keeps an accessible <table role=grid> of the
+# cells it draws inside the canvas element, which is what these helpers read.
+
+
+def dataframe_with(page, header: str):
+    """The st.dataframe that has a column headed exactly `header`."""
+    th = page.locator("table[role=grid] th").filter(has_text=re.compile(f"^{re.escape(header)}$"))
+    return page.get_by_test_id("stDataFrame").filter(has=th)
+
+
+def grid_records(frame) -> list[dict[str, str]]:
+    """The rows of one st.dataframe as {header: cell text} (the rows the grid has drawn)."""
+    frame.scroll_into_view_if_needed()
+    frame.locator("table[role=grid] tbody tr").first.wait_for(state="attached")
+    return frame.locator("table[role=grid]").first.evaluate(
+        """table => {
+            const heads = [...table.querySelectorAll('thead th')].map(c => c.textContent.trim());
+            return [...table.querySelectorAll('tbody tr')].map(row => Object.fromEntries(
+                [...row.querySelectorAll('td')].map((c, i) => [heads[i], c.textContent.trim()])));
+        }"""
+    )
+
+
+# ------------------------------------------------------------------ write controls
+
+WRITE_BUTTONS = ("确认写入", "撤销该批次", "提交进展")
+
+
+def write_controls(page) -> list[str]:
+    """Every control on the page that could write: uploaders, write buttons, non-login forms."""
+    found = []
+    if page.get_by_test_id("stFileUploader").count():
+        found.append("file uploader")
+    for name in WRITE_BUTTONS:
+        if page.get_by_role("button", name=name).count():
+            found.append(name)
+    for text in page.get_by_test_id("stFormSubmitButton").all_inner_texts():
+        if text.strip() not in ("登录", "Sign in"):
+            found.append(f"form submit {text.strip()}")
+    if page.get_by_test_id("stCheckbox").filter(has_text="确认撤销批次").count():
+        found.append("rollback checkbox")
+    return found
+
+
+# ------------------------------------------------------------------ the database behind a server
+
+HISTORY_TABLES = ("figures", "batches", "uploaded_files", "task_updates", "audit_log")
+
+
+@contextmanager
+def read_only(db: Path, timeout: float = 30.0):
+    """A brief read-only connection; waits while the server holds the file for an operation."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            break
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def dump_tables(db: Path, tables: tuple[str, ...] = HISTORY_TABLES) -> dict[str, list[tuple]]:
+    """Every row of the history tables, sorted: two dumps are equal iff the contents are."""
+    with read_only(db) as con:
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
+
+
+def fetch(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with read_only(db) as con:
+        return con.execute(sql, params or []).fetchall()

@@ -42,6 +42,7 @@ class Server:
     url: str
     db: Path
     process: subprocess.Popen
+    log: Path | None = None  # the server's output: tracebacks the page itself does not show
 
 
 def _free_port() -> int:
@@ -67,6 +68,8 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def start_server(db: Path, users: Path) -> Server:
     port = _free_port()
+    log_path = db.parent / f"streamlit-{port}.log"
+    log = log_path.open("wb")
     env = {**os.environ, "KPI_DB": str(db), "KPI_USERS_FILE": str(users)}
     process = subprocess.Popen(
         [
@@ -88,16 +91,17 @@ def start_server(db: Path, users: Path) -> Server:
         ],
         cwd=REPO,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    log.close()  # the child process keeps its own handle
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return Server(url, db, process)
+                    return Server(url, db, process, log_path)
         except OSError:
             time.sleep(0.3)
     process.kill()

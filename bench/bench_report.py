@@ -1,0 +1,128 @@
+"""Time the quarterly bulletin (季度进展通报) on the demo data, charts included.
+
+    python bench/bench_report.py [--repeat 3] [--as-of 2025Q4] [--lang zh]
+
+Prints, per step, the best wall time of N runs, the CPU time of that run (this process and the
+chromium it started) and its ratio to two baselines measured in the same run: a bare WeasyPrint
+render of a one-paragraph CJK page, and a cold kaleido export of one figure (chromium start-up
+included). The machine is shared, so wall times drift with its load (printed too); ratios and
+CPU times much less. The last line times `python -m etl report` in a fresh process, imports
+included, against the goal of 10 s.
+"""
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from kpi import bulletin, charts, db, render  # noqa: E402
+
+PLAN = "zhanjiang-dt-2023"
+GOAL_SECONDS = 10.0
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # chromium, once it has exited
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, float]:
+    """(best wall time, CPU time of that run)."""
+    runs = []
+    for _ in range(repeat):
+        cpu, start = _cpu(), time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - start, _cpu() - cpu))
+    return min(runs)
+
+
+def bare_pdf() -> bytes:
+    one = render.Bulletin("通报", "副标题", dt.date(2026, 1, 1), summary_paragraphs=["一段文字。"])
+    return render.render_pdf(one, pngs=[])
+
+
+def one_figure_png() -> list[bytes]:
+    return render.figures_to_png([charts.lights_bar({"green": 3, "red": 1})])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--as-of", default="2025Q4")
+    parser.add_argument("--lang", default="zh", choices=["zh", "en"])
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kpi-report-"))
+    path = work / "demo.duckdb"
+    db.ensure_database(path, with_demo=True)
+    load_before = os.getloadavg()[0]
+
+    # Warm-up: imports (weasyprint, kaleido) and font caches are start-up cost, timed at the end.
+    b = bulletin.build_bulletin(path, PLAN, args.as_of, args.lang)
+    figs = [f.figure for f in b.figures()]
+    pngs = render.figures_to_png(figs)
+    render.render_pdf(b, pngs=pngs)
+    bare_pdf()
+
+    base_pdf, _ = best_of(args.repeat, bare_pdf)
+    base_png, _ = best_of(args.repeat, one_figure_png)
+    steps = [
+        (
+            "build_bulletin (read, tables, charts)",
+            lambda: bulletin.build_bulletin(path, PLAN, args.as_of, args.lang),
+        ),
+        (f"PNG export of {len(figs)} charts (cold)", lambda: render.figures_to_png(figs)),
+        ("render_pdf (PNGs given)", lambda: render.render_pdf(b, pngs=pngs)),
+        ("render_docx (PNGs given)", lambda: render.render_docx(b, pngs=pngs)),
+        ("render_both (PNG export included)", lambda: render.render_both(b)),
+        (
+            "bulletin_files: pdf + docx, all of it",
+            lambda: bulletin.bulletin_files(path, PLAN, args.as_of, args.lang),
+        ),
+    ]
+    print(f"as of {args.as_of}, {args.lang}: {len(figs)} charts; best of {args.repeat}")
+    print(f"{'step':<40} {'wall s':>7} {'cpu s':>6} {'x bare pdf':>11} {'x 1 png':>8}")
+    print(
+        f"{'baseline: bare WeasyPrint page':<40} {base_pdf:>7.2f} {'':>6} {1:>11.1f} "
+        f"{base_pdf / base_png:>8.2f}"
+    )
+    print(
+        f"{'baseline: one chart via kaleido (cold)':<40} {base_png:>7.2f} {'':>6} "
+        f"{base_png / base_pdf:>11.1f} {1:>8.2f}"
+    )
+    for name, fn in steps:
+        wall, cpu = best_of(args.repeat, fn)
+        print(
+            f"{name:<40} {wall:>7.2f} {cpu:>6.2f} {wall / base_pdf:>11.1f} {wall / base_png:>8.2f}"
+        )
+
+    out = work / "bulletin.pdf"
+    cmd = [sys.executable, "-m", "etl", "report", "--db", str(path), "--as-of", args.as_of]
+    cmd += ["--lang", args.lang, "--out", str(out)]
+    wall, cpu = best_of(
+        args.repeat, lambda: subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
+    )
+    verdict = "within" if wall < GOAL_SECONDS else "OVER"
+    print(
+        f"{'python -m etl report (fresh process)':<40} {wall:>7.2f} {cpu:>6.2f} "
+        f"{wall / base_pdf:>11.1f} {wall / base_png:>8.2f}   {verdict} the {GOAL_SECONDS:g} s goal"
+    )
+    print(
+        f"load average (1 min) on {os.cpu_count()} CPUs: {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after"
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""预警督办清单 / Warning list: per unit, red and yellow indicators and overdue sub-tasks."""
+
+import streamlit as st
+
+from kpi import config, ui
+from kpi import warnings as kw
+
+ctx = ui.page_setup()
+ui.page_header(ctx, "warnings.title")
+if ctx.plan_id is None:
+    st.stop()
+data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+warning_rows = kw.warning_list(
+    data,
+    ui.query(ctx.db, "tasks", ctx.plan_id),
+    ui.query(ctx.db, "task_updates", ctx.plan_id, ctx.as_of),
+    ui.query(ctx.db, "indicator_tasks", ctx.plan_id),
+    ui.query(ctx.db, "responsible_units", ctx.plan_id),
+    ctx.as_of,
+    status=ui.load_status(ctx.db, ctx.plan_id, ctx.as_of),
+)
+ui.demo_banner(ctx)
+ui.task_demo_banner(ctx, warning_rows[warning_rows["kind"] == kw.TASK])
+st.caption(ctx.t("warnings.caption", red_from=config.RED_NOTICE_FROM_QUARTERS))
+
+counts = kw.notice_counts(warning_rows)
+metrics = [
+    (ctx.t("warnings.metric.units"), counts["units"]),
+    (kw.notices_badge(kw.RED_NOTICE, ctx.lang), counts[kw.RED_NOTICE]),
+    (kw.notices_badge(kw.YELLOW_NOTICE, ctx.lang), counts[kw.YELLOW_NOTICE]),
+]
+for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
+    col.metric(label, value, help=ctx.t("warnings.metric.help"), border=True)
+if warning_rows.empty:
+    st.success(ctx.t("warnings.none"))
+    st.stop()
+
+unit_names = kw.unit_labels(warning_rows, ctx.lang)
+left, right = st.columns([3, 1])
+units = left.multiselect(
+    ctx.t("tasks.filter.units"),
+    kw.unit_options(warning_rows),
+    format_func=unit_names.get,
+    placeholder=ctx.t("tasks.filter.all"),
+    key="warnings_units",
+)
+levels = right.multiselect(
+    ctx.t("warnings.filter.escalation"),
+    list(kw.ESCALATIONS),
+    format_func=lambda level: kw.escalation_text(level, ctx.lang),
+    placeholder=ctx.t("tasks.filter.all"),
+    key="warnings_levels",
+)
+shown = kw.filter_list(warning_rows, units=units, escalations=levels)
+if shown.empty:
+    st.info(ctx.t("warnings.none_shown"))
+    st.stop()
+demo = bool(shown["is_demo"].any())
+
+st.subheader(ctx.t("warnings.units"))
+ui.data_table(
+    ctx,
+    kw.unit_summary_table(kw.unit_summary(shown), ctx.lang),
+    "warnings_units",
+    ctx.t("warnings.units"),
+    demo=demo,
+)
+st.subheader(ctx.t("warnings.list"))
+ui.data_table(
+    ctx,
+    kw.warning_table(shown, data.indicators, ctx.lang),
+    "warnings_list",
+    ctx.t("warnings.list"),
+    demo=demo,
+    height=560,
+    column_config={
+        ctx.t("col.escalation"): st.column_config.MultiselectColumn(
+            width=110, pinned=True, **kw.escalation_pills(ctx.lang)
+        ),
+        ctx.t("col.unit"): st.column_config.TextColumn(width="medium"),
+        ctx.t("col.item"): st.column_config.TextColumn(width="large"),
+    },
+)

@@ -1,0 +1,127 @@
+"""Every table on the read pages comes with CSV and XLSX downloads of exactly what it shows."""
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.testing.v1 import AppTest
+
+from kpi import db, exports, i18n, queries
+
+# (page, session state): the indicators with sector (专栏1) and district breakdowns as well.
+PAGES = [
+    ("indicator", {}),
+    ("indicator", {"indicator": "smart_factories"}),
+    ("indicator", {"indicator": "cloud_firms"}),
+    ("sectors", {}),
+    ("tasks", {}),
+    ("method", {}),
+    ("warnings", {}),
+]
+FORMULA = '=HYPERLINK("http://example.com","点击")'
+
+
+def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(f"../pages/{page}.py", default_timeout=60)
+    at.session_state["lang"] = lang
+    if as_of:
+        at.session_state["as_of"] = as_of
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_db))
+    return demo_db
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
+    """Every download button drawn, by key: (data callable or bytes, file name)."""
+    seen: dict[str, tuple] = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, mime=None, **kwargs):
+        seen[kwargs.get("key")] = (data, file_name)
+        return original(self, label, data, file_name, mime, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return seen
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page, state", PAGES)
+def test_every_table_has_csv_and_xlsx_buttons_when_shown(
+    demo_env: Path, page: str, state: dict, lang: str
+) -> None:
+    at = _run(page, lang, "2024Q2", **state)
+    keys = [b.key for b in at.download_button]
+    names = [k.removeprefix("download_csv_") for k in keys if k.startswith("download_csv_")]
+    assert len(at.dataframe) > 0
+    assert len(names) == len(set(names)) == len(at.dataframe), keys
+    assert sorted(keys) == sorted(f"download_{f}_{n}" for n in names for f in ("csv", "xlsx"))
+    assert all(n.isascii() for n in names)
+    assert {b.label for b in at.download_button} == {"CSV", "XLSX"}
+
+
+def test_xlsx_holds_the_shown_table_with_as_of_caption_and_neutralised_formulas(
+    demo_env: Path, downloads: dict
+) -> None:
+    with db.connect(demo_env) as con:
+        plan_id = queries.plans(con)["plan_id"].iloc[0]
+        update = pd.DataFrame(
+            [
+                {
+                    "group_no": 1,
+                    "subtask_no": 1,
+                    "period": "2025Q4",
+                    "status": "in_progress",
+                    "note": FORMULA,
+                    "evidence": "",
+                    "unit_zh": "市工业和信息化局",
+                }
+            ]
+        )
+        queries.insert_task_updates(con, plan_id, update, user_name="test", is_demo=False)
+    at = _run("tasks", "zh", "2025Q4")
+    shown = next(d.value for d in at.dataframe if "任务组" in d.value.columns)
+    assert FORMULA in set(shown["说明"])
+
+    data, file_name = downloads["download_xlsx_tasks_board"]
+    assert file_name.startswith("tasks_board-") and file_name.endswith("-2025Q4-zh.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data())).active
+    rows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == i18n.t("tasks.board", "zh")
+    assert "评估季度：2025Q4" in rows[1][0]
+    assert rows[2][0] == i18n.t("demo.banner", "zh")
+    header = rows.index(list(shown.columns))
+    body = rows[header + 1 :]
+    expected = shown.astype(str).map(exports.neutralise_formula).values.tolist()
+    assert body == expected
+    assert [c for row in body for c in row if "HYPERLINK" in c] == ["'" + FORMULA]
+
+    data, file_name = downloads["download_csv_tasks_board"]
+    assert file_name.startswith("tasks_board-") and file_name.endswith("-2025Q4-zh.csv")
+    csv = pd.read_csv(io.BytesIO(data()), encoding="utf-8-sig", keep_default_na=False)
+    assert list(csv.columns) == list(shown.columns) and len(csv) == len(shown)
+    assert "'" + FORMULA in set(csv["说明"])
+
+
+def test_english_download_names_and_captions_follow_the_page(
+    demo_env: Path, downloads: dict
+) -> None:
+    _run("warnings", "en", "2024Q2")
+    data, file_name = downloads["download_xlsx_warnings_list"]
+    assert file_name.endswith("-2024Q2-en.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(data())).active
+    captions = [sheet.cell(row=r, column=1).value for r in (1, 2, 3)]
+    assert captions[0] == "Warning details" and captions[1].endswith("As of 2024Q2")
+    assert captions[2] == i18n.t("demo.banner", "en")
+    assert sheet.cell(row=5, column=1).value == "Escalation"

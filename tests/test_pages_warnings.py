@@ -1,0 +1,111 @@
+"""AppTest runs of the warning list page (预警督办清单) against the demo and empty databases."""
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import db, i18n, queries
+from kpi import warnings as kw
+
+PAGE = "../pages/warnings.py"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _run(lang: str = "zh", as_of: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["lang"] = lang
+    if as_of:
+        at.session_state["as_of"] = as_of
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _direct(path: Path, as_of: str):
+    with db.connect(path) as con:
+        plan_id = queries.plans(con)["plan_id"].iloc[0]
+        return kw.warning_list_from_store(con, plan_id, as_of)
+
+
+def _metrics(at: AppTest) -> dict[str, int]:
+    return {m.label: int(m.value) for m in at.metric}
+
+
+def _table(at: AppTest, lang: str, key: str = "col.escalation"):
+    return next(d.value for d in at.dataframe if i18n.t(key, lang) in d.value.columns)
+
+
+@pytest.fixture
+def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_db))
+    return demo_db
+
+
+@pytest.mark.parametrize("as_of", ["2025Q4", "2024Q2"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_warning_page_counts_notices_like_the_core_when_run(
+    demo_env: Path, lang: str, as_of: str
+) -> None:
+    at = _run(lang, as_of)
+    expected = _direct(demo_env, as_of)
+    counts = kw.notice_counts(expected)
+    assert _metrics(at) == {
+        i18n.t("warnings.metric.units", lang): counts["units"],
+        kw.notices_badge(kw.RED_NOTICE, lang): counts[kw.RED_NOTICE],
+        kw.notices_badge(kw.YELLOW_NOTICE, lang): counts[kw.YELLOW_NOTICE],
+    }
+    table = _table(at, lang)
+    assert len(table) == len(expected) > 0
+    shown = table[i18n.t("col.escalation", lang)].value_counts().to_dict()
+    assert shown.get(kw.escalation_text(kw.RED_NOTICE, lang), 0) == counts[kw.RED_NOTICE]
+    assert table[i18n.t("col.quarters", lang)].tolist() == expected["quarters"].tolist()
+    units = _table(at, lang, "col.red_notices")
+    assert len(units) == counts["units"]
+    assert units[i18n.t("col.red_notices", lang)].sum() == counts[kw.RED_NOTICE]
+    keys = {b.key for b in at.download_button}
+    assert keys == {
+        f"download_{f}_warnings_{t}" for f in ("csv", "xlsx") for t in ("list", "units")
+    }
+    assert any("演示" in w.value or "Demo" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_warning_page_labels_are_in_the_chosen_language(demo_env: Path, lang: str) -> None:
+    at = _run(lang)
+    table = _table(at, lang)
+    texts = [at.title[0].value, *(s.value for s in at.subheader), *(m.label for m in at.metric)]
+    texts += list(table.columns) + list(table[i18n.t("col.state", lang)].unique())
+    texts += list(table[i18n.t("col.kind", lang)].unique())
+    if lang == "en":
+        assert not any(CJK.search(t) for t in texts), texts
+        assert table[i18n.t("col.unit", lang)].str.contains("Municipal Bureau").any()
+    else:
+        assert "预警督办清单" in texts and "红灯" in texts and "子任务" in texts
+
+
+def test_warning_page_filters_by_unit_and_escalation(demo_env: Path) -> None:
+    expected = _direct(demo_env, "2025Q4")
+    at = _run()
+    unit = kw.unit_options(expected)[1]
+    at.multiselect(key="warnings_units").set_value([unit]).run()
+    table = _table(at, "zh")
+    assert set(table["责任单位"]) == {unit}
+    assert len(table) == (expected["unit_zh"] == unit).sum()
+    at.multiselect(key="warnings_levels").set_value([kw.YELLOW_NOTICE]).run()
+    table = _table(at, "zh")
+    assert set(table["督办等级"]) == {kw.escalation_text(kw.YELLOW_NOTICE, "zh")}
+    assert len(table) == len(kw.filter_list(expected, units=[unit], escalations=["yellow_notice"]))
+    assert not at.exception
+
+
+def test_warning_page_without_data_lists_only_unreported_tasks(
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KPI_DB", str(empty_db))
+    at = _run()
+    assert not any("演示" in w.value for w in at.warning)
+    table = _table(at, "zh")
+    assert set(table["类型"]) == {"子任务"}
+    assert set(table["督办等级"]) == {kw.escalation_text(kw.YELLOW_NOTICE, "zh")}
