@@ -248,6 +248,11 @@ def indicator_chart(
         title_text=i18n.t("chart.period", lang),
     )
     fig.update_yaxes(rangemode="tozero")
+    _unit_above_axis(fig, unit, lang, title)
+    return fig
+
+
+def _unit_above_axis(fig: go.Figure, unit: str, lang: str, title: str) -> None:
     # A rotated axis title turns 个 into an arrow-like glyph: the unit goes above the axis.
     fig.add_annotation(
         text=i18n.t("chart.unit", lang, unit=unit),
@@ -261,7 +266,6 @@ def indicator_chart(
         font={"size": 12, "color": EXPECTED_COLOR},
     )
     fig.update_layout(margin={"l": 50, "r": 20, "t": 70 if title else 40})
-    return fig
 
 
 def lights_bar(counts: Mapping[str, int], lang: str = "zh", *, title: str = "") -> go.Figure:
@@ -502,19 +506,7 @@ def sector_bars(
     )
     fig.update_xaxes(tickangle=0)
     fig.update_yaxes(rangemode="tozero")
-    # A rotated axis title turns 个 into an arrow-like glyph: the unit goes above the axis.
-    fig.add_annotation(
-        text=i18n.t("chart.unit", lang, unit=unit),
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=1.02,
-        xanchor="left",
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": 12, "color": EXPECTED_COLOR},
-    )
-    fig.update_layout(margin={"l": 50, "r": 20, "t": 70 if title else 40})
+    _unit_above_axis(fig, unit, lang, title)
     return fig
 
 

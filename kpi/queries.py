@@ -52,30 +52,27 @@ _EDIT_COLUMNS = """
     case when e.new_value <> r.value then e.user_name end as edited_by,
     case when e.new_value <> r.value then e.edited_at end as edited_at
 """
-TARGETS = f"""
+
+
+def _cited_rows_with_edits(table: str, order_by: str) -> str:
+    return f"""
     with {_LATEST_EDIT},
     final as (
         select r.* replace (coalesce(e.new_value, r.value) as value),
                s.title_zh as source_title_zh, s.title_en as source_title_en, s.doc_no,
                {_EDIT_COLUMNS}
-        from targets r left join sources s using (plan_id, source_id)
+        from {table} r left join sources s using (plan_id, source_id)
         {_EDIT_JOIN}
         where r.plan_id = $plan
     )
-    select * from final order by indicator_code, sector_code nulls first, is_default desc
+    select * from final order by {order_by}
 """
-MILESTONES = f"""
-    with {_LATEST_EDIT},
-    final as (
-        select r.* replace (coalesce(e.new_value, r.value) as value),
-               s.title_zh as source_title_zh, s.title_en as source_title_en, s.doc_no,
-               {_EDIT_COLUMNS}
-        from milestones r left join sources s using (plan_id, source_id)
-        {_EDIT_JOIN}
-        where r.plan_id = $plan
-    )
-    select * from final order by indicator_code, period
-"""
+
+
+TARGETS = _cited_rows_with_edits(
+    "targets", "indicator_code, sector_code nulls first, is_default desc"
+)
+MILESTONES = _cited_rows_with_edits("milestones", "indicator_code, period")
 SOURCES = "select * from sources where plan_id = ? order by source_id"
 SECTORS = "select * from sectors where plan_id = ? order by sort_order"
 DISTRICTS = "select * from districts where plan_id = ? order by sort_order"

@@ -116,6 +116,29 @@ def load_sector_status(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def _warning_list(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+    from kpi import warnings  # pure module; imported here like kpi.tasks below
+
+    def q(fn_name: str, *args) -> pd.DataFrame:
+        return _query(path, version, fn_name, args).copy()  # cached frames stay untouched
+
+    return warnings.warning_list(
+        _plan_data(path, version, plan_id, as_of),
+        q("tasks", plan_id),
+        q("task_updates", plan_id, as_of),
+        q("indicator_tasks", plan_id),
+        q("responsible_units", plan_id),
+        as_of,
+        status=_status(path, version, plan_id, as_of).copy(),
+    )
+
+
+def load_warning_list(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
+    """The 预警督办清单 rows (kpi.warnings), computed once per database version, not per rerun."""
+    return _warning_list(path, db_version(path), plan_id, as_of).copy()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _default_as_of(path: str, version: tuple, plan_id: str) -> str:
     del version
     with db.connect(path) as con:
@@ -133,6 +156,7 @@ def clear_caches() -> None:
     _plan_data.clear()
     _status.clear()
     _sector_status.clear()
+    _warning_list.clear()
     _default_as_of.clear()
 
 
@@ -313,24 +337,21 @@ def data_table(
     st.dataframe(df, hide_index=True, **dataframe_args)
     stem = _file_stem(ctx, name)
     captions = table_captions(ctx, title, demo=demo)
-    left, right = st.columns(2, width=260)
-    left.download_button(
-        "CSV",
-        functools.partial(exports.to_csv_bytes, df),
-        f"{stem}.csv",
-        "text/csv",
-        key=f"download_csv_{name}",
-        icon=":material/download:",
-        on_click="ignore",
-        help=ctx.t("common.download_help"),
-    )
-    right.download_button(
-        "XLSX",
-        functools.partial(exports.to_xlsx_bytes, {name: df}, title_rows={name: captions}),
-        f"{stem}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"download_xlsx_{name}",
-        icon=":material/download:",
-        on_click="ignore",
-        help=ctx.t("common.download_help"),
-    )
+    files = {
+        "csv": (functools.partial(exports.to_csv_bytes, df), "text/csv"),
+        "xlsx": (
+            functools.partial(exports.to_xlsx_bytes, {name: df}, title_rows={name: captions}),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    }
+    for column, (fmt, (data, mime)) in zip(st.columns(2, width=260), files.items(), strict=True):
+        column.download_button(
+            fmt.upper(),
+            data,
+            f"{stem}.{fmt}",
+            mime,
+            key=f"download_{fmt}_{name}",
+            icon=":material/download:",
+            on_click="ignore",
+            help=ctx.t("common.download_help"),
+        )

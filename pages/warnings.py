@@ -10,15 +10,7 @@ ui.page_header(ctx, "warnings.title")
 if ctx.plan_id is None:
     st.stop()
 data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-warning_rows = kw.warning_list(
-    data,
-    ui.query(ctx.db, "tasks", ctx.plan_id),
-    ui.query(ctx.db, "task_updates", ctx.plan_id, ctx.as_of),
-    ui.query(ctx.db, "indicator_tasks", ctx.plan_id),
-    ui.query(ctx.db, "responsible_units", ctx.plan_id),
-    ctx.as_of,
-    status=ui.load_status(ctx.db, ctx.plan_id, ctx.as_of),
-)
+warning_rows = ui.load_warning_list(ctx.db, ctx.plan_id, ctx.as_of)
 ui.demo_banner(ctx)
 ui.task_demo_banner(ctx, warning_rows[warning_rows["kind"] == kw.TASK])
 st.caption(ctx.t("warnings.caption", red_from=config.RED_NOTICE_FROM_QUARTERS))
