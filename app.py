@@ -4,13 +4,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpi import auth, auth_ui, i18n, ui
+from kpi.auth import permissions
+from kpi.base import i18n
+from kpi.web import context, signin
 
 HERE = Path(__file__).parent
 
-st.set_page_config(layout="wide", page_title="制造业数字化转型监测", page_icon="📊")
+lang = context.current_lang()
+st.set_page_config(layout="wide", page_title=i18n.t("app.title", lang), page_icon="📊")
 
-lang = ui.current_lang()
 # (file, label key, icon, default); pages other helpers add appear once their file exists.
 PAGES = [
     ("pages/cockpit.py", "nav.cockpit", ":material/dashboard:", True),
@@ -27,7 +29,7 @@ pages = [
     if (HERE / path).exists()
 ]
 # Write pages are listed only for roles that may use them; each page also guards itself.
-user = auth_ui.current_user()
+user = signin.current_user()
 WRITE_PAGES = [
     ("pages/upload.py", "upload.nav", ":material/upload_file:", "upload"),
     ("pages/task_update.py", "nav.tasks_update", ":material/edit_note:", "update_task"),
@@ -38,13 +40,13 @@ WRITE_PAGES = [
 pages += [
     st.Page(path, title=i18n.t(key, lang), icon=icon)
     for path, key, icon, action in WRITE_PAGES
-    if auth.role_allows(user, action) and (HERE / path).exists()
+    if permissions.role_allows(user, action) and (HERE / path).exists()
 ]
 pg = st.navigation(pages)
-ui.app_sidebar()
-auth_ui.startup_banner()
+context.app_sidebar()
+signin.startup_banner()
 if user is None:
-    auth_ui.sign_in_form(lang, location="sidebar")
+    signin.sign_in_form(lang, location="sidebar")
 else:
-    auth_ui.sign_out_button(lang, location="sidebar")
+    signin.sign_out_button(lang, location="sidebar")
 pg.run()

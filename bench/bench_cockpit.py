@@ -17,7 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kpi import assessment, db  # noqa: E402
+from kpi.measure import assessment  # noqa: E402
+from kpi.store import db  # noqa: E402
 
 PLAN = "zhanjiang-dt-2023"
 # Half history (superseded versions of city figures), half current district breakdowns.

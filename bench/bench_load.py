@@ -72,7 +72,7 @@ def main() -> None:
     os.environ["KPI_MAX_UPLOAD_MB"] = "2000"
     import duckdb
 
-    from kpi import db, ingest, queries
+    from kpi.store import db, ingest, loads, queries
 
     template = work / "template.duckdb"
     db.ensure_database(template, with_demo=False)
@@ -108,17 +108,17 @@ def main() -> None:
             return target
 
         def etl_load(path: Path = csv_path) -> None:
-            result = ingest.load_files([path], db=fresh_db(), plan_id=None, user_name="bench")
+            result = loads.load_files([path], db=fresh_db(), plan_id=None, user_name="bench")
             assert result.ok and result.batch_ids, result.as_dict()["files"][0]["problems"][:3]
 
         bare = best_of(args.repeat, bare_load)
         ours = best_of(args.repeat, etl_load)
         # A second load of the same file over a full store: every key is compared and unchanged.
         reload_target = fresh_db()
-        ingest.load_files([csv_path], db=reload_target, plan_id=None, user_name="bench")
+        loads.load_files([csv_path], db=reload_target, plan_id=None, user_name="bench")
         reload = best_of(
             1,
-            lambda p=csv_path, t=reload_target: ingest.load_files(
+            lambda p=csv_path, t=reload_target: loads.load_files(
                 [p], db=t, plan_id=None, user_name="bench"
             ),
         )

@@ -22,10 +22,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kpi import bulletin, charts, db, render  # noqa: E402
+from kpi.outputs import bulletin, bulletin_render, charts, docx_render, pdf_render  # noqa: E402
+from kpi.outputs.chart_images import figures_to_png  # noqa: E402
+from kpi.outputs.document import Bulletin  # noqa: E402
+from kpi.store import db  # noqa: E402
 
 PLAN = "zhanjiang-dt-2023"
 GOAL_SECONDS = 10.0
@@ -48,12 +53,13 @@ def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def bare_pdf() -> bytes:
-    one = render.Bulletin("通报", "副标题", dt.date(2026, 1, 1), summary_paragraphs=["一段文字。"])
-    return render.render_pdf(one, pngs=[])
+    one = Bulletin("通报", "副标题", dt.date(2026, 1, 1), summary_paragraphs=["一段文字。"])
+    return pdf_render.render_pdf(one, pngs=[])
 
 
 def one_figure_png() -> list[bytes]:
-    return render.figures_to_png([charts.lights_bar({"green": 3, "red": 1})])
+    measure = pd.DataFrame({"period": ["2025Q1", "2025Q2", "2025Q3"], "value": [1.0, 3.0, 4.0]})
+    return figures_to_png([charts.sparkline(measure, "green")])
 
 
 def main() -> None:
@@ -70,8 +76,8 @@ def main() -> None:
     # Warm-up: imports (weasyprint, kaleido) and font caches are start-up cost, timed at the end.
     b = bulletin.build_bulletin(path, PLAN, args.as_of, args.lang)
     figs = [f.figure for f in b.figures()]
-    pngs = render.figures_to_png(figs)
-    render.render_pdf(b, pngs=pngs)
+    pngs = figures_to_png(figs)
+    pdf_render.render_pdf(b, pngs=pngs)
     bare_pdf()
 
     base_pdf, _ = best_of(args.repeat, bare_pdf)
@@ -81,10 +87,10 @@ def main() -> None:
             "build_bulletin (read, tables, charts)",
             lambda: bulletin.build_bulletin(path, PLAN, args.as_of, args.lang),
         ),
-        (f"PNG export of {len(figs)} charts (cold)", lambda: render.figures_to_png(figs)),
-        ("render_pdf (PNGs given)", lambda: render.render_pdf(b, pngs=pngs)),
-        ("render_docx (PNGs given)", lambda: render.render_docx(b, pngs=pngs)),
-        ("render_both (PNG export included)", lambda: render.render_both(b)),
+        (f"PNG export of {len(figs)} charts (cold)", lambda: figures_to_png(figs)),
+        ("render_pdf (PNGs given)", lambda: pdf_render.render_pdf(b, pngs=pngs)),
+        ("render_docx (PNGs given)", lambda: docx_render.render_docx(b, pngs=pngs)),
+        ("render_both (PNG export included)", lambda: bulletin_render.render_both(b)),
         (
             "bulletin_files: pdf + docx, all of it",
             lambda: bulletin.bulletin_files(path, PLAN, args.as_of, args.lang),

@@ -17,8 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kpi import assessment, db, periods, queries  # noqa: E402
-from kpi import warnings as kw  # noqa: E402
+from kpi.base import periods  # noqa: E402
+from kpi.measure import alerts, assessment  # noqa: E402
+from kpi.store import db, queries  # noqa: E402
 
 PLAN = "zhanjiang-dt-2023"
 
@@ -53,9 +54,11 @@ def main() -> None:
                 as_of,
             )
             status = assessment.status_table(data, as_of)
-            rows = len(kw.warning_list(*inputs))
-            whole = best(lambda inputs=inputs: kw.warning_list(*inputs), args.repeat)
-            walk = best(lambda d=data, s=status, q=as_of: kw.indicator_trails(d, s, q), args.repeat)
+            rows = len(alerts.warning_list(*inputs))
+            whole = best(lambda inputs=inputs: alerts.warning_list(*inputs), args.repeat)
+            walk = best(
+                lambda d=data, s=status, q=as_of: alerts.indicator_trails(d, s, q), args.repeat
+            )
             earlier = periods.period_range(plan["start_period"], as_of)
             naive = best(lambda d=data, qs=earlier: [assessment.status_table(d, q) for q in qs], 1)
             print(f"{as_of:>7} {rows:>5} {whole:>7.3f} {walk:>7.3f} {naive:>13.3f}")

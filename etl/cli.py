@@ -1,6 +1,7 @@
 """`python -m etl`: load targets and progress figures into DuckDB and get them out again.
 
-Exit codes: 0 done, 1 the input has errors (nothing written), 2 usage error.
+Exit codes: 0 done, 1 refused (the input has errors, the store is busy, an account rule: nothing
+written), 2 usage error. Anything else is a bug and ends with its traceback.
 """
 
 import argparse
@@ -11,17 +12,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi import assessment, config, demo, ingest, queries, reference
-from kpi import warnings as kw
-from kpi.db import connect, ensure_database
+from etl import users
+from kpi.base import config, i18n, periods
+from kpi.base.errors import KpiError
+from kpi.measure import alerts, assessment
+from kpi.outputs import fullexport, upload_template
+from kpi.store import demo, ingest, loads, queries, reference
+from kpi.store.db import connect, ensure_database
+from kpi.store.validation import Problem
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (KeyError, ValueError) as err:
-        print(f"错误 / error: {err.args[0] if err.args else err}", file=sys.stderr)
+    except KpiError as err:
+        print(f"{i18n.both('cli.error')}: {err.message_zh} / {err.message_en}", file=sys.stderr)
+        return 1
+    except OSError as err:  # the machine's, not ours: a file that cannot be read or written
+        print(f"{i18n.both('cli.error')}: {err}", file=sys.stderr)
         return 1
 
 
@@ -29,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, handler, help_key: str) -> argparse.ArgumentParser:
+        help_text = i18n.both(help_key)
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument(
             "--db", type=Path, help="database file (default $KPI_DB or data/dashboard.duckdb)"
@@ -37,9 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    command("init", cmd_init, "build or refresh reference data from data/ (keeps all progress)")
+    command("init", cmd_init, "cli.help.init")
 
-    load = command("load", cmd_load, "load progress figures from CSV or XLSX files")
+    load = command("load", cmd_load, "cli.help.load")
     load.add_argument("files", nargs="+", type=Path)
     load.add_argument("--plan", help="plan id (default: $KPI_PLAN or the latest plan)")
     load.add_argument("--dry-run", action="store_true", help="check only, write nothing")
@@ -47,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--user", default="cli", help="who is loading (kept in history)")
     load.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    export = command("export", cmd_export, "print stored data to stdout")
+    export = command("export", cmd_export, "cli.help.export")
     export.add_argument(
         "what", choices=["targets", "progress", "tasks", "history", "audit", "warnings"]
     )
@@ -55,51 +65,51 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--as-of", type=_period_arg, help="YYYYQn: figures up to this quarter")
 
-    history = command("history", cmd_history, "list load batches, newest first")
+    history = command("history", cmd_history, "cli.help.history")
     history.add_argument("--plan")
     history.add_argument("--json", action="store_true")
 
-    rollback = command("rollback", cmd_rollback, "undo one batch (recorded as a new batch)")
+    rollback = command("rollback", cmd_rollback, "cli.help.rollback")
     rollback.add_argument("batch_id", type=int)
     rollback.add_argument("--user", default="cli")
 
-    template = command("template", cmd_template, "write the upload template")
+    template = command("template", cmd_template, "cli.help.template")
     template.add_argument("--plan")
     template.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     template.add_argument("--out", type=Path, help="file to write (default: stdout for csv)")
 
-    status = command("status", cmd_status, "progress status per indicator (序时进度)")
+    status = command("status", cmd_status, "cli.help.status")
     status.add_argument("--plan")
     status.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
     status.add_argument("--format", choices=["csv", "json"], default="csv")
 
-    report = command("report", cmd_report, "write the quarterly bulletin (季度进展通报)")
+    report = command("report", cmd_report, "cli.help.report")
     report.add_argument("--plan")
     report.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
     report.add_argument("--format", choices=["pdf", "docx"], help="default: the --out suffix")
     report.add_argument("--lang", choices=["zh", "en"], default="zh")
     report.add_argument("--out", type=Path, required=True, help="file to write")
 
-    export_all = command(
-        "export-all", cmd_export_all, "write all stored data (history and audit included)"
-    )
+    export_all = command("export-all", cmd_export_all, "cli.help.export_all")
     export_all.add_argument("--plan")
     export_all.add_argument("--format", choices=["xlsx", "zip"], help="default: the --out suffix")
     export_all.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet captions")
     export_all.add_argument("--out", type=Path, required=True, help="file to write")
 
-    demo_cmd = command("demo", cmd_demo, "load or remove the demo dataset (演示数据)")
+    demo_cmd = command("demo", cmd_demo, "cli.help.demo")
     demo_cmd.add_argument("action", choices=["load", "remove"])
+
+    users_cmd = commands.add_parser("users", help=i18n.both("cli.help.users"))
+    users_cmd.set_defaults(handler=users.run)
+    users.add_commands(users_cmd)
     return parser
 
 
 def _period_arg(text: str) -> str:
-    from kpi.validation import parse_period
-
-    period = parse_period(text)
-    if period is None:
-        raise argparse.ArgumentTypeError(f"not a quarter: {text!r} (write 2024Q3)")
-    return period
+    try:
+        return periods.parse_period(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(i18n.both("cli.not_a_quarter", text=text)) from err
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -108,16 +118,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     ensure_database(path)
     with connect(path) as con:
         plan_ids = reference.load_all_plans(con) if existed else queries.plans(con)["plan_id"]
-    print(f"{'refreshed' if existed else 'created'} {path}: plans {', '.join(plan_ids)}")
+    done = "cli.refreshed" if existed else "cli.created"
+    print(i18n.both(done, path=path, plans=", ".join(plan_ids)))
     return 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
-        print(f"文件不存在 / no such file: {', '.join(missing)}", file=sys.stderr)
+        print(f"{i18n.both('cli.no_such_file')}: {', '.join(missing)}", file=sys.stderr)
         return 2
-    result = ingest.load_files(
+    result = loads.load_files(
         args.files,
         db=args.db,
         plan_id=args.plan,
@@ -132,24 +143,31 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def print_load_report(result: ingest.LoadResult) -> None:
+def print_load_report(result: loads.LoadResult) -> None:
     for check in result.checks:
-        s = check.summary()
-        print(
-            f"{s['file']}: 读取 {s['rows_read']} 行，错误 {s['errors']}，警告 {s['warnings']}；"
-            f"新增 {s['new']}，修改 {s['changed']}，未变 {s['unchanged']}"
-        )
-        for p in check.checked.problems:
-            where = f"第 {p.row} 行" if p.row else "文件"
-            kind = "错误" if p.severity == "error" else "警告"
-            shown = f" 值“{p.value}”" if p.value not in (None, "") else ""
-            print(f"  [{kind}] {where} {p.column or ''}{shown}: {p.message_zh} / {p.message_en}")
+        summary = check.summary()
+        print(f"{summary['file']}: {i18n.both('cli.load_summary', **summary)}")
+        for problem in check.checked.problems:
+            print("  " + " / ".join(problem_line(problem, lang) for lang in i18n.LANGS))
     if not result.ok:
-        print("未写入任何数据 / nothing was written")
+        print(i18n.both("cli.nothing_written"))
     elif result.dry_run:
-        print("检查通过（试运行，未写入）/ dry run: checks passed, nothing written")
+        print(i18n.both("cli.dry_run_passed"))
     else:
-        print(f"已写入批次 / loaded as batch {', '.join(map(str, result.batch_ids))}")
+        print(i18n.both("cli.loaded", batches=", ".join(map(str, result.batch_ids))))
+
+
+def problem_line(problem: Problem, lang: str) -> str:
+    """'[错误] 第 3 行 数值 值“-5”: <message>' in one language."""
+    if problem.row:
+        where = i18n.t("cli.row", lang, row=problem.row)
+    else:
+        where = i18n.t("intake.whole_file", lang)
+    severity = i18n.t(f"severity.{problem.severity}", lang)
+    parts = [f"[{severity}]", where, problem.column_name(lang)]
+    if problem.value not in (None, ""):
+        parts.append(i18n.t("cli.cell_value", lang, value=problem.value))
+    return " ".join(part for part in parts if part) + f": {problem.message(lang)}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -175,8 +193,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             "history": lambda: queries.batch_history_export(con, plan_id),
             "audit": lambda: queries.audit_log(con),
             # 预警督办清单 at --as-of (default: the latest quarter with data)
-            "warnings": lambda: kw.export_frame(
-                kw.warning_list_from_store(
+            "warnings": lambda: alerts.export_frame(
+                alerts.warning_list_from_store(
                     con, plan_id, args.as_of or assessment.default_as_of(con, plan_id)
                 )
             ),
@@ -237,7 +255,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         write_frame(frame, "json")
     else:
-        print(frame.to_string(index=False) if not frame.empty else "没有批次 / no batches")
+        print(frame.to_string(index=False) if not frame.empty else i18n.both("cli.no_batches"))
     return 0
 
 
@@ -245,8 +263,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     with connect(args.db) as con:
         result = ingest.rollback(con, args.batch_id, user_name=args.user, role="cli")
     print(
-        f"已撤销批次 {result.batch_id}（撤销记录为批次 {result.rollback_batch_id}）："
-        f"恢复 {result.restored} 个旧值，撤下 {result.retired} 个数值 / rolled back"
+        i18n.both(
+            "upload.rolled_back",
+            batch=result.batch_id,
+            rollback=result.rollback_batch_id,
+            restored=result.restored,
+            retired=result.retired,
+        )
     )
     return 0
 
@@ -254,12 +277,12 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     with connect(args.db) as con:
         plan_id = args.plan or ingest.default_plan_id(con)
-        content = ingest.upload_template(con, plan_id, args.format)
+        content = upload_template.upload_template(con, plan_id, args.format)
     if args.out:
         args.out.write_bytes(content)
-        print(f"wrote {args.out}")
+        print(i18n.both("cli.wrote", path=args.out))
     elif args.format == "xlsx":
-        print("xlsx needs --out FILE", file=sys.stderr)
+        print(i18n.both("cli.xlsx_needs_out"), file=sys.stderr)
         return 2
     else:
         sys.stdout.buffer.write(content)
@@ -279,16 +302,17 @@ def _out_format(args: argparse.Namespace, choices: tuple[str, ...]) -> str | Non
     """--format, else the --out suffix; None (after saying why) when neither works."""
     fmt = args.format or args.out.suffix.lower().lstrip(".")
     if fmt not in choices:
-        print(f"--format {'|'.join(choices)} needed for {args.out}", file=sys.stderr)
+        needed = i18n.both("cli.format_needed", formats="|".join(choices), path=args.out)
+        print(needed, file=sys.stderr)
         return None
     if not args.out.parent.is_dir():
-        print(f"目录不存在 / no such folder: {args.out.parent}", file=sys.stderr)
+        print(f"{i18n.both('cli.no_such_folder')}: {args.out.parent}", file=sys.stderr)
         return None
     return fmt
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from kpi import render
+    from kpi.outputs import chart_images
 
     fmt = _out_format(args, ("pdf", "docx"))
     if fmt is None:
@@ -298,33 +322,29 @@ def cmd_report(args: argparse.Namespace) -> int:
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
         has_figures = any(p <= as_of for p in queries.periods_with_figures(con, plan_id))
     # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
-    try:
-        with render.ChartExporter() if has_figures else contextlib.nullcontext() as exporter:
-            from kpi import bulletin
+    with chart_images.ChartExporter() if has_figures else contextlib.nullcontext() as exporter:
+        from kpi.outputs import bulletin  # plotly and WeasyPrint: ~1 s, while chromium starts
 
-            # The store is read on its own short connection, closed before the slow rendering.
-            path = config.db_path(args.db)
-            files = bulletin.bulletin_files(
-                path, plan_id, as_of, args.lang, formats=(fmt,), exporter=exporter
-            )
-    except RuntimeError as err:  # no chromium for the charts
-        print(f"错误 / error: {err}", file=sys.stderr)
-        return 1
+        # The store is read on its own short connection, closed before the slow rendering.
+        path = config.db_path(args.db)
+        files = bulletin.bulletin_files(
+            path, plan_id, as_of, args.lang, formats=(fmt,), exporter=exporter
+        )
     args.out.write_bytes(files[fmt])
-    print(f"wrote {args.out} ({plan_id} {as_of} {args.lang})")
+    print(
+        i18n.both("cli.wrote_report", path=args.out, plan=plan_id, as_of=as_of, language=args.lang)
+    )
     return 0
 
 
 def cmd_export_all(args: argparse.Namespace) -> int:
-    from kpi import fullexport
-
     fmt = _out_format(args, ("xlsx", "zip"))
     if fmt is None:
         return 2
     with connect(args.db) as con:
         plan_id = args.plan or ingest.default_plan_id(con)
     args.out.write_bytes(fullexport.export_file(config.db_path(args.db), plan_id, fmt, args.lang))
-    print(f"wrote {args.out} ({plan_id})")
+    print(i18n.both("cli.wrote_export", path=args.out, plan=plan_id))
     return 0
 
 
@@ -332,8 +352,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with connect(args.db) as con:
         if args.action == "remove":
             counts = demo.remove_demo(con)
-            print(f"已删除演示数据 / demo data removed: {counts}")
+            print(f"{i18n.both('cli.demo_removed')}: {counts}")
         else:
             batch_ids = demo.load_demo(con)
-            print(f"已加载演示数据 / demo data loaded as batch {batch_ids}")
+            print(i18n.both("cli.demo_loaded", batches=batch_ids))
     return 0

@@ -2,16 +2,14 @@
 
 import streamlit as st
 
-from kpi import intake, ui
-from kpi.auth_ui import guard
+from kpi.outputs import intake_tables
+from kpi.web import cache, widgets, writes
 
 # Before anything is drawn: only administrators get past this line.
-guard("manage_users", ui.current_lang())
-ctx = ui.page_setup()
+user, ctx = writes.open_page("manage_users", "audit.title")
 t, lang = ctx.t, ctx.lang
-st.title(t("audit.title"))
 
-log = ui.query(ctx.db, "audit_log")
+log = cache.query(ctx.db, "audit_log")
 st.caption(t("audit.caption", n=len(log)))
 left, right = st.columns(2)
 users = left.multiselect(
@@ -23,15 +21,15 @@ users = left.multiselect(
 actions = right.multiselect(
     t("audit.filter_action"),
     sorted(log["action"].unique()),
-    format_func=lambda a: intake.action_name(a, lang),
+    format_func=lambda a: intake_tables.action_name(a, lang),
     placeholder=t("audit.all"),
     key="audit_actions",
 )
-entries = intake.filter_audit(log, users, actions)
-shown = intake.audit_table(entries, lang)
+entries = intake_tables.filter_audit(log, users, actions)
+shown = intake_tables.audit_table(entries, lang)
 st.caption(t("audit.shown", shown=len(shown), total=len(log)))
 json_column = st.column_config.TextColumn(width=300)
-ui.data_table(
+widgets.data_table(
     ctx,
     shown,
     "audit_log",
@@ -45,7 +43,7 @@ if not entries.empty:
     picked = st.selectbox(
         t("audit.detail"),
         list(records),
-        format_func=lambda i: intake.audit_label(records[i], lang),
+        format_func=lambda i: intake_tables.audit_label(records[i], lang),
         key="audit_detail",
     )
     before, after = st.columns(2)
@@ -54,4 +52,4 @@ if not entries.empty:
         (after, "intake.col.after", "after_json"),
     ):
         column.markdown(f"**{t(label)}**")
-        column.json(intake.parse_json(records[picked][field]), expanded=True)
+        column.json(intake_tables.parse_json(records[picked][field]), expanded=True)

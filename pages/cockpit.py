@@ -2,24 +2,26 @@
 
 import streamlit as st
 
-from kpi import charts, config, i18n, ui, views
-from kpi import tasks as kt
+from kpi.base import config, i18n
+from kpi.measure import series, tasks
+from kpi.outputs import charts, formatting, status_tables, task_tables
+from kpi.web import cache, context, widgets
 
 OVERDUE_UNITS_SHOWN = 5
 
-ctx = ui.page_setup()
-ui.page_header(ctx, "cockpit.title")
+ctx = context.page_setup()
+context.page_header(ctx, "cockpit.title")
 if ctx.plan_id is None:
     st.stop()
-demo = ui.demo_banner(ctx)
+demo = widgets.demo_banner(ctx)
 
-status = ui.load_status(ctx.db, ctx.plan_id, ctx.as_of)
-data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-counts = views.light_counts(status)
+status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
+data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+counts = series.light_counts(status)
 
 for col, (light, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(
-        views.light_badge_markdown(light, ctx.lang),
+        formatting.light_badge_markdown(light, ctx.lang),
         n,
         help=i18n.t(f"light_desc.{light}", ctx.lang),
         border=True,
@@ -33,17 +35,17 @@ st.caption(
 )
 
 st.subheader(ctx.t("cockpit.laggards"))
-behind = views.laggards(
+behind = status_tables.laggards(
     status,
-    ui.query(ctx.db, "indicator_tasks", ctx.plan_id),
-    ui.query(ctx.db, "tasks", ctx.plan_id),
-    ui.query(ctx.db, "responsible_units", ctx.plan_id),
+    cache.query(ctx.db, "indicator_tasks", ctx.plan_id),
+    cache.query(ctx.db, "tasks", ctx.plan_id),
+    cache.query(ctx.db, "responsible_units", ctx.plan_id),
     ctx.lang,
 )
 if behind.empty:
     st.success(ctx.t("cockpit.laggards_none"))
 else:
-    ui.data_table(
+    widgets.data_table(
         ctx,
         behind,
         "cockpit_laggards",
@@ -55,8 +57,8 @@ else:
 
 # Overdue sub-tasks (no update in the as-of quarter, or 滞后), and the units with the most.
 st.subheader(ctx.t("cockpit.overdue"))
-board = ui.load_task_board(ctx)
-overdue = kt.status_counts(board)["overdue"]
+board = cache.load_task_board(ctx.db, ctx.plan_id, ctx.as_of)
+overdue = tasks.status_counts(board)["overdue"]
 count, link = st.columns([1, 3], vertical_alignment="center")
 count.metric(
     ctx.t("cockpit.overdue_metric"),
@@ -73,13 +75,13 @@ if link.button(
     st.switch_page("pages/tasks.py")
 if board["is_demo"].any():
     link.caption(ctx.t("cockpit.overdue_demo"))
-by_unit = kt.overdue_by_unit(board)
+by_unit = tasks.overdue_by_unit(board)
 if by_unit.empty:
     st.success(ctx.t("cockpit.overdue_none", as_of=ctx.as_of))
 else:
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        kt.overdue_units_table(by_unit, ctx.lang, top=OVERDUE_UNITS_SHOWN),
+        task_tables.overdue_units_table(by_unit, ctx.lang, top=OVERDUE_UNITS_SHOWN),
         "cockpit_overdue_units",
         ctx.t("cockpit.overdue_units", n=OVERDUE_UNITS_SHOWN),
         demo=bool(board["is_demo"].any()),
@@ -88,11 +90,11 @@ else:
 
 
 def open_indicator(code: str) -> None:
-    st.session_state[ui.INDICATOR_KEY] = code
+    st.session_state[context.INDICATOR_KEY] = code
 
 
-cards = views.cockpit_cards(status, data, ctx.lang)
-measures = views.measure_frames(data)
+cards = status_tables.cockpit_cards(status, data, ctx.lang)
+measures = series.measure_frames(data)
 for category, group in cards.groupby("category", sort=False):
     st.subheader(category)
     records = group.to_dict("records")

@@ -2,16 +2,19 @@
 
 import streamlit as st
 
-from kpi import config, ui, views
+from kpi.base import config
+from kpi.measure import series
+from kpi.outputs import reference_tables
+from kpi.web import cache, context, widgets
 
-ctx = ui.page_setup()
-ui.page_header(ctx, "method.title")
+ctx = context.page_setup()
+context.page_header(ctx, "method.title")
 if ctx.plan_id is None:
     st.stop()
-demo_count = ui.query(ctx.db, "demo_figures_in_force", ctx.plan_id, ctx.as_of)
-ui.demo_banner(ctx)
-data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
+demo_count = cache.query(ctx.db, "demo_figures_in_force", ctx.plan_id, ctx.as_of)
+widgets.demo_banner(ctx)
+data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
 
 st.subheader(ctx.t("method.grading"))
 st.markdown(ctx.t("method.intro"))
@@ -25,33 +28,33 @@ st.markdown(
     )
 )
 st.subheader(ctx.t("method.semantics"))
-ui.data_table(
+widgets.data_table(
     ctx,
-    views.semantics_table(data.indicators, ctx.lang),
+    reference_tables.semantics_table(data.indicators, ctx.lang),
     "method_semantics",
     ctx.t("method.semantics"),
 )
 
 st.subheader(ctx.t("method.sources"))
 st.caption(ctx.t("method.sources_intro"))
-sources = ui.query(ctx.db, "sources", ctx.plan_id)
-ui.data_table(
+sources = cache.query(ctx.db, "sources", ctx.plan_id)
+widgets.data_table(
     ctx,
-    views.sources_table(sources, data.targets, data.milestones, ctx.lang),
+    reference_tables.sources_table(sources, data.targets, data.milestones, ctx.lang),
     "method_sources",
     ctx.t("method.sources"),
 )
 with st.expander(ctx.t("method.targets")):
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        views.targets_table(data.targets, data.indicators, sectors, ctx.lang),
+        reference_tables.targets_table(data.targets, data.indicators, sectors, ctx.lang),
         "method_targets",
         ctx.t("method.targets"),
     )
 with st.expander(ctx.t("method.milestones")):
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        views.milestones_table(data.milestones, data.indicators, ctx.lang),
+        reference_tables.targets_table(data.milestones, data.indicators, sectors, ctx.lang),
         "method_milestones",
         ctx.t("method.milestones"),
     )
@@ -59,18 +62,20 @@ with st.expander(ctx.t("method.milestones")):
 st.subheader(ctx.t("method.discrepancies"))
 st.markdown(f"**{ctx.t('method.multi_targets')}**")
 multi = data.targets[
-    data.targets["indicator_code"].isin(views.multi_target_indicators(data.targets))
+    data.targets["indicator_code"].isin(series.multi_target_indicators(data.targets))
 ]
-ui.data_table(
+widgets.data_table(
     ctx,
-    views.targets_table(multi[multi["sector_code"].isna()], data.indicators, sectors, ctx.lang),
+    reference_tables.targets_table(
+        multi[multi["sector_code"].isna()], data.indicators, sectors, ctx.lang
+    ),
     "method_multi_targets",
     ctx.t("method.multi_targets"),
 )
 st.markdown(f"**{ctx.t('method.sector_sum')}**")
-ui.data_table(
+widgets.data_table(
     ctx,
-    views.sector_sum_table(data.targets, data.indicators, ctx.lang),
+    reference_tables.sector_sum_table(data.targets, data.indicators, ctx.lang),
     "method_sector_sum",
     ctx.t("method.sector_sum"),
 )

@@ -5,13 +5,15 @@ import re
 
 import streamlit as st
 
-from kpi import auth, auth_ui, bulletin, fullexport, ui
+from kpi.auth import permissions
+from kpi.outputs import bulletin, fullexport
+from kpi.web import cache, context, signin, widgets
 
-ctx = ui.page_setup()
-ui.page_header(ctx, "reports.title")
+ctx = context.page_setup()
+context.page_header(ctx, "reports.title")
 if ctx.plan_id is None:
     st.stop()
-ui.demo_banner(ctx)
+widgets.demo_banner(ctx)
 
 # File names from our own identifiers only (plan id, quarter, language), never from user input.
 plan_stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", ctx.plan_id)
@@ -39,7 +41,7 @@ def download(label_key: str, data, file_name: str, fmt: str) -> None:
 
 st.subheader(ctx.t("reports.bulletin"))
 st.caption(ctx.t("reports.bulletin_help", as_of=ctx.as_of))
-version = ui.db_version(ctx.db)
+version = cache.db_version(ctx.db)
 left, right = st.columns(2, width=420)
 for column, fmt in ((left, "pdf"), (right, "docx")):
     with column:
@@ -60,7 +62,7 @@ for column, fmt in ((left, "pdf"), (right, "docx")):
 
 st.subheader(ctx.t("reports.export"))
 st.caption(ctx.t("reports.export_help"))
-with_audit = auth.role_allows(auth_ui.current_user(), "manage_users")
+with_audit = permissions.role_allows(signin.current_user(), "manage_users")
 if not with_audit:
     st.caption(ctx.t("reports.audit_admin"))
 left, right = st.columns(2, width=420)

@@ -2,20 +2,22 @@
 
 import streamlit as st
 
-from kpi import charts, i18n, ui
-from kpi import tasks as kt
+from kpi.base import i18n
+from kpi.measure import tasks
+from kpi.outputs import charts, task_tables
+from kpi.web import cache, context, widgets
 
-ctx = ui.page_setup()
-ui.page_header(ctx, "sectors.title")
+ctx = context.page_setup()
+context.page_header(ctx, "sectors.title")
 if ctx.plan_id is None:
     st.stop()
-demo = ui.demo_banner(ctx)
+demo = widgets.demo_banner(ctx)
 
-data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-sector_status = ui.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
-sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
-codes = kt.sector_indicator_codes(data.targets, data.indicators)
-grid = kt.sector_grid(sector_status, sectors, codes)
+data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+sector_status = cache.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
+sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
+codes = tasks.sector_indicator_codes(data.targets, data.indicators)
+grid = tasks.sector_grid(sector_status, sectors, codes)
 indicators = data.indicators.set_index("indicator_code")
 names = {code: i18n.name(indicators.loc[code].to_dict(), ctx.lang) for code in codes}
 
@@ -33,20 +35,20 @@ if not grid.empty:
         )
 
     st.subheader(ctx.t("sectors.sum_check"))
-    status = ui.load_status(ctx.db, ctx.plan_id, ctx.as_of)
-    check = kt.sector_sum_check(data.targets, codes, sector_status, status)
-    for message in kt.mismatch_messages(check, data.indicators, ctx.lang):
+    status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
+    check = tasks.sector_sum_check(data.targets, codes, sector_status, status)
+    for message in task_tables.mismatch_messages(check, data.indicators, ctx.lang):
         st.warning(message, icon="⚖️")
     title = ctx.t("sectors.sum_check")
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        kt.sector_target_check_table(check, data.indicators, ctx.lang),
+        task_tables.sector_target_check_table(check, data.indicators, ctx.lang),
         "sectors_target_check",
         f"{title} · {ctx.t('col.target')}",
     )
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        kt.sector_actual_check_table(check, data.indicators, ctx.lang),
+        task_tables.sector_actual_check_table(check, data.indicators, ctx.lang),
         "sectors_actual_check",
         f"{title} · {ctx.t('col.actual')}",
         demo=demo,
@@ -54,24 +56,24 @@ if not grid.empty:
     st.caption(ctx.t("sectors.sum_check_help"))
 
 # ------------------------------------------------------------------ one sector's key tasks
-options = kt.sector_options(sectors, ctx.lang)
-del options[kt.CROSS_SECTOR]
+options = task_tables.sector_options(sectors, ctx.lang)
+del options[tasks.CROSS_SECTOR]
 st.divider()
 sector = st.selectbox(
     ctx.t("sectors.select"), list(options), format_func=options.get, key="sectors_sector"
 )
-board = kt.sector_tasks(ui.load_task_board(ctx), sector)
-groups = "、".join(str(g) for g in board["group_no"].unique())
+board = tasks.sector_tasks(cache.load_task_board(ctx.db, ctx.plan_id, ctx.as_of), sector)
+groups = i18n.join([str(g) for g in board["group_no"].unique()], ctx.lang)
 title = ctx.t("sectors.tasks", sector=options[sector], groups=groups)
 st.subheader(title)
 if board.empty:
     st.info(ctx.t("sectors.no_tasks"))
 else:
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        kt.board_table(board, ctx.lang, with_group=False),
+        task_tables.board_table(board, ctx.lang, with_group=False),
         f"sectors_tasks_{sector}",
         title,
-        demo=ui.task_demo_banner(ctx, board),
+        demo=widgets.task_demo_banner(ctx, board),
         column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
     )

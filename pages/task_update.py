@@ -2,33 +2,28 @@
 
 import streamlit as st
 
-from kpi import auth, i18n, intake, ui
-from kpi import tasks as kt
-from kpi.auth_ui import guard
+from kpi.auth import accounts
+from kpi.base import i18n
+from kpi.measure import tasks, tracking
+from kpi.outputs import formatting, task_tables
+from kpi.store import intake
+from kpi.web import cache, widgets, writes
 
 # Before anything is drawn: only staff and admins get past this line.
-user = guard("update_task", ui.current_lang())
-ctx = ui.page_setup()
+user, ctx = writes.open_page("update_task", "task_update.title")
 t, lang = ctx.t, ctx.lang
-st.title(t("task_update.title"))
-if ctx.plan_id is None:
-    st.stop()
-st.caption(i18n.name(ctx.plan, lang))
-if flash := st.session_state.pop("task_update_flash", None):
-    st.success(flash)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def my_subtasks(path: str, version: tuple, plan_id: str, username: str, as_of: str):
     del version  # part of the cache key only
-    return intake.read_staff_subtasks(path, plan_id, auth.lookup_user(username), as_of)
+    return tasks.read_staff_subtasks(path, plan_id, accounts.lookup_user(username), as_of)
 
 
-board = my_subtasks(ctx.db, ui.db_version(ctx.db), ctx.plan_id, user.username, ctx.as_of)
-units = ui.query(ctx.db, "responsible_units", ctx.plan_id)
-names_en = dict(zip(units["unit_zh"], units["unit_en"], strict=True))
+board = my_subtasks(ctx.db, cache.db_version(ctx.db), ctx.plan_id, user.username, ctx.as_of)
+unit_names = formatting.unit_names(cache.query(ctx.db, "responsible_units", ctx.plan_id), lang)
 if user.role == "staff":
-    unit_name = names_en.get(user.unit, user.unit) if lang == "en" else user.unit
+    unit_name = unit_names.get(user.unit, user.unit)
     st.caption(t("task_update.scope_staff", unit=unit_name, n=len(board)))
 else:
     st.caption(t("task_update.scope_admin", n=len(board)))
@@ -38,9 +33,9 @@ if board.empty:
 
 st.subheader(t("task_update.list"))
 st.caption(t("task_update.overdue_caption", as_of=ctx.as_of, n=int(board["overdue"].sum())))
-ui.data_table(
+widgets.data_table(
     ctx,
-    kt.board_table(board, lang),
+    task_tables.board_table(board, lang),
     "task_update_list",
     t("task_update.list"),
     height=260 if len(board) > 7 else "auto",
@@ -51,12 +46,11 @@ rows = {f"{r['group_no']}({r['subtask_no']})": r for r in board.to_dict("records
 picked = st.selectbox(
     t("task_update.pick"),
     list(rows),
-    format_func=lambda k: intake.subtask_label(rows[k], lang),
+    format_func=lambda k: task_tables.subtask_label(rows[k], lang),
     key="task_update_pick",
 )
 task = rows[picked]
-task_units = task["units_en"] if lang == "en" else task["units"]
-st.caption(t("task_update.units", units=("; " if lang == "en" else "、").join(task_units)))
+st.caption(t("task_update.units", units=i18n.join(task[i18n.column("units", lang)], lang)))
 history = intake.read_task_history(ctx.db, ctx.plan_id, task["group_no"], task["subtask_no"])
 latest = history.iloc[0] if not history.empty else None
 if latest is not None:
@@ -74,7 +68,7 @@ with st.form("task_update_form", clear_on_submit=True):
         key=f"task_update_status_{picked}",  # per sub-task, so it starts at its latest status
     )
     period = right.selectbox(
-        t("task_update.period"), intake.period_choices(ctx.plan), key="task_update_period"
+        t("task_update.period"), tracking.period_choices(ctx.plan), key="task_update_period"
     )
     note = st.text_area(
         t("task_update.note"),
@@ -90,8 +84,8 @@ with st.form("task_update_form", clear_on_submit=True):
     )
     submitted = st.form_submit_button(t("task_update.submit"), type="primary")
 if submitted:
-    try:
-        update_id = intake.record_task_update(
+    writes.run(
+        lambda: intake.record_task_update(
             ctx.db,
             user,
             ctx.plan_id,
@@ -101,28 +95,25 @@ if submitted:
             status,
             note,
             evidence,
-        )
-    except (auth.PermissionDenied, intake.RetryLater, intake.IntakeRefused) as err:
-        st.error(err.message(lang))
-    else:
-        ui.clear_caches()
-        st.session_state["task_update_flash"] = t(
+        ),
+        lang,
+        success=lambda update_id: t(
             "task_update.saved",
             id=update_id,
             task=picked,
             period=period,
             status=i18n.task_status_name(status, lang),
-        )
-        st.rerun()
+        ),
+    )
 
 # ------------------------------------------------------------------ history
 st.subheader(t("task_update.history"))
 if history.empty:
     st.info(t("task_update.history_none"))
 else:
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        intake.task_history_table(history, lang, names_en),
+        task_tables.task_history_table(history, lang, unit_names),
         f"task_history_{task['group_no']}_{task['subtask_no']}",
         f"{t('task_update.history')} · {picked}",
     )

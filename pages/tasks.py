@@ -2,40 +2,42 @@
 
 import streamlit as st
 
-from kpi import charts, i18n, ui
-from kpi import tasks as kt
+from kpi.base import i18n
+from kpi.measure import tasks
+from kpi.outputs import charts, task_tables
+from kpi.web import cache, context, widgets
 
-ctx = ui.page_setup()
-ui.page_header(ctx, "tasks.title")
+ctx = context.page_setup()
+context.page_header(ctx, "tasks.title")
 if ctx.plan_id is None:
     st.stop()
 
-board = ui.load_task_board(ctx)
-sectors = ui.query(ctx.db, "sectors", ctx.plan_id)
+board = cache.load_task_board(ctx.db, ctx.plan_id, ctx.as_of)
+sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
 st.caption(ctx.t("tasks.caption", groups=board["group_no"].nunique(), subtasks=len(board)))
-demo = ui.task_demo_banner(ctx, board)
+demo = widgets.task_demo_banner(ctx, board)
 
-counts = kt.status_counts(board)
+counts = tasks.status_counts(board)
 metrics = [(ctx.t("tasks.metric.total"), len(board), None)]
-metrics += [(i18n.task_status_name(s, ctx.lang), counts[s], None) for s in kt.STATUSES[:4]]
+metrics += [(i18n.task_status_name(s, ctx.lang), counts[s], None) for s in tasks.STATUSES[:4]]
 metrics.append((ctx.t("tasks.metric.overdue"), counts["overdue"], ctx.t("tasks.overdue_help")))
 for col, (label, value, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value, help=help_text, border=True)
 
 # ------------------------------------------------------------------ filters
-unit_names = kt.unit_labels(board, ctx.lang)
-sector_names = kt.sector_options(sectors, ctx.lang)
+unit_names = task_tables.unit_labels(board, ctx.lang)
+sector_names = task_tables.sector_options(sectors, ctx.lang)
 left, middle, right = st.columns([2, 1, 1])
 units = left.multiselect(
     ctx.t("tasks.filter.units"),
-    kt.unit_options(board),
+    tasks.unit_options(board),
     format_func=unit_names.get,
     placeholder=ctx.t("tasks.filter.all"),
     key="tasks_units",
 )
 statuses = middle.multiselect(
     ctx.t("tasks.filter.status"),
-    list(kt.STATUSES),
+    list(tasks.STATUSES),
     format_func=lambda s: i18n.task_status_name(s, ctx.lang),
     placeholder=ctx.t("tasks.filter.all"),
     key="tasks_statuses",
@@ -48,7 +50,7 @@ chosen_sectors = right.multiselect(
     key="tasks_sectors",
 )
 overdue_only = st.toggle(ctx.t("tasks.filter.overdue_only"), key="tasks_overdue_only")
-shown = kt.filter_board(
+shown = tasks.filter_board(
     board, units=units, statuses=statuses, sectors=chosen_sectors, overdue_only=overdue_only
 )
 
@@ -58,9 +60,9 @@ st.caption(ctx.t("tasks.shown", shown=len(shown), total=len(board)))
 if shown.empty:
     st.info(ctx.t("tasks.none_shown"))
 else:
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        kt.board_table(shown, ctx.lang),
+        task_tables.board_table(shown, ctx.lang),
         "tasks_board",
         ctx.t("tasks.board"),
         demo=demo,
@@ -70,12 +72,12 @@ else:
 # ------------------------------------------------------------------ per unit
 st.subheader(ctx.t("tasks.scorecard"))
 st.caption(ctx.t("tasks.scorecard_help"))
-card = kt.unit_scorecard(shown)
+card = tasks.unit_scorecard(shown)
 if not card.empty:
     rate_format = {"format": "percent", "min_value": 0.0, "max_value": 1.0}
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        kt.scorecard_table(card, ctx.lang),
+        task_tables.scorecard_table(card, ctx.lang),
         "tasks_scorecard",
         ctx.t("tasks.scorecard"),
         demo=demo,

@@ -4,30 +4,26 @@ import hashlib
 
 import streamlit as st
 
-from kpi import auth, config, i18n, intake, ui
-from kpi.auth_ui import guard
-from kpi.ingest import UploadCheck
+from kpi.auth import permissions
+from kpi.base import config
+from kpi.measure import tracking as measure_tracking
+from kpi.outputs import formatting, intake_tables, upload_template
+from kpi.store import intake
+from kpi.store.ingest import UploadCheck
+from kpi.web import cache, widgets, writes
 
 # Before anything is drawn: visitors not allowed to upload see a refusal and a sign-in form only.
-user = guard("upload", ui.current_lang())
-ctx = ui.page_setup()
+user, ctx = writes.open_page("upload", "upload.title")
 t, lang = ctx.t, ctx.lang
-st.title(t("upload.title"))
-if ctx.plan_id is None:
-    st.stop()
-st.caption(i18n.name(ctx.plan, lang))
-WRITE_ERRORS = (auth.PermissionDenied, intake.RetryLater, intake.IntakeRefused)
-if flash := st.session_state.pop("upload_flash", None):
-    st.success(flash)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def templates(path: str, version: tuple, plan_id: str) -> dict:
-    return intake.template_files(path, plan_id)
+    return upload_template.template_files(path, plan_id)
 
 
 def template_buttons() -> None:
-    files = templates(ctx.db, ui.db_version(ctx.db), ctx.plan_id)
+    files = templates(ctx.db, cache.db_version(ctx.db), ctx.plan_id)
     help_text = t("upload.template_help", period=files["period"], example=files["example"])
     st.subheader(t("upload.template"))
     name = f"template-{files['period']}"
@@ -89,9 +85,9 @@ def show_check(check: UploadCheck) -> None:
         st.warning(t("upload.warnings", n=len(warnings)))
     if check.checked.problems:
         st.subheader(t("upload.problems"))
-        ui.data_table(
+        widgets.data_table(
             ctx,
-            intake.problems_table(check.checked.problems, lang),
+            intake_tables.problems_table(check.checked.problems, lang),
             "upload_problems",
             t("upload.problems"),
             column_config={t("intake.col.message"): st.column_config.TextColumn(width=640)},
@@ -102,8 +98,8 @@ def show_check(check: UploadCheck) -> None:
     st.caption(t("upload.diff_caption", **summary))
     if summary["new"] + summary["changed"] == 0:
         st.info(t("upload.no_change"))
-    names = {n: ui.query(ctx.db, n, ctx.plan_id) for n in ("indicators", "sectors", "districts")}
-    preview = intake.diff_table(check.diff, **names, lang=lang)
+    names = {n: cache.query(ctx.db, n, ctx.plan_id) for n in ("indicators", "sectors", "districts")}
+    preview = intake_tables.diff_table(check.diff, **names, lang=lang)
     changes = ["new", "changed", "unchanged"]
     shown = st.pills(
         t("upload.diff_filter"),
@@ -114,7 +110,7 @@ def show_check(check: UploadCheck) -> None:
         key="upload_diff_filter",
     )
     wanted = {t(f"change.{c}") for c in shown}
-    ui.data_table(
+    widgets.data_table(
         ctx,
         preview[preview[t("intake.col.change")].isin(wanted)],
         "upload_preview",
@@ -137,35 +133,29 @@ def commit_controls(key: tuple, check: UploadCheck) -> None:
         help=reason if blocked else None,
     ):
         return
-    try:
-        batch_id = intake.commit_upload(ctx.db, user, check, accept_warnings=accepted)
-    except intake.PreviewOutdated as err:
-        st.session_state.pop("upload_check", None)  # the next run checks the file again
-        st.warning(err.message(lang))
-    except WRITE_ERRORS as err:
-        st.error(err.message(lang))
-    else:
-        ui.clear_caches()
-        st.session_state["upload_done"] = (key, batch_id)
-        st.session_state.pop("upload_check", None)
-        st.rerun()
+    writes.run(
+        lambda: intake.commit_upload(ctx.db, user, check, accept_warnings=accepted),
+        lang,
+        state={"upload_done": lambda batch_id: (key, batch_id)},
+        forget=["upload_check"],  # the next run checks the file again
+    )
 
 
 def history() -> None:
     st.subheader(t("upload.history"))
     st.caption(t("upload.history_caption"))
-    batches = ui.query(ctx.db, "batches", ctx.plan_id)
+    batches = cache.query(ctx.db, "batches", ctx.plan_id)
     if batches.empty:
         st.info(t("common.no_data"))
         return
-    ui.data_table(
-        ctx, intake.batch_history_table(batches, lang), "upload_history", t("upload.history")
+    widgets.data_table(
+        ctx, intake_tables.batch_history_table(batches, lang), "upload_history", t("upload.history")
     )
     rows = {int(r["batch_id"]): r for r in batches.to_dict("records")}
     picked = st.selectbox(
         t("upload.history_pick"),
         list(rows),
-        format_func=lambda b: intake.batch_label(rows[b], lang),
+        format_func=lambda b: intake_tables.batch_label(rows[b], lang),
         key="upload_history_pick",
     )
     original = intake.original_file(ctx.db, picked) if rows[picked]["has_file"] else None
@@ -175,67 +165,64 @@ def history() -> None:
         st.download_button(
             t("upload.download_original"),
             original[1],
-            intake.download_name(picked, original[0]),
+            intake_tables.download_name(picked, original[0]),
             "application/octet-stream",
             key="upload_download_original",
             icon=":material/download:",
         )
-    if not auth.can(user, "rollback"):
+    if not permissions.can(user, "rollback"):
         st.caption(t("upload.rollback_admin"))
-    elif not intake.can_roll_back(rows[picked]):
+    elif not intake_tables.can_roll_back(rows[picked]):
         st.caption(t("upload.not_rollbackable"))
     else:
         sure = st.checkbox(t("upload.rollback_confirm", batch=picked), key="upload_rollback_ok")
         if st.button(t("upload.rollback"), disabled=not sure, key="upload_rollback"):
-            try:
-                done = intake.rollback_batch(ctx.db, user, picked)
-            except WRITE_ERRORS as err:
-                st.error(err.message(lang))
-            else:
-                ui.clear_caches()
-                st.session_state["upload_flash"] = t(
+            writes.run(
+                lambda: intake.rollback_batch(ctx.db, user, picked),
+                lang,
+                success=lambda done: t(
                     "upload.rolled_back",
                     batch=done.batch_id,
                     rollback=done.rollback_batch_id,
                     restored=done.restored,
                     retired=done.retired,
-                )
-                st.session_state.pop("upload_rollback_ok", None)
-                st.rerun()
+                ),
+                forget=["upload_rollback_ok"],
+            )
 
 
 def tracking() -> None:
     st.subheader(t("upload.tracking"))
-    choices = intake.period_choices(ctx.plan)
-    default = intake.reporting_period()
+    choices = measure_tracking.period_choices(ctx.plan)
+    default = measure_tracking.reporting_period()
     period = st.selectbox(
         t("upload.tracking_period"),
         choices,
         index=choices.index(default) if default in choices else 0,
         key="upload_tracking_period",
     )
-    table = intake.read_submission_tracking(ctx.db, ctx.plan_id, period)
+    table = measure_tracking.read_submission_tracking(ctx.db, ctx.plan_id, period)
     filed = int(table["has_figure"].sum())
     left, right = st.columns(2)
     left.metric(t("upload.tracking_filed"), filed, border=True)
     right.metric(t("upload.tracking_missing"), len(table) - filed, border=True)
     st.caption(t("upload.tracking_help"))
-    by_unit = intake.missing_by_unit(table)
+    by_unit = measure_tracking.missing_by_unit(table)
     if by_unit.empty:
         st.success(t("upload.tracking_all", period=period))
     else:
-        units = ui.query(ctx.db, "responsible_units", ctx.plan_id)
-        names_en = dict(zip(units["unit_zh"], units["unit_en"], strict=True))
+        units = cache.query(ctx.db, "responsible_units", ctx.plan_id)
+        unit_names = formatting.unit_names(units, lang)
         st.markdown(f"**{t('upload.tracking_units')}**")
-        ui.data_table(
+        widgets.data_table(
             ctx,
-            intake.missing_units_table(by_unit, lang, names_en),
+            intake_tables.missing_units_table(by_unit, lang, unit_names),
             f"upload_missing_units_{period}",
             f"{t('upload.tracking_units')} · {period}",
         )
-    ui.data_table(
+    widgets.data_table(
         ctx,
-        intake.tracking_table(table, lang),
+        intake_tables.tracking_table(table, lang),
         f"upload_tracking_{period}",
         f"{t('upload.tracking')} · {period}",
     )

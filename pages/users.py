@@ -2,61 +2,48 @@
 
 import streamlit as st
 
-from kpi import admin, auth, intake, ui
-from kpi.auth_ui import guard
+from kpi.auth import accounts as auth_accounts
+from kpi.base import i18n
+from kpi.outputs import formatting, intake_tables
+from kpi.store import account_changes
+from kpi.web import cache, writes
 
 # Before anything is drawn: only administrators get past this line.
-user = guard("manage_users", ui.current_lang())
-ctx = ui.page_setup()
+user, ctx = writes.open_page("manage_users", "users.title")
 t, lang = ctx.t, ctx.lang
-st.title(t("users.title"))
-WRITE_ERRORS = (auth.PermissionDenied, intake.RetryLater, intake.IntakeRefused)
-if flash := st.session_state.pop("users_flash", None):
-    st.success(flash)
-# After a save: empty the form (set before the widgets exist, so the browser shows it too).
-for name, value in st.session_state.pop("users_reset", {}).items():
-    st.session_state[name] = value
 
-path = auth.users_file()
+path = auth_accounts.users_file()
 st.caption(t("users.caption", path=path.name))
-accounts = admin.accounts(path)
-units = ui.query(ctx.db, "responsible_units", ctx.plan_id) if ctx.plan_id else None
+accounts = account_changes.accounts(path)
+units = cache.query(ctx.db, "responsible_units", ctx.plan_id) if ctx.plan_id else None
 unit_options = [] if units is None else units["unit_zh"].tolist()
-names_en = {} if units is None else dict(zip(units["unit_zh"], units["unit_en"], strict=True))
+unit_names = {} if units is None else formatting.unit_names(units, lang)
 
 st.subheader(t("users.list"))
-st.dataframe(admin.accounts_table(accounts, lang, names_en), hide_index=True)
-st.caption(t("users.rules", n=auth.MIN_PASSWORD_CHARS))
-if not admin.accounts_editable():
+st.dataframe(intake_tables.accounts_table(accounts, lang, unit_names), hide_index=True)
+st.caption(t("users.rules", n=auth_accounts.MIN_PASSWORD_CHARS))
+if not account_changes.accounts_editable():
     st.warning(t("users.demo_file"))
     st.stop()
 
 
 def role_name(role: str) -> str:
-    return auth.ROLE_LABELS[role]["en" if lang == "en" else "zh"]
+    return i18n.role_name(role, lang)
 
 
 def unit_name(unit: str) -> str:
-    return names_en.get(unit, unit) if lang == "en" else unit
+    return unit_names.get(unit, unit)
 
 
 def submit(write, message: str, reset: dict | None = None) -> None:
-    """Run one write; on success show `message` after a rerun and reset those form fields."""
-    try:
-        write()
-    except WRITE_ERRORS as err:
-        st.error(err.message(lang))
-    else:
-        ui.clear_caches()
-        st.session_state["users_flash"] = message
-        st.session_state["users_reset"] = reset or {}
-        st.rerun()
+    """Run one account write; on success show `message` after the rerun, reset those fields."""
+    writes.run(write, lang, success=message, reset=reset)
 
 
 ADD_FORM_EMPTY = {
     "users_add_name": "",
     "users_add_display": "",
-    "users_add_role": auth.ROLES[0],
+    "users_add_role": auth_accounts.ROLES[0],
     "users_add_unit": None,
     "users_add_pw": "",
     "users_add_pw2": "",
@@ -75,7 +62,7 @@ with add, st.form("users_add", clear_on_submit=False):
     username = left.text_input(t("users.col.username"), key="users_add_name")
     display_name = right.text_input(t("users.col.display_name"), key="users_add_display")
     role = left.selectbox(
-        t("intake.col.role"), auth.ROLES, format_func=role_name, key="users_add_role"
+        t("intake.col.role"), auth_accounts.ROLES, format_func=role_name, key="users_add_role"
     )
     unit = right.selectbox(
         t("col.unit"),
@@ -87,12 +74,14 @@ with add, st.form("users_add", clear_on_submit=False):
         key="users_add_unit",
     )
     pw = left.text_input(
-        t("users.password", n=auth.MIN_PASSWORD_CHARS), type="password", key="users_add_pw"
+        t("users.password", n=auth_accounts.MIN_PASSWORD_CHARS), type="password", key="users_add_pw"
     )
     pw2 = right.text_input(t("users.password_again"), type="password", key="users_add_pw2")
     if st.form_submit_button(t("users.add_submit"), type="primary"):
         submit(
-            lambda: admin.add_account(ctx.db, user, username, role, unit, pw, pw2, display_name),
+            lambda: account_changes.add_account(
+                ctx.db, user, username, role, unit, pw, pw2, display_name
+            ),
             t("users.added", username=username.strip(), role=role_name(role)),
             ADD_FORM_EMPTY,
         )
@@ -104,8 +93,8 @@ with change:
         left, right = st.columns(2)
         role = left.selectbox(
             t("intake.col.role"),
-            auth.ROLES,
-            index=auth.ROLES.index(current["role"]),
+            auth_accounts.ROLES,
+            index=auth_accounts.ROLES.index(current["role"]),
             format_func=role_name,
             key=f"users_change_role_{picked}",
         )
@@ -125,7 +114,9 @@ with change:
         )
         if st.form_submit_button(t("users.change_submit"), type="primary"):
             submit(
-                lambda: admin.change_account(ctx.db, user, picked, role, unit, display_name),
+                lambda: account_changes.change_account(
+                    ctx.db, user, picked, role, unit, display_name
+                ),
                 t("users.changed", username=picked),
             )
 
@@ -133,12 +124,12 @@ with password:
     picked = st.selectbox(t("users.pick"), names, key="users_pw_pick")
     with st.form("users_password", clear_on_submit=True):
         pw = st.text_input(
-            t("users.password", n=auth.MIN_PASSWORD_CHARS), type="password", key="users_pw"
+            t("users.password", n=auth_accounts.MIN_PASSWORD_CHARS), type="password", key="users_pw"
         )
         pw2 = st.text_input(t("users.password_again"), type="password", key="users_pw2")
         if st.form_submit_button(t("users.password_submit"), type="primary"):
             submit(
-                lambda: admin.reset_password(ctx.db, user, picked, pw, pw2),
+                lambda: account_changes.reset_password(ctx.db, user, picked, pw, pw2),
                 t("users.password_done", username=picked),
             )
 
@@ -161,14 +152,14 @@ with remove:
                 # The removed name leaves the pickers: show one's own account in them.
                 picks = ("users_remove_pick", "users_change_pick", "users_pw_pick")
                 submit(
-                    lambda: admin.delete_account(ctx.db, user, picked),
+                    lambda: account_changes.delete_account(ctx.db, user, picked),
                     t("users.deleted", username=picked),
                     {"users_action_ok": False} | dict.fromkeys(picks, user.username),
                 )
             else:
                 disable = action == "disable"
                 submit(
-                    lambda: admin.set_account_disabled(ctx.db, user, picked, disable),
+                    lambda: account_changes.set_account_disabled(ctx.db, user, picked, disable),
                     t(f"users.{action}d", username=picked),
                     {"users_action_ok": False},
                 )

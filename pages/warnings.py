@@ -2,24 +2,26 @@
 
 import streamlit as st
 
-from kpi import config, ui
-from kpi import warnings as kw
+from kpi.base import config
+from kpi.measure import alerts
+from kpi.outputs import alert_tables
+from kpi.web import cache, context, widgets
 
-ctx = ui.page_setup()
-ui.page_header(ctx, "warnings.title")
+ctx = context.page_setup()
+context.page_header(ctx, "warnings.title")
 if ctx.plan_id is None:
     st.stop()
-data = ui.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-warning_rows = ui.load_warning_list(ctx.db, ctx.plan_id, ctx.as_of)
-ui.demo_banner(ctx)
-ui.task_demo_banner(ctx, warning_rows[warning_rows["kind"] == kw.TASK])
+data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+warning_rows = cache.load_warning_list(ctx.db, ctx.plan_id, ctx.as_of)
+widgets.demo_banner(ctx)
+widgets.task_demo_banner(ctx, warning_rows[warning_rows["kind"] == alerts.TASK])
 st.caption(ctx.t("warnings.caption", red_from=config.RED_NOTICE_FROM_QUARTERS))
 
-counts = kw.notice_counts(warning_rows)
+counts = alerts.notice_counts(warning_rows)
 metrics = [
     (ctx.t("warnings.metric.units"), counts["units"]),
-    (kw.notices_badge(kw.RED_NOTICE, ctx.lang), counts[kw.RED_NOTICE]),
-    (kw.notices_badge(kw.YELLOW_NOTICE, ctx.lang), counts[kw.YELLOW_NOTICE]),
+    (alert_tables.notices_badge(alerts.RED_NOTICE, ctx.lang), counts[alerts.RED_NOTICE]),
+    (alert_tables.notices_badge(alerts.YELLOW_NOTICE, ctx.lang), counts[alerts.YELLOW_NOTICE]),
 ]
 for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value, help=ctx.t("warnings.metric.help"), border=True)
@@ -27,47 +29,47 @@ if warning_rows.empty:
     st.success(ctx.t("warnings.none"))
     st.stop()
 
-unit_names = kw.unit_labels(warning_rows, ctx.lang)
+unit_names = alert_tables.unit_labels(warning_rows, ctx.lang)
 left, right = st.columns([3, 1])
 units = left.multiselect(
     ctx.t("tasks.filter.units"),
-    kw.unit_options(warning_rows),
+    alerts.unit_options(warning_rows),
     format_func=unit_names.get,
     placeholder=ctx.t("tasks.filter.all"),
     key="warnings_units",
 )
 levels = right.multiselect(
     ctx.t("warnings.filter.escalation"),
-    list(kw.ESCALATIONS),
-    format_func=lambda level: kw.escalation_text(level, ctx.lang),
+    list(alerts.ESCALATIONS),
+    format_func=lambda level: alert_tables.escalation_text(level, ctx.lang),
     placeholder=ctx.t("tasks.filter.all"),
     key="warnings_levels",
 )
-shown = kw.filter_list(warning_rows, units=units, escalations=levels)
+shown = alerts.filter_list(warning_rows, units=units, escalations=levels)
 if shown.empty:
     st.info(ctx.t("warnings.none_shown"))
     st.stop()
 demo = bool(shown["is_demo"].any())
 
 st.subheader(ctx.t("warnings.units"))
-ui.data_table(
+widgets.data_table(
     ctx,
-    kw.unit_summary_table(kw.unit_summary(shown), ctx.lang),
+    alert_tables.unit_summary_table(alerts.unit_summary(shown), ctx.lang),
     "warnings_units",
     ctx.t("warnings.units"),
     demo=demo,
 )
 st.subheader(ctx.t("warnings.list"))
-ui.data_table(
+widgets.data_table(
     ctx,
-    kw.warning_table(shown, data.indicators, ctx.lang),
+    alert_tables.warning_table(shown, data.indicators, ctx.lang),
     "warnings_list",
     ctx.t("warnings.list"),
     demo=demo,
     height=560,
     column_config={
         ctx.t("col.escalation"): st.column_config.MultiselectColumn(
-            width=110, pinned=True, **kw.escalation_pills(ctx.lang)
+            width=110, pinned=True, **alert_tables.escalation_pills(ctx.lang)
         ),
         ctx.t("col.unit"): st.column_config.TextColumn(width="medium"),
         ctx.t("col.item"): st.column_config.TextColumn(width="large"),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi import db
+from kpi.store import db
 
 _TEMPLATES: dict[bool, Path] = {}
 

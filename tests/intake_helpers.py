@@ -6,8 +6,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import auth
-from kpi.auth_ui import SESSION_KEY
+from kpi.auth import accounts as auth_accounts
+from kpi.base import config
+from kpi.web.signin import SESSION_KEY
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 HISTORY_TABLES = ("figures", "batches", "uploaded_files", "task_updates", "audit_log")
@@ -37,11 +38,11 @@ def use_accounts(
 
     Each account's password is "<name>-password-1".
     """
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
-    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
+    monkeypatch.setattr(auth_accounts, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(config, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
     users = tmp_path / "secrets" / "users.yaml"
     for name, (role, unit) in accounts.items():
-        auth.add_user(users, name, role, unit, f"{name}-password-1")
+        auth_accounts.add_user(users, name, role, unit, f"{name}-password-1")
     monkeypatch.setenv("KPI_USERS_FILE", str(users))
     monkeypatch.setenv("KPI_DB", str(db_path))
     monkeypatch.delenv("KPI_VIEW_REQUIRES_LOGIN", raising=False)

@@ -1,5 +1,6 @@
-"""kpi.admin: target edits (cited rows untouched, applied to status, audited, kept by etl init)
-and account management (admin only, audited without password material)."""
+"""kpi.store.target_edits and account_changes: target edits (cited rows untouched, applied to
+status, audited, kept by etl init) and account management (admin only, audited without
+password material)."""
 
 import json
 from pathlib import Path
@@ -10,9 +11,14 @@ import yaml
 from intake_helpers import HISTORY_TABLES, dump_tables
 
 from etl.cli import main as etl_main
-from kpi import admin, assessment, auth, db, ingest, queries, reference, views
-from kpi.auth import PermissionDenied, User
-from kpi.intake import IntakeRefused
+from kpi.auth import accounts as auth_accounts
+from kpi.auth import signin
+from kpi.auth.accounts import User
+from kpi.base import config, errors
+from kpi.base.errors import InputRejected, PermissionDenied
+from kpi.measure import assessment
+from kpi.outputs import formatting, intake_tables, reference_tables
+from kpi.store import account_changes, db, loads, queries, reference, target_edits
 
 PLAN = "zhanjiang-dt-2023"
 UNIT_A = "市工业和信息化局"
@@ -20,7 +26,7 @@ VIEWER = User("lead", "viewer", None, "领导")
 STAFF = User("alice", "staff", UNIT_A, "Alice")
 ADMIN = User("root", "admin", None, "管理员")
 TABLES = HISTORY_TABLES + ("target_edits",)
-FIVE_G = admin.TargetKey(
+FIVE_G = target_edits.TargetKey(
     "target", "base_stations_5g", None, "2025Q4", "zj-dt-plan", "表1 基础设施 5G基站"
 )
 REASON = "市政府常务会议决定上调 5G 基站目标"
@@ -56,10 +62,10 @@ def cited_rows(path: Path, table: str = "targets") -> list[tuple]:
 def test_target_edit_refused_when_not_admin(demo_db, user):
     before = dump_tables(demo_db, TABLES)
     with pytest.raises(PermissionDenied) as refused:
-        admin.edit_target(demo_db, user, PLAN, FIVE_G, 18600, REASON)
+        target_edits.edit_target(demo_db, user, PLAN, FIVE_G, 18600, REASON)
     assert "管理员" in refused.value.message_zh
     with pytest.raises(PermissionDenied):
-        admin.revert_target(demo_db, user, PLAN, FIVE_G, REASON)
+        target_edits.revert_target(demo_db, user, PLAN, FIVE_G, REASON)
     assert dump_tables(demo_db, TABLES) == before
 
 
@@ -78,25 +84,27 @@ def test_target_edit_refused_when_not_admin(demo_db, user):
 )
 def test_target_edit_refused_when_input_is_invalid(demo_db, value, reason, message):
     before = dump_tables(demo_db, TABLES)
-    with pytest.raises(IntakeRefused) as refused:
-        admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, value, reason)
+    with pytest.raises(InputRejected) as refused:
+        target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, value, reason)
     assert message in refused.value.message_zh
     assert dump_tables(demo_db, TABLES) == before
 
 
 def test_target_edit_refused_when_someone_else_changed_it_first(demo_db):
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
     before = dump_tables(demo_db, TABLES)
-    with pytest.raises(IntakeRefused) as refused:
-        admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 19000, REASON, expected_value=18000)
+    with pytest.raises(InputRejected) as refused:
+        target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 19000, REASON, expected_value=18000)
     assert "他人修改" in refused.value.message_zh
     assert dump_tables(demo_db, TABLES) == before
 
 
 def test_target_edit_refused_for_an_unknown_row(demo_db):
-    key = admin.TargetKey("target", "base_stations_5g", None, "2025Q4", "zj-dt-plan", "no such")
-    with pytest.raises(IntakeRefused):
-        admin.edit_target(demo_db, ADMIN, PLAN, key, 18600, REASON)
+    key = target_edits.TargetKey(
+        "target", "base_stations_5g", None, "2025Q4", "zj-dt-plan", "no such"
+    )
+    with pytest.raises(InputRejected):
+        target_edits.edit_target(demo_db, ADMIN, PLAN, key, 18600, REASON)
 
 
 # ------------------------------------------------------------------ target edits: effect
@@ -106,7 +114,9 @@ def test_admin_edit_changes_status_keeps_cited_row_and_is_audited(demo_db):
     cited = cited_rows(demo_db)
     old = status(demo_db).loc["base_stations_5g"]
     assert old.target == 18000
-    edit_id = admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON, expected_value=18000)
+    edit_id = target_edits.edit_target(
+        demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON, expected_value=18000
+    )
     new = status(demo_db).loc["base_stations_5g"]
     assert new.target == 18600
     assert new.completion < old.completion and new.actual == old.actual
@@ -129,19 +139,19 @@ def test_upload_warnings_compare_with_the_edited_target(demo_db, tmp_path):
     upload.write_text("指标代码,期间,数值\nbase_stations_5g,2025Q3,60000\n", encoding="utf-8")
 
     def warning_codes() -> list[str]:
-        result = ingest.load_files([upload], db=demo_db, plan_id=None, user_name="t", dry_run=True)
+        result = loads.load_files([upload], db=demo_db, plan_id=None, user_name="t", dry_run=True)
         return [p.code for p in result.checks[0].checked.warnings]
 
     assert "above_target" in warning_codes()  # 60000 > 3 x 18000
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 25000, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 25000, REASON)
     assert "above_target" not in warning_codes()  # 60000 < 3 x 25000
 
 
 def test_edits_are_kept_and_a_revert_is_one_more_edit(demo_db):
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 19000, "再次上调：省里下达新任务")
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 19000, "再次上调：省里下达新任务")
     assert status(demo_db).loc["base_stations_5g"].target == 19000
-    admin.revert_target(demo_db, ADMIN, PLAN, FIVE_G, "恢复文件原值，会议决定撤回")
+    target_edits.revert_target(demo_db, ADMIN, PLAN, FIVE_G, "恢复文件原值，会议决定撤回")
     assert status(demo_db).loc["base_stations_5g"].target == 18000
     with db.connect(demo_db) as con:
         edits = queries.target_edits(con, PLAN)
@@ -149,12 +159,12 @@ def test_edits_are_kept_and_a_revert_is_one_more_edit(demo_db):
     assert edits["old_value"].tolist() == [19000, 18600, 18000]
     row = targets(demo_db)
     row = row[(row.indicator_code == "base_stations_5g") & row.is_default].iloc[0]
-    assert row.value == 18000 and not views.is_edited(row.to_dict())
+    assert row.value == 18000 and not formatting.is_edited(row.to_dict())
     assert json.loads(audit(demo_db).iloc[0].after_json)["reverted_to_source"] is True
 
 
 def test_etl_init_refresh_keeps_the_edits(demo_db, capsys):
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
     assert etl_main(["init", "--db", str(demo_db)]) == 0
     assert "refreshed" in capsys.readouterr().out
     with db.connect(demo_db) as con:
@@ -164,10 +174,10 @@ def test_etl_init_refresh_keeps_the_edits(demo_db, capsys):
 
 
 def test_sector_target_edit_changes_the_sector_status(demo_db):
-    key = admin.TargetKey(
+    key = target_edits.TargetKey(
         "target", "smart_factories", "steel", "2025Q4", "zj-dt-plan", "专栏1 绿色钢铁"
     )
-    admin.edit_target(demo_db, ADMIN, PLAN, key, 3, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, key, 3, REASON)
     with db.connect(demo_db) as con:
         data = assessment.read_plan_data(con, PLAN, "2024Q4")
     assert data.default_target("smart_factories", "steel") == 3
@@ -178,12 +188,12 @@ def test_sector_target_edit_changes_the_sector_status(demo_db):
 
 
 def test_milestone_edit_moves_the_expected_path(demo_db):
-    rows = admin.read_editable_rows(demo_db, PLAN)
+    rows = target_edits.read_editable_rows(demo_db, PLAN)
     milestone = rows[(rows.kind == "milestone") & (rows.indicator_code == "smart_factories")]
-    key = admin.TargetKey.of(milestone.iloc[0].to_dict())
+    key = target_edits.TargetKey.of(milestone.iloc[0].to_dict())
     before = status(demo_db).loc["smart_factories"].expected_completion
     cited = cited_rows(demo_db, "milestones")
-    admin.edit_target(demo_db, ADMIN, PLAN, key, 15, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, key, 15, REASON)
     with db.connect(demo_db) as con:
         data = assessment.read_plan_data(con, PLAN, "2024Q4")
     assert data.milestones_of("smart_factories") == {"2024Q4": 15}
@@ -194,10 +204,12 @@ def test_milestone_edit_moves_the_expected_path(demo_db):
 def test_targets_table_shows_the_edit_only_when_there_is_one(demo_db):
     with db.connect(demo_db) as con:
         indicators, sectors = queries.indicators(con, PLAN), queries.sectors(con, PLAN)
-    plain = views.targets_table(targets(demo_db), indicators, sectors, "zh")
+    plain = reference_tables.targets_table(targets(demo_db), indicators, sectors, "zh")
     assert "管理员调整" not in plain.columns
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
-    table = views.targets_table(targets(demo_db), indicators, sectors, "zh", "base_stations_5g")
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
+    table = reference_tables.targets_table(
+        targets(demo_db), indicators, sectors, "zh", "base_stations_5g"
+    )
     edited = table[table["管理员调整"] != ""]
     assert len(edited) == 1
     text = edited["管理员调整"].iloc[0]
@@ -205,14 +217,16 @@ def test_targets_table_shows_the_edit_only_when_there_is_one(demo_db):
     assert edited["目标"].iloc[0] == "1.86 万座 ✎" and edited["原文"].iloc[0] == "1.8 万座"
     columns = list(table.columns)
     assert columns.index("管理员调整") == columns.index("目标") + 1
-    en = views.targets_table(targets(demo_db), indicators, sectors, "en", "base_stations_5g")
+    en = reference_tables.targets_table(
+        targets(demo_db), indicators, sectors, "en", "base_stations_5g"
+    )
     assert "Edited by admin root" in " ".join(en["Admin edit"])
 
 
 def test_to_canonical_uses_the_display_factor():
-    assert admin.to_canonical(1.86, {"display_factor": 10000}) == pytest.approx(18600)
-    assert admin.to_display(18600, {"display_factor": 10000}) == pytest.approx(1.86)
-    assert admin.to_canonical(20, {"display_factor": 1}) == 20
+    assert target_edits.to_canonical(1.86, {"display_factor": 10000}) == pytest.approx(18600)
+    assert target_edits.to_display(18600, {"display_factor": 10000}) == pytest.approx(1.86)
+    assert target_edits.to_canonical(20, {"display_factor": 1}) == 20
 
 
 # ------------------------------------------------------------------ accounts
@@ -221,26 +235,28 @@ def test_to_canonical_uses_the_display_factor():
 @pytest.fixture
 def accounts(tmp_path, monkeypatch) -> Path:
     """An accounts file in use with an admin (root), a staff member and a viewer."""
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
-    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
+    monkeypatch.setattr(auth_accounts, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(config, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
     path = tmp_path / "secrets" / "users.yaml"
-    auth.add_user(path, "root", "admin", None, "root-pass-1", "管理员")
-    auth.add_user(path, "alice", "staff", UNIT_A, "alice-pass-1", "Alice")
-    auth.add_user(path, "lead", "viewer", None, "lead-pass-1", "领导")
+    auth_accounts.add_user(path, "root", "admin", None, "root-pass-1", "管理员")
+    auth_accounts.add_user(path, "alice", "staff", UNIT_A, "alice-pass-1", "Alice")
+    auth_accounts.add_user(path, "lead", "viewer", None, "lead-pass-1", "领导")
     monkeypatch.setenv("KPI_USERS_FILE", str(path))
-    auth.LIMITER.reset()
+    signin.LIMITER.reset()
     return path
 
 
 def account_calls(db_path):
     return [
-        lambda user: admin.add_account(
+        lambda user: account_changes.add_account(
             db_path, user, "bob", "viewer", None, "bob-pass-1", "bob-pass-1"
         ),
-        lambda user: admin.change_account(db_path, user, "lead", "admin", None),
-        lambda user: admin.reset_password(db_path, user, "lead", "new-pass-12", "new-pass-12"),
-        lambda user: admin.set_account_disabled(db_path, user, "lead", True),
-        lambda user: admin.delete_account(db_path, user, "lead"),
+        lambda user: account_changes.change_account(db_path, user, "lead", "admin", None),
+        lambda user: account_changes.reset_password(
+            db_path, user, "lead", "new-pass-12", "new-pass-12"
+        ),
+        lambda user: account_changes.set_account_disabled(db_path, user, "lead", True),
+        lambda user: account_changes.delete_account(db_path, user, "lead"),
     ]
 
 
@@ -256,7 +272,7 @@ def test_account_writes_refused_when_not_admin(demo_db, accounts, user, call):
 
 
 def test_admin_adds_a_staff_user_audited_without_password(demo_db, accounts):
-    added = admin.add_account(
+    added = account_changes.add_account(
         demo_db,
         ADMIN,
         "bob",
@@ -267,7 +283,7 @@ def test_admin_adds_a_staff_user_audited_without_password(demo_db, accounts):
         "鲍勃",
     )
     assert added == User("bob", "staff", "市通信建设管理办公室", "鲍勃")
-    assert auth.authenticate("bob", "bob-secret-1") == added
+    assert signin.authenticate("bob", "bob-secret-1") == added
     entry = audit(demo_db).iloc[0]
     assert (entry.action, entry.user_name, entry.object_id) == ("add_user", "root", "bob")
     assert json.loads(entry.after_json)["unit"] == "市通信建设管理办公室"
@@ -290,27 +306,31 @@ def test_admin_adds_a_staff_user_audited_without_password(demo_db, accounts):
 )
 def test_add_account_refused_when_input_breaks_a_rule(demo_db, accounts, args, message):
     file_before = accounts.read_bytes()
-    with pytest.raises(IntakeRefused) as refused:
-        admin.add_account(demo_db, ADMIN, *args)
+    with pytest.raises(InputRejected) as refused:
+        account_changes.add_account(demo_db, ADMIN, *args)
     assert message in refused.value.message_zh
     assert accounts.read_bytes() == file_before
 
 
 def test_change_role_and_unit_keeps_the_password(demo_db, accounts):
-    changed = admin.change_account(demo_db, ADMIN, "alice", "staff", "市通信建设管理办公室")
+    changed = account_changes.change_account(
+        demo_db, ADMIN, "alice", "staff", "市通信建设管理办公室"
+    )
     assert changed.unit == "市通信建设管理办公室"
-    assert auth.authenticate("alice", "alice-pass-1") == changed
+    assert signin.authenticate("alice", "alice-pass-1") == changed
     entry = audit(demo_db).iloc[0]
     assert json.loads(entry.before_json)["unit"] == UNIT_A
     assert json.loads(entry.after_json)["unit"] == "市通信建设管理办公室"
-    viewer = admin.change_account(demo_db, ADMIN, "alice", "viewer", "市通信建设管理办公室")
+    viewer = account_changes.change_account(
+        demo_db, ADMIN, "alice", "viewer", "市通信建设管理办公室"
+    )
     assert viewer.unit is None  # only staff carry a unit
 
 
 def test_reset_password_then_only_the_new_one_signs_in(demo_db, accounts):
-    admin.reset_password(demo_db, ADMIN, "lead", "brand-new-pass", "brand-new-pass")
-    assert auth.authenticate("lead", "lead-pass-1") is None
-    assert auth.authenticate("lead", "brand-new-pass").username == "lead"
+    account_changes.reset_password(demo_db, ADMIN, "lead", "brand-new-pass", "brand-new-pass")
+    assert signin.authenticate("lead", "lead-pass-1") is None
+    assert signin.authenticate("lead", "brand-new-pass").username == "lead"
     entry = audit(demo_db).iloc[0]
     assert entry.action == "reset_password"
     assert json.loads(entry.after_json) == {"username": "lead", "password_reset": True}
@@ -318,29 +338,29 @@ def test_reset_password_then_only_the_new_one_signs_in(demo_db, accounts):
 
 
 def test_disabled_account_cannot_sign_in_until_enabled(demo_db, accounts):
-    admin.set_account_disabled(demo_db, ADMIN, "alice", True)
-    assert auth.authenticate("alice", "alice-pass-1") is None
-    assert auth.lookup_user("alice") is None
-    assert [a["disabled"] for a in auth.list_accounts(accounts) if a["username"] == "alice"] == [
-        True
-    ]
-    admin.set_account_disabled(demo_db, ADMIN, "alice", False)
-    assert auth.authenticate("alice", "alice-pass-1").username == "alice"
+    account_changes.set_account_disabled(demo_db, ADMIN, "alice", True)
+    assert signin.authenticate("alice", "alice-pass-1") is None
+    assert auth_accounts.lookup_user("alice") is None
+    assert [
+        a["disabled"] for a in auth_accounts.list_accounts(accounts) if a["username"] == "alice"
+    ] == [True]
+    account_changes.set_account_disabled(demo_db, ADMIN, "alice", False)
+    assert signin.authenticate("alice", "alice-pass-1").username == "alice"
     assert audit(demo_db)["action"].tolist()[:2] == ["enable_user", "disable_user"]
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda p: admin.delete_account(p, ADMIN, "root"),
-        lambda p: admin.set_account_disabled(p, ADMIN, "root", True),
-        lambda p: admin.change_account(p, ADMIN, "root", "viewer", None),
+        lambda p: account_changes.delete_account(p, ADMIN, "root"),
+        lambda p: account_changes.set_account_disabled(p, ADMIN, "root", True),
+        lambda p: account_changes.change_account(p, ADMIN, "root", "viewer", None),
     ],
     ids=["delete", "disable", "demote"],
 )
 def test_admin_cannot_remove_disable_or_demote_themselves(demo_db, accounts, call):
     file_before = accounts.read_bytes()
-    with pytest.raises(IntakeRefused) as refused:
+    with pytest.raises(InputRejected) as refused:
         call(demo_db)
     assert "自己" in refused.value.message_zh
     assert accounts.read_bytes() == file_before
@@ -349,9 +369,9 @@ def test_admin_cannot_remove_disable_or_demote_themselves(demo_db, accounts, cal
 @pytest.mark.parametrize(
     "call",
     [
-        lambda p, a: admin.delete_account(p, a, "root"),
-        lambda p, a: admin.set_account_disabled(p, a, "root", True),
-        lambda p, a: admin.change_account(p, a, "root", "viewer", None),
+        lambda p, a: account_changes.delete_account(p, a, "root"),
+        lambda p, a: account_changes.set_account_disabled(p, a, "root", True),
+        lambda p, a: account_changes.change_account(p, a, "root", "viewer", None),
     ],
     ids=["delete", "disable", "demote"],
 )
@@ -360,7 +380,7 @@ def test_the_last_admin_is_never_removed(demo_db, accounts, call):
     other = User("ops", "admin", None, "ops")
     file_before = accounts.read_bytes()
     log_before = dump_tables(demo_db, ("audit_log",))
-    with pytest.raises(IntakeRefused) as refused:
+    with pytest.raises(InputRejected) as refused:
         call(demo_db, other)
     assert "最后一个管理员" in refused.value.message_zh
     assert accounts.read_bytes() == file_before
@@ -368,8 +388,8 @@ def test_the_last_admin_is_never_removed(demo_db, accounts, call):
 
 
 def test_delete_account_removes_it_and_is_audited(demo_db, accounts):
-    admin.delete_account(demo_db, ADMIN, "lead")
-    assert "lead" not in auth.load_users(accounts)
+    account_changes.delete_account(demo_db, ADMIN, "lead")
+    assert "lead" not in auth_accounts.load_users(accounts)
     entry = audit(demo_db).iloc[0]
     assert (entry.action, entry.object_id) == ("remove_user", "lead")
     assert not isinstance(entry.after_json, str)  # nothing after a removal
@@ -377,30 +397,32 @@ def test_delete_account_removes_it_and_is_audited(demo_db, accounts):
 
 
 def test_demo_accounts_file_is_never_written(demo_db, monkeypatch, tmp_path):
-    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
+    monkeypatch.setattr(config, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
     monkeypatch.delenv("KPI_USERS_FILE", raising=False)
-    assert not admin.accounts_editable()
-    with pytest.raises(IntakeRefused) as refused:
-        admin.add_account(demo_db, ADMIN, "bob", "viewer", None, "bob-pass-1", "bob-pass-1")
+    assert not account_changes.accounts_editable()
+    with pytest.raises(InputRejected) as refused:
+        account_changes.add_account(
+            demo_db, ADMIN, "bob", "viewer", None, "bob-pass-1", "bob-pass-1"
+        )
     assert "演示账号" in refused.value.message_zh
 
 
 def test_auth_update_user_refuses_to_leave_no_admin(accounts):
-    with pytest.raises(auth.LastAdminError):
-        auth.update_user(accounts, "root", role="viewer")
-    with pytest.raises(auth.LastAdminError):
-        auth.remove_user(accounts, "root", keep_an_admin=True)
-    assert auth.lookup_user("root").role == "admin"
+    with pytest.raises(errors.LastAdminError):
+        auth_accounts.update_user(accounts, "root", role="viewer")
+    with pytest.raises(errors.LastAdminError):
+        auth_accounts.remove_user(accounts, "root", keep_an_admin=True)
+    assert auth_accounts.lookup_user("root").role == "admin"
 
 
 def test_accounts_table_never_shows_hashes(accounts):
-    table = admin.accounts_table(auth.list_accounts(accounts), "zh")
+    table = intake_tables.accounts_table(auth_accounts.list_accounts(accounts), "zh")
     assert list(table.columns) == ["用户名", "显示名称", "角色", "责任单位", "状态"]
     assert "$2b$" not in table.to_csv()
 
 
 def test_etl_export_targets_shows_the_cited_and_the_edited_value(demo_db, capsys):
-    admin.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
+    target_edits.edit_target(demo_db, ADMIN, PLAN, FIVE_G, 18600, REASON)
     capsys.readouterr()
     assert etl_main(["export", "targets", "--db", str(demo_db), "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)

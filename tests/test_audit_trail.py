@@ -9,8 +9,10 @@ import pytest
 from intake_helpers import fixture_bytes
 
 from etl.cli import main as etl_main
-from kpi import assessment, db, ingest, intake, queries, views
-from kpi.auth import User
+from kpi.auth.accounts import User
+from kpi.measure import assessment
+from kpi.outputs import status_tables
+from kpi.store import db, ingest, intake, queries
 
 PLAN = "zhanjiang-dt-2023"
 STAFF = User("alice", "staff", "市工业和信息化局", "Alice")
@@ -123,9 +125,9 @@ def test_card_source_names_the_batch_and_file_for_real_data(empty_db):
     with db.connect(empty_db) as con:
         data = assessment.read_plan_data(con, PLAN, "2024Q3")
     status = assessment.status_table(data, "2024Q3")
-    cards = views.cockpit_cards(status, data, "zh").set_index("indicator_code")
+    cards = status_tables.cockpit_cards(status, data, "zh").set_index("indicator_code")
     assert cards.loc["idc_racks", "source"] == f"数据期 2024Q3 · 批次 {batch_id} utf8-bom.csv"
-    en = views.cockpit_cards(status, data, "en").set_index("indicator_code")
+    en = status_tables.cockpit_cards(status, data, "en").set_index("indicator_code")
     assert en.loc["idc_racks", "source"] == f"Data 2024Q3 · batch {batch_id} utf8-bom.csv"
     assert cards.loc["base_stations_5g", "source"] == "暂无数据"
 
@@ -136,5 +138,5 @@ def test_card_source_names_the_batch_and_file_for_real_data(empty_db):
 )
 def test_card_source_shows_only_a_short_file_name(name, shown):
     row = {"indicator_code": "x", "data_period": "2024Q3"}
-    text = views._source_text(row, {("x", "2024Q3"): (False, 7, name)}, "zh")
+    text = status_tables._source_text(row, {("x", "2024Q3"): (False, 7, name)}, "zh")
     assert text == f"数据期 2024Q3 · 批次 7 {shown}"

@@ -1,4 +1,4 @@
-"""Accounts, sign-in, rate limiting, permissions (kpi.auth) and the page guard (kpi.auth_ui)."""
+"""Accounts, sign-in, rate limiting, permissions (kpi.auth) and the page guard (kpi.web.signin)."""
 
 import os
 import re
@@ -13,8 +13,12 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from kpi import auth, config
-from kpi.auth import PermissionDenied, RateLimiter, SignInLocked, User
+from etl.cli import main as etl_main
+from kpi.auth import accounts, permissions, signin
+from kpi.auth.accounts import User
+from kpi.auth.signin import RateLimiter
+from kpi.base import config, errors
+from kpi.base.errors import PermissionDenied, SignInLocked
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 UNIT_A = "市工业和信息化局"
@@ -52,13 +56,13 @@ class FakeClock:
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
     """Cheap hashes, no stray settings, no local config/users.yaml, a fresh rate limiter."""
-    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
-    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
+    monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", 4)
+    monkeypatch.setattr(config, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
     for name in ("KPI_USERS_FILE", "KPI_VIEW_REQUIRES_LOGIN", "KPI_DB"):
         monkeypatch.delenv(name, raising=False)
-    auth.LIMITER.reset()
+    signin.LIMITER.reset()
     yield
-    auth.LIMITER.reset()
+    signin.LIMITER.reset()
 
 
 @pytest.fixture
@@ -66,7 +70,7 @@ def users_path(tmp_path, monkeypatch) -> Path:
     """An accounts file with one user per role (two staff of different units), in use."""
     path = tmp_path / "secrets" / "users.yaml"
     for user in (VIEWER, STAFF_A, STAFF_B, ADMIN):
-        auth.add_user(
+        accounts.add_user(
             path, user.username, user.role, user.unit, PASSWORDS[user.username], user.display_name
         )
     monkeypatch.setenv("KPI_USERS_FILE", str(path))
@@ -78,7 +82,7 @@ def users_path(tmp_path, monkeypatch) -> Path:
 
 def test_stored_value_is_a_bcrypt_hash_never_the_password(tmp_path):
     path = tmp_path / "users.yaml"
-    auth.add_user(path, "alice", "staff", UNIT_A, "s3cret-Passw0rd")
+    accounts.add_user(path, "alice", "staff", UNIT_A, "s3cret-Passw0rd")
     text = path.read_text(encoding="utf-8")
     assert "s3cret-Passw0rd" not in text
     stored = yaml.safe_load(text)["users"]["alice"]["password_hash"]
@@ -88,9 +92,9 @@ def test_stored_value_is_a_bcrypt_hash_never_the_password(tmp_path):
 
 def test_add_user_then_list_round_trip_with_mode_0600(tmp_path):
     path = tmp_path / "new-dir" / "users.yaml"
-    auth.add_user(path, "alice", "staff", UNIT_A, "alice-pass-1", "张三")
-    auth.add_user(path, "root", "admin", None, "root-pass-1")
-    assert auth.list_users(path) == [
+    accounts.add_user(path, "alice", "staff", UNIT_A, "alice-pass-1", "张三")
+    accounts.add_user(path, "root", "admin", None, "root-pass-1")
+    assert accounts.list_users(path) == [
         User("alice", "staff", UNIT_A, "张三"),
         User("root", "admin", None, "root"),
     ]
@@ -100,12 +104,12 @@ def test_add_user_then_list_round_trip_with_mode_0600(tmp_path):
 
 def test_add_user_refuses_an_existing_name_unless_replace(tmp_path):
     path = tmp_path / "users.yaml"
-    auth.add_user(path, "alice", "staff", UNIT_A, "alice-pass-1")
+    accounts.add_user(path, "alice", "staff", UNIT_A, "alice-pass-1")
     with pytest.raises(ValueError, match="already exists"):
-        auth.add_user(path, "alice", "admin", None, "alice-pass-2")
-    auth.add_user(path, "alice", "staff", UNIT_B, "alice-pass-2", replace=True)
-    assert auth.list_users(path) == [User("alice", "staff", UNIT_B, "alice")]
-    assert auth.authenticate("alice", "alice-pass-2", path=path) is not None
+        accounts.add_user(path, "alice", "admin", None, "alice-pass-2")
+    accounts.add_user(path, "alice", "staff", UNIT_B, "alice-pass-2", replace=True)
+    assert accounts.list_users(path) == [User("alice", "staff", UNIT_B, "alice")]
+    assert signin.authenticate("alice", "alice-pass-2", path=path) is not None
 
 
 @pytest.mark.parametrize(
@@ -127,35 +131,35 @@ def test_add_user_refuses_an_existing_name_unless_replace(tmp_path):
 def test_add_user_rejects_bad_input(tmp_path, username, role, unit, password, message):
     path = tmp_path / "users.yaml"
     with pytest.raises(ValueError, match=message):
-        auth.add_user(path, username, role, unit, password)
+        accounts.add_user(path, username, role, unit, password)
     assert not path.exists()
 
 
 def test_add_user_never_writes_the_demo_file():
     with pytest.raises(ValueError, match="demo"):
-        auth.add_user(auth.DEMO_USERS_FILE, "eve", "admin", None, "eve-pass-1")
+        accounts.add_user(config.DEMO_USERS_FILE, "eve", "admin", None, "eve-pass-1")
 
 
 def test_remove_user_then_lookup_finds_nobody(users_path):
-    assert auth.lookup_user("bob") == STAFF_B
-    assert auth.remove_user(users_path, "bob") is True
-    assert auth.remove_user(users_path, "bob") is False
-    assert auth.lookup_user("bob") is None
+    assert accounts.lookup_user("bob") == STAFF_B
+    assert accounts.remove_user(users_path, "bob") is True
+    assert accounts.remove_user(users_path, "bob") is False
+    assert accounts.lookup_user("bob") is None
 
 
 def test_bad_accounts_file_raises_users_file_error(tmp_path):
     path = tmp_path / "users.yaml"
     path.write_text("users:\n  eve:\n    role: admin\n    password_hash: plain\n", encoding="utf-8")
-    with pytest.raises(auth.UsersFileError, match="not a bcrypt hash"):
-        auth.load_users(path)
+    with pytest.raises(errors.UsersFileError, match="not a bcrypt hash"):
+        accounts.load_users(path)
 
 
 # ---------------------------------------------------------------------------- sign-in
 
 
 def test_authenticate_returns_the_user_when_password_matches(users_path):
-    assert auth.authenticate("alice", "alice-pass-1") == STAFF_A
-    assert auth.authenticate("  alice ", "alice-pass-1") == STAFF_A
+    assert signin.authenticate("alice", "alice-pass-1") == STAFF_A
+    assert signin.authenticate("  alice ", "alice-pass-1") == STAFF_A
 
 
 @pytest.mark.parametrize(
@@ -163,7 +167,7 @@ def test_authenticate_returns_the_user_when_password_matches(users_path):
     [("alice", "wrong-pass"), ("alice", ""), ("Alice", "alice-pass-1"), ("alice", "x" * 100)],
 )
 def test_authenticate_returns_none_when_password_is_wrong(users_path, username, password):
-    assert auth.authenticate(username, password) is None
+    assert signin.authenticate(username, password) is None
 
 
 def test_authenticate_checks_a_dummy_hash_when_user_is_unknown(users_path, monkeypatch):
@@ -175,7 +179,7 @@ def test_authenticate_checks_a_dummy_hash_when_user_is_unknown(users_path, monke
         return real_checkpw(password, hashed)
 
     monkeypatch.setattr(bcrypt, "checkpw", counting_checkpw)
-    assert auth.authenticate("nobody", "whatever-1") is None
+    assert signin.authenticate("nobody", "whatever-1") is None
     assert len(calls) == 1  # same bcrypt work as for a known user
     assert calls[0].startswith(b"$2b$04$")  # at the cost the stored hashes use
 
@@ -187,24 +191,24 @@ def test_rate_limit_locks_after_five_failures_and_unlocks_after_the_lock(users_p
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
     for _ in range(4):
-        assert auth.authenticate("alice", "wrong-pass", "s1", limiter=limiter) is None
+        assert signin.authenticate("alice", "wrong-pass", "s1", limiter=limiter) is None
         clock.advance(10)
     with pytest.raises(SignInLocked) as locked:
-        auth.authenticate("alice", "wrong-pass", "s1", limiter=limiter)
+        signin.authenticate("alice", "wrong-pass", "s1", limiter=limiter)
     assert locked.value.retry_after == 60
     assert locked.value.message("zh") == "登录失败次数过多，请 60 秒后再试"
     clock.advance(59)
     with pytest.raises(SignInLocked, match="try again in 1 s"):  # even the right password
-        auth.authenticate("alice", "alice-pass-1", "s1", limiter=limiter)
+        signin.authenticate("alice", "alice-pass-1", "s1", limiter=limiter)
     clock.advance(2)
-    assert auth.authenticate("alice", "alice-pass-1", "s1", limiter=limiter) == STAFF_A
+    assert signin.authenticate("alice", "alice-pass-1", "s1", limiter=limiter) == STAFF_A
 
 
 def test_rate_limit_failures_outside_the_window_do_not_count(users_path):
     clock = FakeClock()
     limiter = RateLimiter(clock=clock)
     for _ in range(10):
-        assert auth.authenticate("alice", "wrong-pass", limiter=limiter) is None
+        assert signin.authenticate("alice", "wrong-pass", limiter=limiter) is None
         clock.advance(80)  # at most 4 failures in any 5 minutes
 
 
@@ -232,30 +236,30 @@ def test_rate_limit_lock_doubles_up_to_fifteen_minutes():
 def test_rate_limit_counts_per_client_across_usernames(users_path):
     limiter = RateLimiter(clock=FakeClock())
     for name in ("lead", "bob", "root", "x1"):
-        assert auth.authenticate(name, "guess-1234", "attacker", limiter=limiter) is None
+        assert signin.authenticate(name, "guess-1234", "attacker", limiter=limiter) is None
     with pytest.raises(SignInLocked):
-        auth.authenticate("x2", "guess-1234", "attacker", limiter=limiter)
+        signin.authenticate("x2", "guess-1234", "attacker", limiter=limiter)
     with pytest.raises(SignInLocked):
-        auth.authenticate("alice", "alice-pass-1", "attacker", limiter=limiter)
-    assert auth.authenticate("alice", "alice-pass-1", "someone-else", limiter=limiter) == STAFF_A
+        signin.authenticate("alice", "alice-pass-1", "attacker", limiter=limiter)
+    assert signin.authenticate("alice", "alice-pass-1", "someone-else", limiter=limiter) == STAFF_A
 
 
 def test_rate_limit_counts_per_username_across_clients(users_path):
     limiter = RateLimiter(clock=FakeClock())
     for n in range(4):
-        assert auth.authenticate("ALICE", "wrong-pass", f"s{n}", limiter=limiter) is None
+        assert signin.authenticate("ALICE", "wrong-pass", f"s{n}", limiter=limiter) is None
     with pytest.raises(SignInLocked):
-        auth.authenticate("alice", "wrong-pass", "s9", limiter=limiter)
+        signin.authenticate("alice", "wrong-pass", "s9", limiter=limiter)
 
 
 def test_success_resets_the_username_count_but_not_the_client_count(users_path):
     limiter = RateLimiter(clock=FakeClock())
     for _ in range(4):
-        auth.authenticate("alice", "wrong-pass", "s1", limiter=limiter)
-    assert auth.authenticate("alice", "alice-pass-1", "s1", limiter=limiter) == STAFF_A
-    assert auth.authenticate("alice", "wrong-pass", "s2", limiter=limiter) is None  # user: 1
+        signin.authenticate("alice", "wrong-pass", "s1", limiter=limiter)
+    assert signin.authenticate("alice", "alice-pass-1", "s1", limiter=limiter) == STAFF_A
+    assert signin.authenticate("alice", "wrong-pass", "s2", limiter=limiter) is None  # user: 1
     with pytest.raises(SignInLocked):
-        auth.authenticate("bob", "wrong-pass", "s1", limiter=limiter)  # client s1: 5
+        signin.authenticate("bob", "wrong-pass", "s1", limiter=limiter)  # client s1: 5
 
 
 def test_rate_limiter_counts_exactly_under_threads():
@@ -315,29 +319,29 @@ MATRIX = [
 
 @pytest.mark.parametrize(("user", "action", "unit", "allowed"), MATRIX)
 def test_can_and_require_agree_with_the_role_matrix(user, action, unit, allowed):
-    assert auth.can(user, action, unit) is allowed
+    assert permissions.can(user, action, unit) is allowed
     if allowed:
-        assert auth.require(user, action, unit=unit) is user
+        assert permissions.require(user, action, unit=unit) is user
     else:
         with pytest.raises(PermissionDenied) as denied:
-            auth.require(user, action, unit=unit)
+            permissions.require(user, action, unit=unit)
         assert denied.value.action == action
         assert denied.value.message("zh") and denied.value.message("en")
 
 
 def test_only_admin_may_rollback():
-    assert [u.role for u in (VIEWER, STAFF_A, ADMIN) if auth.can(u, "rollback")] == ["admin"]
+    assert [u.role for u in (VIEWER, STAFF_A, ADMIN) if permissions.can(u, "rollback")] == ["admin"]
 
 
 def test_require_names_the_staff_unit_when_refusing():
     with pytest.raises(PermissionDenied) as denied:
-        auth.require(STAFF_A, "update_task", unit=UNIT_B)
+        permissions.require(STAFF_A, "update_task", unit=UNIT_B)
     assert UNIT_A in denied.value.message_zh
 
 
 def test_can_raises_on_unknown_action():
     with pytest.raises(ValueError, match="unknown action"):
-        auth.can(ADMIN, "delete_everything")
+        permissions.can(ADMIN, "delete_everything")
 
 
 def test_user_rejects_staff_without_unit():
@@ -349,42 +353,42 @@ def test_user_rejects_staff_without_unit():
 
 
 def test_demo_accounts_active_when_falling_back_to_the_demo_file():
-    assert auth.users_file() == auth.DEMO_USERS_FILE
-    assert auth.demo_accounts_active() is True
-    warning = auth.startup_warning()
+    assert accounts.users_file() == config.DEMO_USERS_FILE
+    assert accounts.demo_accounts_active() is True
+    warning = accounts.startup_warning()
     assert "演示账号" in warning and "Demo accounts" in warning
 
 
 def test_demo_accounts_inactive_when_kpi_users_file_points_to_a_real_file(users_path):
-    assert auth.users_file() == users_path
-    assert auth.demo_accounts_active() is False
-    assert auth.startup_warning() is None
+    assert accounts.users_file() == users_path
+    assert accounts.demo_accounts_active() is False
+    assert accounts.startup_warning() is None
 
 
 def test_local_users_file_is_used_when_present(tmp_path, monkeypatch):
     local = tmp_path / "config-users.yaml"
-    auth.add_user(local, "root", "admin", None, "root-pass-1")
-    monkeypatch.setattr(auth, "LOCAL_USERS_FILE", local)
-    assert auth.users_file() == local
-    assert auth.demo_accounts_active() is False
+    accounts.add_user(local, "root", "admin", None, "root-pass-1")
+    monkeypatch.setattr(config, "LOCAL_USERS_FILE", local)
+    assert accounts.users_file() == local
+    assert accounts.demo_accounts_active() is False
 
 
 def test_demo_accounts_cannot_sign_in_when_the_database_is_not_the_default(monkeypatch, tmp_path):
     monkeypatch.setenv("KPI_DB", str(tmp_path / "real.duckdb"))
     assert not config.is_default_db(config.db_path())
-    assert auth.demo_accounts_active() is False
-    assert auth.authenticate("admin", "admin-demo") is None
-    assert "演示账号已停用" in auth.startup_warning()
+    assert accounts.demo_accounts_active() is False
+    assert signin.authenticate("admin", "admin-demo") is None
+    assert "演示账号已停用" in accounts.startup_warning()
 
 
 @pytest.mark.parametrize(("username", "password"), sorted(DEMO_PASSWORDS.items()))
 def test_documented_demo_passwords_sign_in(username, password):
-    user = auth.authenticate(username, password)
+    user = signin.authenticate(username, password)
     assert user is not None and user.username == username
 
 
 def test_demo_staff_accounts_are_bound_to_their_units():
-    users = auth.load_users(auth.DEMO_USERS_FILE)
+    users = accounts.load_users(config.DEMO_USERS_FILE)
     assert {n: (u.role, u.unit) for n, u in users.items()} == {
         "viewer": ("viewer", None),
         "staff": ("staff", UNIT_A),
@@ -394,30 +398,30 @@ def test_demo_staff_accounts_are_bound_to_their_units():
 
 
 def test_demo_staff_units_are_named_in_the_plans():
-    units = auth.known_units()
+    units = accounts.known_units()
     if not units:
         pytest.skip("no data/plans/*/responsible_units.csv yet")
-    demo_units = {u.unit for u in auth.list_users(auth.DEMO_USERS_FILE) if u.unit}
+    demo_units = {u.unit for u in accounts.list_users(config.DEMO_USERS_FILE) if u.unit}
     assert demo_units <= units
 
 
 def test_startup_warning_when_the_accounts_file_is_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("KPI_USERS_FILE", str(tmp_path / "missing.yaml"))
-    assert "账号文件不存在" in auth.startup_warning()
-    assert auth.authenticate("admin", "admin-demo") is None
+    assert "账号文件不存在" in accounts.startup_warning()
+    assert signin.authenticate("admin", "admin-demo") is None
 
 
 def test_startup_warning_when_the_accounts_file_is_readable_by_others(users_path):
     users_path.chmod(0o644)
-    assert "chmod 600" in auth.startup_warning()
+    assert "chmod 600" in accounts.startup_warning()
 
 
 def test_startup_warning_when_the_accounts_file_is_under_data(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")
     path = tmp_path / "data" / "users.yaml"
-    auth.add_user(path, "root", "admin", None, "root-pass-1")
+    accounts.add_user(path, "root", "admin", None, "root-pass-1")
     monkeypatch.setenv("KPI_USERS_FILE", str(path))
-    assert "data/" in auth.startup_warning()
+    assert "data/" in accounts.startup_warning()
 
 
 @pytest.mark.parametrize(
@@ -426,7 +430,7 @@ def test_startup_warning_when_the_accounts_file_is_under_data(tmp_path, monkeypa
 def test_view_requires_login_reads_the_environment(monkeypatch, value, expected):
     if value is not None:
         monkeypatch.setenv("KPI_VIEW_REQUIRES_LOGIN", value)
-    assert auth.view_requires_login() is expected
+    assert config.view_requires_login() is expected
 
 
 # ---------------------------------------------------------------------------- command line
@@ -434,7 +438,7 @@ def test_view_requires_login_reads_the_environment(monkeypatch, value, expected)
 
 def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "kpi.auth", *args],
+        [sys.executable, "-m", "etl", "users", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -448,7 +452,7 @@ def test_cli_add_user_with_password_stdin_then_list_users(tmp_path):
     path = tmp_path / "users.yaml"
     env = {"KPI_USERS_FILE": str(path), "KPI_DATA_DIR": str(tmp_path / "data")}
     added = run_cli(
-        "add-user",
+        "add",
         "alice",
         "--role",
         "staff",
@@ -462,10 +466,10 @@ def test_cli_add_user_with_password_stdin_then_list_users(tmp_path):
     assert "alice-pass-1" not in added.stdout + added.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "alice-pass-1" not in path.read_text(encoding="utf-8")
-    assert auth.authenticate("alice", "alice-pass-1", path=path) == User(
+    assert signin.authenticate("alice", "alice-pass-1", path=path) == User(
         "alice", "staff", UNIT_A, "alice"
     )
-    listed = run_cli("list-users", env=env)
+    listed = run_cli("list", env=env)
     assert listed.returncode == 0
     assert listed.stdout.split("\t")[:3] == ["alice", "staff", UNIT_A]
     assert "$2b$" not in listed.stdout
@@ -479,7 +483,7 @@ def test_cli_refuses_a_unit_not_in_the_responsible_units(tmp_path):
     )
     env = {"KPI_USERS_FILE": str(tmp_path / "users.yaml"), "KPI_DATA_DIR": str(tmp_path / "data")}
     result = run_cli(
-        "add-user",
+        "add",
         "bob",
         "--role",
         "staff",
@@ -495,15 +499,15 @@ def test_cli_refuses_a_unit_not_in_the_responsible_units(tmp_path):
 
 
 def test_main_add_user_needs_a_unit_for_staff(tmp_path, capsys):
-    code = auth.main(["add-user", "bob", "--role", "staff", "--file", str(tmp_path / "u.yaml")])
+    code = etl_main(["users", "add", "bob", "--role", "staff", "--file", str(tmp_path / "u.yaml")])
     assert code == 1
     assert "--unit is required" in capsys.readouterr().err
 
 
 def test_main_remove_user(users_path, capsys):
-    assert auth.main(["remove-user", "bob"]) == 0
-    assert auth.main(["remove-user", "bob"]) == 1
-    assert [u.username for u in auth.list_users(users_path)] == ["alice", "lead", "root"]
+    assert etl_main(["users", "remove", "bob"]) == 0
+    assert etl_main(["users", "remove", "bob"]) == 1
+    assert [u.username for u in accounts.list_users(users_path)] == ["alice", "lead", "root"]
 
 
 # ---------------------------------------------------------------------------- the page guard
@@ -557,7 +561,7 @@ def test_guard_refusal_in_english(users_path):
 
 
 def test_guard_drops_a_session_whose_account_was_removed(users_path):
-    auth.remove_user(users_path, "alice")
+    accounts.remove_user(users_path, "alice")
     at = page("upload", username="alice")
     assert "WRITE-CONTROLS" not in shown(at)
     assert "auth_username" not in at.session_state

@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import io
 import json
-import os
 import re
 import subprocess
 import zipfile
@@ -21,12 +20,16 @@ from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from etl.cli import main as etl_main
-from kpi import bulletin, db, fullexport, ingest, queries, render
+from kpi.base import config
+from kpi.outputs import bulletin, document, docx_render, fullexport, pdf_render
+from kpi.outputs.chart_images import ChartExporter
+from kpi.outputs.docx_xml import xml_element
+from kpi.store import db, loads, queries
 
 PLAN = "zhanjiang-dt-2023"
 AS_OF = "2025Q4"
 ARTIFACTS = Path(__file__).parent / "artifacts"
-BROWSER = os.environ.get("BROWSER_PATH", render.DEFAULT_BROWSER_PATH)
+BROWSER = str(config.browser_path())
 needs_chromium = pytest.mark.skipif(
     not Path(BROWSER).is_file(), reason=f"chart export needs a chromium at {BROWSER}"
 )
@@ -58,7 +61,7 @@ def _etl(*args: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def _fake_pngs(b: render.Bulletin) -> list[bytes]:
+def _fake_pngs(b: document.Bulletin) -> list[bytes]:
     """A 1x1 PNG per figure: layout checks without a browser."""
     from PIL import Image
 
@@ -93,18 +96,15 @@ def rendered(store: Path) -> dict:
     """The Chinese bulletin, its PNGs, PDF and DOCX (written to tests/artifacts/ for a look)."""
     if not Path(BROWSER).is_file():
         pytest.skip(f"chart export needs a chromium at {BROWSER}")
-    # As bulletin_files does it: the PDF is laid out while chromium draws the charts.
-    with render.ChartExporter() as exporter, pytest.MonkeyPatch.context() as patch:
+    # As bulletin_files does it: WeasyPrint reads the page while chromium draws the charts.
+    with ChartExporter() as exporter:
         b = bulletin.build_bulletin(store, PLAN, AS_OF, "zh", today=dt.date(2026, 1, 15))
         figs = [f.figure for f in b.figures()]
         drawing = exporter.submit(figs)
-        with render.PdfLayout(b, exporter.pixel_size) as layout:
-            pngs = drawing.result()
-            # finish() must not need its fallback (a fresh render): the charts went in as laid out
-            patch.setattr(render, "render_pdf", lambda *a, **k: pytest.fail("fell back"))
-            pdf = layout.finish(pngs)
+        pdf = pdf_render.render_pdf(b, pngs=drawing)
+        pngs = [chart.result() for chart in drawing]
         again = exporter.export(figs[1::-1])  # the same figures, other order, same tab
-    docx = render.render_docx(b, pngs=pngs)
+    docx = docx_render.render_docx(b, pngs=pngs)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bulletin-demo.pdf").write_bytes(pdf)
     (ARTIFACTS / "bulletin-demo.docx").write_bytes(docx)
@@ -222,7 +222,7 @@ def test_pdf_pages_render_to_png_for_a_look(rendered) -> None:
 
 def test_english_bulletin_has_no_chinese_in_headings(store: Path, status) -> None:
     b = bulletin.build_bulletin(store, PLAN, AS_OF, "en")
-    doc = Document(io.BytesIO(render.render_docx(b, pngs=_fake_pngs(b))))
+    doc = Document(io.BytesIO(docx_render.render_docx(b, pngs=_fake_pngs(b))))
     headings = [
         p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title", "Caption"))
     ]
@@ -260,6 +260,26 @@ def test_summary_names_the_biggest_movers_and_the_units_behind(store: Path) -> N
 @pytest.mark.parametrize(("points", "text"), [(12.04, "+12.0"), (-4.56, "−4.6"), (0.01, "0.0")])
 def test_signed_points(points: float, text: str) -> None:
     assert bulletin._signed(points) == text
+
+
+@pytest.mark.parametrize(
+    ("items", "lang", "text"),
+    [
+        (["甲"], "zh", "甲"),
+        (["甲", "乙", "丙"], "zh", "甲、乙、丙"),
+        (["a"], "en", "a"),
+        (["a", "b", "c"], "en", "a, b and c"),
+    ],
+)
+def test_join_lists_items_the_way_each_language_does(items: list, lang: str, text: str) -> None:
+    assert bulletin._join(items, lang) == text
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("zh", "三、分行业进展（专栏1）"), ("en", "3. Sectors (Box 1)")]
+)
+def test_headings_are_numbered_the_way_each_language_does(lang: str, heading: str) -> None:
+    assert bulletin._heading(3, "bulletin.section.sectors", lang) == heading
 
 
 # ------------------------------------------------------------------ command line
@@ -318,7 +338,7 @@ def revised_db(demo_db: Path, tmp_path: Path) -> Path:
     """The demo store with one figure revised: a superseded version exists."""
     path = tmp_path / "rev.csv"
     path.write_text("指标代码,期间,数值\nidc_racks,2025Q3,41000\n", encoding="utf-8")
-    assert ingest.load_files([path], db=demo_db, plan_id=None, user_name="t").ok
+    assert loads.load_files([path], db=demo_db, plan_id=None, user_name="t").ok
     return demo_db
 
 
@@ -386,7 +406,7 @@ def test_bulletin_file_renders_both_formats_once_per_store_version(empty_db: Pat
         bulletin.bulletin_file(*key, "odt")
 
 
-# ------------------------------------------------------------------ render additions
+# ------------------------------------------------------------------ rendering
 
 
 def test_sector_matrix_shades_every_indicator_column_by_its_own_light(store: Path) -> None:
@@ -401,19 +421,19 @@ def test_sector_matrix_shades_every_indicator_column_by_its_own_light(store: Pat
         "智能制造示范工厂",
         "工业机器人/智能装备",
     ]
-    b = render.Bulletin(
-        "t", "s", dt.date(2026, 1, 1), sections=[render.Section("h", tables=[matrix])]
+    b = document.Bulletin(
+        "t", "s", dt.date(2026, 1, 1), sections=[document.Section("h", tables=[matrix])]
     )
-    html = render.bulletin_html(b, [])
+    html = pdf_render.bulletin_html(b, [])
     first = matrix.cell_lights["智能制造典型场景"][0]
     assert f'<td class="light light-{first}">60.0% (6/10)</td>' in html
-    table = Document(io.BytesIO(render.render_docx(b, pngs=[]))).tables[0]
+    table = Document(io.BytesIO(docx_render.render_docx(b, pngs=[]))).tables[0]
     fills = [
-        [cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in row.cells[1:]]
+        [xml_element(cell).tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in row.cells[1:]]
         for row in table.rows[1:]
     ]
     expected = [
-        [render.LIGHT_COLOURS[matrix.cell_lights[col][r]][0] for col in matrix.data.columns[1:]]
+        [document.LIGHT_COLOURS[matrix.cell_lights[col][r]][0] for col in matrix.data.columns[1:]]
         for r in range(len(matrix.data))
     ]
     assert fills == expected
@@ -424,15 +444,6 @@ def test_pdf_charts_are_flattened_onto_white_jpegs() -> None:
 
     buffer = io.BytesIO()
     Image.new("RGBA", (40, 20), (0, 0, 0, 0)).save(buffer, "PNG")  # fully transparent
-    jpeg = render._print_jpeg(buffer.getvalue())
+    jpeg = pdf_render.print_jpeg(buffer.getvalue())
     assert jpeg.startswith(b"\xff\xd8")
     assert Image.open(io.BytesIO(jpeg)).getpixel((5, 5)) == (255, 255, 255)
-
-
-def test_pdf_layout_renders_afresh_when_a_chart_has_another_size(store: Path) -> None:
-    b = bulletin.build_bulletin(store, PLAN, AS_OF, "en")
-    layout = render.PdfLayout(b, (1800, 840))
-    folder = layout._folder
-    pdf = layout.finish(_fake_pngs(b))  # 1 x 1 pixel charts: the layout does not fit them
-    assert pdf.startswith(b"%PDF")
-    assert not folder.exists()

@@ -1,4 +1,4 @@
-"""kpi.charts: the figures carry the traces the pages and the bulletin rely on."""
+"""kpi.outputs.charts: the figures carry the traces the pages and the bulletin rely on."""
 
 from pathlib import Path
 
@@ -6,7 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kpi import assessment, charts, db, views
+from kpi.measure import assessment
+from kpi.outputs import chart_data, charts
+from kpi.store import db
 
 PLAN = "zhanjiang-dt-2023"
 
@@ -28,7 +30,7 @@ def _names(fig: go.Figure) -> list[str]:
 def _chart(plan, code: str, lang: str = "zh") -> go.Figure:
     data, status = plan
     row = status.loc[code].to_dict()
-    return charts.indicator_chart(**views.chart_inputs(data, row, lang))
+    return charts.indicator_chart(**chart_data.chart_inputs(data, row, lang))
 
 
 def test_indicator_chart_has_actual_expected_targets_and_projection(plan_2024q2) -> None:
@@ -87,18 +89,6 @@ def test_sparkline_has_one_trace_without_axes() -> None:
     assert len(fig.data) == 1
     assert fig.data[0].line.color == charts.LIGHT_COLORS["red"]
     assert fig.layout.xaxis.visible is False
-
-
-@pytest.mark.parametrize("lang, red", [("zh", "红灯 2"), ("en", "Red 2")])
-def test_lights_bar_has_one_bar_per_light(lang, red) -> None:
-    fig = charts.lights_bar({"achieved": 1, "green": 3, "red": 2}, lang)
-    assert len(fig.data) == 5
-    assert red in _names(fig)
-
-
-def test_lights_donut_skips_empty_lights() -> None:
-    fig = charts.lights_donut({"achieved": 1, "green": 0, "red": 2}, "zh")
-    assert list(fig.data[0].labels) == ["达标", "红灯"]
 
 
 def test_breakdown_bar_scales_values_and_shows_targets() -> None:

@@ -12,8 +12,9 @@ import duckdb
 import pytest
 from intake_helpers import dump_tables, fixture_bytes
 
-from kpi import db, ingest, intake, periods
-from kpi.auth import User
+from kpi.auth.accounts import User
+from kpi.base import config, errors, periods
+from kpi.store import db, ingest, intake
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = "zhanjiang-dt-2023"
@@ -35,7 +36,7 @@ def commit_together(path: Path, checks: list[ingest.UploadCheck]) -> list[object
         start.wait()
         try:
             outcomes[i] = intake.commit_upload(path, ADMIN, checks[i], accept_warnings=True)
-        except intake.RetryLater as err:
+        except errors.RetryLater as err:
             outcomes[i] = err
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(checks))]
@@ -84,7 +85,7 @@ def test_two_sessions_commit_different_files_at_once(demo_db):
     batches_before = len(dump_tables(demo_db, ("batches",))["batches"])
     outcomes = commit_together(demo_db, checks)
     written = [o for o in outcomes if isinstance(o, int)]
-    retry = [o for o in outcomes if isinstance(o, intake.RetryLater)]
+    retry = [o for o in outcomes if isinstance(o, errors.RetryLater)]
     assert len(written) + len(retry) == 2 and written
     assert all(r.message("zh") == "数据库正忙，请稍后重试" for r in retry)
     assert len(dump_tables(demo_db, ("batches",))["batches"]) == batches_before + len(written)
@@ -99,7 +100,7 @@ def test_two_sessions_commit_the_same_keys_at_once(demo_db):
     outcomes = commit_together(demo_db, [a, b])
     written = [o for o in outcomes if isinstance(o, int)]
     assert len(written) == 1
-    assert isinstance(next(o for o in outcomes if not isinstance(o, int)), intake.PreviewOutdated)
+    assert isinstance(next(o for o in outcomes if not isinstance(o, int)), errors.PreviewOutdated)
     assert_consistent(demo_db)
 
 
@@ -132,12 +133,12 @@ def test_write_waits_for_another_process_then_retry_later(demo_db, monkeypatch):
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
-        monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 0.3)
-        with pytest.raises(intake.RetryLater) as busy:
+        monkeypatch.setattr(config, "LOCK_WAIT_SECONDS", 0.3)
+        with pytest.raises(errors.RetryLater) as busy:
             intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
         assert busy.value.message("zh") == "数据库正忙，请稍后重试"
         # With the usual wait, the same write goes through once the other process lets go.
-        monkeypatch.setattr(db, "LOCK_WAIT_SECONDS", 30)
+        monkeypatch.setattr(config, "LOCK_WAIT_SECONDS", 30)
         assert intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
     finally:
         holder.kill()
@@ -150,7 +151,7 @@ def test_write_waits_for_another_process_then_retry_later(demo_db, monkeypatch):
 # inside the open transaction (figures inserted, not yet committed), then pausing there.
 PAUSED_LOAD = """
 import sys, time
-from kpi import queries
+from kpi.store import queries
 from etl import cli
 
 apply_staged = queries.apply_staged

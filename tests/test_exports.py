@@ -1,4 +1,4 @@
-"""Unit tests for kpi.exports: formula neutralising, CSV with BOM, XLSX, ZIP."""
+"""Unit tests for kpi.outputs.exports: formula neutralising, CSV with BOM, XLSX, ZIP."""
 
 import csv
 import io
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from kpi.exports import (
+from kpi.outputs.exports import (
     neutralise_formula,
     sanitise_sheet_names,
     to_csv_bytes,

@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kpi import demo, ingest, queries, reference
-from kpi.db import connect
+from kpi.store import demo, ingest, loads, queries, reference
+from kpi.store.db import connect
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = "zhanjiang-dt-2023"
@@ -59,7 +59,7 @@ def test_a_file_with_one_bad_row_changes_nothing(tmp_path: Path, demo_db: Path) 
     bad = write(
         tmp_path, "q3.csv", "指标代码,期间,数值\nidc_racks,2025Q3,40000\nidc_racks,2025Q4,x\n"
     )
-    result = ingest.load_files([bad], db=demo_db, plan_id=None, user_name="t")
+    result = loads.load_files([bad], db=demo_db, plan_id=None, user_name="t")
     assert not result.ok and result.batch_ids == []
     assert snapshot(demo_db) == before
 
@@ -68,16 +68,16 @@ def test_several_files_load_all_or_nothing(tmp_path: Path, demo_db: Path) -> Non
     good = write(tmp_path, "good.csv", "指标代码,期间,数值\nidc_racks,2025Q3,40000\n")
     bad = write(tmp_path, "bad.csv", "指标代码,期间,数值\nnope,2025Q3,1\n")
     before = snapshot(demo_db)
-    assert not ingest.load_files([good, bad], db=demo_db, plan_id=None, user_name="t").ok
+    assert not loads.load_files([good, bad], db=demo_db, plan_id=None, user_name="t").ok
     assert snapshot(demo_db) == before
-    result = ingest.load_files([good, good], db=demo_db, plan_id=None, user_name="t")
+    result = loads.load_files([good, good], db=demo_db, plan_id=None, user_name="t")
     assert result.ok and len(result.batch_ids) == 2
 
 
 def test_a_replaced_figure_stays_in_history_with_who_and_which_file(tmp_path, demo_db) -> None:
     old = current_value(demo_db, "idc_racks", "2025Q3")
     path = write(tmp_path, "racks.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\n")
-    result = ingest.load_files([path], db=demo_db, plan_id=None, user_name="王科员")
+    result = loads.load_files([path], db=demo_db, plan_id=None, user_name="王科员")
     assert result.ok
     assert current_value(demo_db, "idc_racks", "2025Q3") == 41000
     with connect(demo_db) as con:
@@ -92,8 +92,8 @@ def test_a_replaced_figure_stays_in_history_with_who_and_which_file(tmp_path, de
 
 def test_reloading_the_same_file_writes_no_new_versions(tmp_path: Path, demo_db: Path) -> None:
     path = write(tmp_path, "racks.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\n")
-    ingest.load_files([path], db=demo_db, plan_id=None, user_name="t")
-    again = ingest.load_files([path], db=demo_db, plan_id=None, user_name="t")
+    loads.load_files([path], db=demo_db, plan_id=None, user_name="t")
+    again = loads.load_files([path], db=demo_db, plan_id=None, user_name="t")
     assert again.checks[0].summary()["unchanged"] == 1
     with connect(demo_db) as con:
         batches = queries.batches(con, PLAN)
@@ -105,7 +105,7 @@ def test_rollback_restores_the_replaced_values_and_is_recorded(tmp_path, demo_db
     path = write(
         tmp_path, "r.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\nidc_racks,2026Q1,42000\n"
     )
-    batch_id = ingest.load_files([path], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
+    batch_id = loads.load_files([path], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
     with connect(demo_db) as con:
         result = ingest.rollback(con, batch_id, user_name="admin")
         batches = queries.batches(con, PLAN).set_index("batch_id")
@@ -121,8 +121,8 @@ def test_rollback_restores_the_replaced_values_and_is_recorded(tmp_path, demo_db
 def test_rollback_leaves_keys_that_a_later_batch_replaced(tmp_path: Path, demo_db: Path) -> None:
     first = write(tmp_path, "a.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\n")
     second = write(tmp_path, "b.csv", "指标代码,期间,数值\nidc_racks,2025Q3,43000\n")
-    batch_a = ingest.load_files([first], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
-    ingest.load_files([second], db=demo_db, plan_id=None, user_name="t")
+    batch_a = loads.load_files([first], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
+    loads.load_files([second], db=demo_db, plan_id=None, user_name="t")
     with connect(demo_db) as con:
         result = ingest.rollback(con, batch_a, user_name="admin")
     assert (result.restored, result.retired) == (0, 0)
@@ -131,7 +131,7 @@ def test_rollback_leaves_keys_that_a_later_batch_replaced(tmp_path: Path, demo_d
 
 def test_rolling_back_twice_is_refused(tmp_path: Path, demo_db: Path) -> None:
     path = write(tmp_path, "a.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\n")
-    batch_id = ingest.load_files([path], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
+    batch_id = loads.load_files([path], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
     with connect(demo_db) as con:
         ingest.rollback(con, batch_id, user_name="admin")
         with pytest.raises(ValueError, match="already rolled back"):
@@ -148,10 +148,10 @@ def test_rolling_back_twice_is_refused(tmp_path: Path, demo_db: Path) -> None:
 )
 def test_suspicious_values_warn_and_load_unless_strict(tmp_path, demo_db, text, code) -> None:
     path = write(tmp_path, f"{code}.csv", text)
-    strict = ingest.load_files([path], db=demo_db, plan_id=None, user_name="t", strict=True)
+    strict = loads.load_files([path], db=demo_db, plan_id=None, user_name="t", strict=True)
     assert not strict.ok and strict.batch_ids == []
     assert code in [p.code for p in strict.checks[0].checked.warnings]
-    loose = ingest.load_files([path], db=demo_db, plan_id=None, user_name="t")
+    loose = loads.load_files([path], db=demo_db, plan_id=None, user_name="t")
     assert loose.ok and loose.batch_ids
 
 
@@ -237,7 +237,7 @@ def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, dem
     assert template["指标代码"].tolist() == codes
     template.loc[template["指标代码"] == "idc_racks", "数值"] = "4.2"  # in 万架 as the unit says
     template.to_csv(out, index=False, encoding="utf-8-sig")
-    result = ingest.load_files([out], db=demo_db, plan_id=None, user_name="t", today=None)
+    result = loads.load_files([out], db=demo_db, plan_id=None, user_name="t", today=None)
     assert result.ok
     assert [p.code for p in result.checks[0].checked.warnings].count("blank_value_skipped") == (
         len(codes) - 1

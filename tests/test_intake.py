@@ -1,12 +1,17 @@
-"""kpi.intake: permissions, one transaction with an audit entry, append-only history."""
+"""kpi.store.intake: permissions, one transaction with an audit entry, append-only history."""
 
 import json
 
 import pytest
 from intake_helpers import dump_tables, fixture_bytes
 
-from kpi import db, ingest, intake, periods, queries
-from kpi.auth import PermissionDenied, User
+from kpi.auth.accounts import User
+from kpi.base import errors, periods
+from kpi.base.errors import PermissionDenied
+from kpi.measure import tasks as measure_tasks
+from kpi.measure import tracking as measure_tracking
+from kpi.outputs import intake_tables
+from kpi.store import db, ingest, intake, queries, writer
 
 PLAN = "zhanjiang-dt-2023"
 UNIT_A = "市工业和信息化局"
@@ -167,7 +172,7 @@ def test_rejected_file_leaves_store_identical(demo_db, name):
     before = dump_tables(demo_db)
     check = check_file(demo_db, name)
     assert check.checked.errors
-    with pytest.raises(intake.IntakeRefused):
+    with pytest.raises(errors.InputRejected):
         intake.commit_upload(demo_db, ADMIN, check, accept_warnings=True)
     assert dump_tables(demo_db) == before
 
@@ -177,7 +182,7 @@ def test_warnings_need_explicit_acceptance(demo_db):
     assert [p.code for p in check.checked.warnings] == ["level_decrease"]
     assert not check.checked.errors
     before = dump_tables(demo_db)
-    with pytest.raises(intake.IntakeRefused) as refused:
+    with pytest.raises(errors.InputRejected) as refused:
         intake.commit_upload(demo_db, STAFF_A, check, accept_warnings=False)
     assert "警告" in refused.value.message_zh
     assert dump_tables(demo_db) == before
@@ -198,9 +203,9 @@ def test_rollback_restores_old_values_and_is_audited(demo_db):
     entry = audit(demo_db).iloc[0]
     assert (entry.action, entry.user_name, entry.role) == ("rollback", "root", "admin")
     assert entry.object_id == str(batch_id)
-    with pytest.raises(intake.IntakeRefused):
+    with pytest.raises(errors.InputRejected):
         intake.rollback_batch(demo_db, ADMIN, batch_id)
-    with pytest.raises(intake.IntakeRefused):
+    with pytest.raises(errors.InputRejected):
         intake.rollback_batch(demo_db, ADMIN, 9999)
 
 
@@ -211,19 +216,19 @@ def test_commit_refused_when_figures_changed_after_preview(demo_db):
     )
     intake.commit_upload(demo_db, STAFF_B, other, accept_warnings=True)
     before = dump_tables(demo_db)
-    with pytest.raises(intake.PreviewOutdated) as outdated:
+    with pytest.raises(errors.PreviewOutdated) as outdated:
         intake.commit_upload(demo_db, STAFF_A, stale, accept_warnings=True)
-    assert isinstance(outdated.value, intake.RetryLater)
+    assert isinstance(outdated.value, errors.RetryLater)
     assert dump_tables(demo_db) == before
     fresh = check_file(demo_db, "level-decrease.csv")
     assert intake.commit_upload(demo_db, STAFF_A, fresh, accept_warnings=True)
 
 
 def test_retry_later_when_another_write_holds_the_turn(demo_db, monkeypatch):
-    monkeypatch.setattr(intake, "_wait_seconds", lambda: 0.05)
+    monkeypatch.setattr(writer, "_wait_seconds", lambda: 0.05)
     check = check_file(demo_db, "utf8-bom.csv")
     before = dump_tables(demo_db)
-    with intake._WRITE_LOCK, pytest.raises(intake.RetryLater) as busy:
+    with writer._WRITE_LOCK, pytest.raises(errors.RetryLater) as busy:
         intake.commit_upload(demo_db, STAFF_A, check, accept_warnings=False)
     assert busy.value.message("zh") == "数据库正忙，请稍后重试"
     assert "busy" in busy.value.message("en")
@@ -232,12 +237,12 @@ def test_retry_later_when_another_write_holds_the_turn(demo_db, monkeypatch):
 
 def test_retry_later_when_the_file_is_locked_by_another_process(demo_db, monkeypatch):
     def locked(*args, **kwargs):
-        raise db.DatabaseBusy("数据库正被其他程序使用")
+        raise errors.DatabaseBusy("数据库正被其他程序使用")
 
     monkeypatch.setattr(db, "connect", locked)
-    with pytest.raises(intake.RetryLater):
+    with pytest.raises(errors.RetryLater):
         intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
-    assert not intake._WRITE_LOCK.locked()
+    assert not writer._WRITE_LOCK.locked()
 
 
 # ------------------------------------------------------------------ task updates
@@ -274,7 +279,7 @@ def test_task_updates_append_and_never_overwrite(demo_db):
     ("group_no", "subtask_no", "period", "status", "note"),
     [
         (1, 1, "2024Q3", "finished", ""),  # unknown status
-        (1, 1, "2024-Q3", "done", ""),  # not canonical
+        (1, 1, "2024-13", "done", ""),  # not a quarter
         (1, 1, "2099Q1", "done", ""),  # future
         (1, 99, "2024Q3", "done", ""),  # no such sub-task
         (1, 1, "2024Q3", "done", "长" * 2001),  # note too long
@@ -284,7 +289,7 @@ def test_task_update_refused_when_input_is_invalid(
     demo_db, group_no, subtask_no, period, status, note
 ):
     before = dump_tables(demo_db)
-    with pytest.raises(intake.IntakeRefused):
+    with pytest.raises(errors.InputRejected):
         intake.record_task_update(
             demo_db, ADMIN, PLAN, group_no, subtask_no, period, status, note, ""
         )
@@ -293,10 +298,10 @@ def test_task_update_refused_when_input_is_invalid(
 
 def test_staff_subtasks_lists_only_own_unit_and_admin_all(demo_db):
     with db.connect(demo_db) as con:
-        mine = intake.staff_subtasks(con, PLAN, STAFF_B, "2025Q4")
-        everything = intake.staff_subtasks(con, PLAN, ADMIN, "2025Q4")
-        county = intake.staff_subtasks(con, PLAN, COUNTY, "2025Q4")
-        nothing = intake.staff_subtasks(con, PLAN, VIEWER, "2025Q4")
+        mine = measure_tasks.staff_subtasks(con, PLAN, STAFF_B, "2025Q4")
+        everything = measure_tasks.staff_subtasks(con, PLAN, ADMIN, "2025Q4")
+        county = measure_tasks.staff_subtasks(con, PLAN, COUNTY, "2025Q4")
+        nothing = measure_tasks.staff_subtasks(con, PLAN, VIEWER, "2025Q4")
         tasks = queries.tasks(con, PLAN)
     assert set(mine["group_no"]) == {15, 17}
     assert len(everything) == len(tasks)
@@ -312,8 +317,8 @@ def test_submission_tracking_lists_missing_indicators_and_their_units(empty_db):
     check = check_file(empty_db, "utf8-bom.csv")
     intake.commit_upload(empty_db, STAFF_A, check, accept_warnings=False)
     with db.connect(empty_db) as con:
-        tracking = intake.submission_tracking(con, PLAN, "2024Q3")
-        earlier = intake.submission_tracking(con, PLAN, "2024Q2")
+        tracking = measure_tracking.submission_tracking(con, PLAN, "2024Q3")
+        earlier = measure_tracking.submission_tracking(con, PLAN, "2024Q2")
         n_indicators = len(queries.indicators(con, PLAN))
     assert len(tracking) == n_indicators
     filed = tracking[tracking["has_figure"]]
@@ -322,7 +327,7 @@ def test_submission_tracking_lists_missing_indicators_and_their_units(empty_db):
     assert not earlier["has_figure"].any()
     stations = tracking.set_index("indicator_code").loc["base_stations_5g"]
     assert not stations["has_figure"] and UNIT_B in stations["units"]
-    by_unit = intake.missing_by_unit(tracking).set_index("unit_zh")
+    by_unit = measure_tracking.missing_by_unit(tracking).set_index("unit_zh")
     assert by_unit.loc[UNIT_B, "missing"] >= 1
     assert "5G 基站" in by_unit.loc[UNIT_B, "indicators_zh"]
     assert "互联网数据中心标准机架" not in by_unit.loc[UNIT_B, "indicators_zh"]
@@ -330,20 +335,22 @@ def test_submission_tracking_lists_missing_indicators_and_their_units(empty_db):
 
 def test_submission_tracking_counts_breakdowns(demo_db):
     with db.connect(demo_db) as con:
-        tracking = intake.submission_tracking(con, PLAN, "2024Q3").set_index("indicator_code")
+        tracking = measure_tracking.submission_tracking(con, PLAN, "2024Q3").set_index(
+            "indicator_code"
+        )
     assert tracking.loc["cloud_firms", "figures"] == 11  # city + 10 districts
     assert tracking["has_figure"].all()
-    assert intake.missing_by_unit(tracking.reset_index()).empty
+    assert measure_tracking.missing_by_unit(tracking.reset_index()).empty
 
 
 # ------------------------------------------------------------------ tables shown on the pages
 
 
 def test_download_name_never_carries_a_folder():
-    assert intake.download_name(7, "../../etc/passwd") == "batch-7-passwd"
-    assert intake.download_name(7, "C:\\Users\\x\\q3.xlsx") == "batch-7-q3.xlsx"
-    assert intake.download_name(7, None) == "batch-7-upload"
-    assert intake.download_name(7, "..") == "batch-7-upload"
+    assert intake_tables.download_name(7, "../../etc/passwd") == "batch-7-passwd"
+    assert intake_tables.download_name(7, "C:\\Users\\x\\q3.xlsx") == "batch-7-q3.xlsx"
+    assert intake_tables.download_name(7, None) == "batch-7-upload"
+    assert intake_tables.download_name(7, "..") == "batch-7-upload"
 
 
 @pytest.mark.parametrize(
@@ -355,10 +362,10 @@ def test_download_name_never_carries_a_folder():
 )
 def test_problems_table_speaks_the_readers_language(demo_db, lang, header, column, message):
     check = check_file(demo_db, "negative-value.csv")
-    table = intake.problems_table(check.checked.problems, lang)
+    table = intake_tables.problems_table(check.checked.problems, lang)
     assert list(table.iloc[0])[:2] == ["3", column]
     assert message in table[header].iloc[0]
-    empty = intake.problems_table(check_file(demo_db, "empty.csv").checked.problems, lang)
+    empty = intake_tables.problems_table(check_file(demo_db, "empty.csv").checked.problems, lang)
     assert empty.iloc[0, 0] == ("整个文件" if lang == "zh" else "whole file")
 
 
@@ -368,22 +375,25 @@ def test_batch_status_names_rollbacks_both_ways(demo_db):
     )
     result = intake.rollback_batch(demo_db, ADMIN, batch_id)
     rows = {int(r["batch_id"]): r for r in queries_batches(demo_db).to_dict("records")}
-    assert intake.batch_status(rows[batch_id]) == f"已撤销（批次 {result.rollback_batch_id}）"
     assert (
-        intake.batch_status(rows[result.rollback_batch_id], "en") == f"Rollback of batch {batch_id}"
+        intake_tables.batch_status(rows[batch_id]) == f"已撤销（批次 {result.rollback_batch_id}）"
     )
-    assert intake.batch_status(rows[1]) == "生效中"
-    assert not intake.can_roll_back(rows[batch_id])
-    assert not intake.can_roll_back(rows[result.rollback_batch_id])
-    assert intake.can_roll_back(rows[1])
+    assert (
+        intake_tables.batch_status(rows[result.rollback_batch_id], "en")
+        == f"Rollback of batch {batch_id}"
+    )
+    assert intake_tables.batch_status(rows[1]) == "生效中"
+    assert not intake_tables.can_roll_back(rows[batch_id])
+    assert not intake_tables.can_roll_back(rows[result.rollback_batch_id])
+    assert intake_tables.can_roll_back(rows[1])
 
 
 def test_diff_table_shows_names_and_display_units(demo_db):
     check = check_file(demo_db, "gbk-chinese-headers.csv")
     with db.connect(demo_db) as con:
         names = {n: getattr(queries, n)(con, PLAN) for n in ("indicators", "sectors", "districts")}
-    zh = intake.diff_table(check.diff, **names, lang="zh")
-    en = intake.diff_table(check.diff, **names, lang="en")
+    zh = intake_tables.diff_table(check.diff, **names, lang="zh")
+    en = intake_tables.diff_table(check.diff, **names, lang="en")
     assert zh.iloc[0].tolist() == [
         2,
         "5G 基站",

@@ -12,7 +12,9 @@ from intake_helpers import HISTORY_TABLES, dump_tables, use_accounts
 from intake_helpers import run_page as run
 from streamlit.testing.v1 import AppTest
 
-from kpi import admin, assessment, auth, db, queries
+from kpi.auth import accounts, signin
+from kpi.measure import assessment
+from kpi.store import db, queries, target_edits
 
 TARGETS, USERS, APP = "../pages/targets.py", "../pages/users.py", "../app.py"
 PLAN = "zhanjiang-dt-2023"
@@ -94,7 +96,7 @@ def value_input(at: AppTest, index: int):
 
 
 def pick_5g(at: AppTest, path: Path) -> int:
-    rows = admin.read_editable_rows(path, PLAN)
+    rows = target_edits.read_editable_rows(path, PLAN)
     index = rows.index[
         (rows.kind == "target") & (rows.indicator_code == "base_stations_5g") & rows.is_default
     ][0]
@@ -202,7 +204,7 @@ def test_admin_adds_a_staff_user_who_can_then_sign_in(env):
     assert at.text_input(key="users_add_name").value == ""  # the form is empty again
     assert at.text_input(key="users_add_pw").value == ""
     assert "zhangsan" in set(accounts_shown(at)["用户名"])
-    user = auth.authenticate("zhangsan", "zhangsan-pass-1")
+    user = signin.authenticate("zhangsan", "zhangsan-pass-1")
     assert (user.role, user.unit, user.display_name) == ("staff", "市通信建设管理办公室", "张三")
     entry = audit(env).iloc[0]
     assert (entry.action, entry.object_id) == ("add_user", "zhangsan")
@@ -210,7 +212,7 @@ def test_admin_adds_a_staff_user_who_can_then_sign_in(env):
 
 
 def test_add_user_with_mismatched_passwords_shows_chinese_error(env):
-    users_file = Path(auth.users_file())
+    users_file = Path(accounts.users_file())
     file_before = users_file.read_bytes()
     at = run(USERS, "admin")
     at.text_input(key="users_add_name").input("lisi")
@@ -229,14 +231,14 @@ def test_admin_disables_a_user_but_not_themselves(env):
     at.checkbox(key="users_action_ok").check()
     submit(at, "执行")
     assert "已停用用户 staff" in texts(at.success)
-    assert auth.lookup_user("staff") is None
+    assert accounts.lookup_user("staff") is None
     at.selectbox(key="users_remove_pick").set_value("admin")
     at.run()
     at.radio(key="users_action").set_value("delete")
     at.checkbox(key="users_action_ok").check()
     submit(at, "执行")
     assert "不能删除自己的账号" in texts(at.error)
-    assert auth.lookup_user("admin") is not None
+    assert accounts.lookup_user("admin") is not None
 
 
 def test_admin_resets_a_password(env):
@@ -247,7 +249,7 @@ def test_admin_resets_a_password(env):
     at.text_input(key="users_pw2").input("viewer-new-pass")
     submit(at, "重置密码")
     assert "已重置 viewer 的密码" in texts(at.success)
-    assert auth.authenticate("viewer", "viewer-new-pass").username == "viewer"
+    assert signin.authenticate("viewer", "viewer-new-pass").username == "viewer"
 
 
 def test_admin_changes_a_role(env):
@@ -258,12 +260,12 @@ def test_admin_changes_a_role(env):
     at.selectbox(key="users_change_unit_viewer").set_value("市工业和信息化局")
     submit(at, "保存修改")
     assert "已修改用户 viewer" in texts(at.success)
-    assert auth.lookup_user("viewer").unit == "市工业和信息化局"
+    assert accounts.lookup_user("viewer").unit == "市工业和信息化局"
 
 
 def test_users_page_is_read_only_with_the_demo_accounts_file(env, monkeypatch):
     monkeypatch.delenv("KPI_USERS_FILE")
-    monkeypatch.setattr(auth, "demo_accounts_allowed", lambda db=None: True)
+    monkeypatch.setattr(accounts, "demo_accounts_allowed", lambda db=None: True)
     at = run(USERS, "admin")
     assert "演示账号文件" in texts(at.warning)
     assert not [b for b in at.button if b.label == "新增用户"]
@@ -280,5 +282,5 @@ def test_admin_removes_a_user_and_the_pickers_move_on(env):
     assert "viewer" not in set(accounts_shown(at)["用户名"])
     assert at.selectbox(key="users_remove_pick").value == "admin"
     assert not at.checkbox(key="users_action_ok").value
-    assert auth.lookup_user("viewer") is None
+    assert accounts.lookup_user("viewer") is None
     assert audit(env).iloc[0].action == "remove_user"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import db
+from kpi.store import db
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["../app.py", "../pages/cockpit.py", "../pages/indicator.py", "../pages/method.py"]
@@ -178,24 +178,24 @@ def test_method_page_shows_source_discrepancies(kpi_db) -> None:
 
 
 def board_at(path: Path, as_of: str):
-    from kpi import tasks as kt
+    from kpi.measure import tasks
 
     with db.connect(path) as con:
-        return kt.task_board(con, "zhanjiang-dt-2023", as_of)
+        return tasks.task_board(con, "zhanjiang-dt-2023", as_of)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cockpit_counts_overdue_subtasks_and_names_the_units(kpi_db, lang) -> None:
-    from kpi import tasks as kt
+    from kpi.measure import tasks
 
     board = board_at(kpi_db, "2024Q2")
     at = run("../pages/cockpit.py", lang, "2024Q2")
     label = "逾期/滞后子任务" if lang == "zh" else "Overdue sub-tasks"
     tile = next(m for m in at.metric if m.label == label)
-    assert tile.value == f"{kt.status_counts(board)['overdue']} / {len(board)}"
+    assert tile.value == f"{tasks.status_counts(board)['overdue']} / {len(board)}"
     unit_col = "责任单位" if lang == "zh" else "Responsible unit"
     units = next(d.value for d in at.dataframe if list(d.value.columns)[0] == unit_col)
-    worst = kt.overdue_by_unit(board).iloc[0]
+    worst = tasks.overdue_by_unit(board).iloc[0]
     assert units.iloc[0, 0] == (worst.unit_zh if lang == "zh" else worst.unit_en)
     assert units.iloc[0, 1] == worst.overdue and len(units) <= 5
     assert [b for b in at.button if b.key == "open_overdue_tasks"]
@@ -217,12 +217,13 @@ def test_overdue_button_opens_the_tasks_page_filtered(kpi_db) -> None:
 
 
 def test_card_source_names_the_batch_and_file_of_real_data(empty_db, monkeypatch) -> None:
-    from kpi import auth, intake
+    from kpi.auth import accounts
+    from kpi.store import intake
 
     monkeypatch.setenv("KPI_DB", str(empty_db))
     content = "指标代码,期间,数值,单位\nidc_racks,2024Q3,2.85万,架\n".encode()
     check = intake.check_file(empty_db, "zhanjiang-dt-2023", content, "q3-racks.csv")
-    staff = auth.User("alice", "staff", "市工业和信息化局", "Alice")
+    staff = accounts.User("alice", "staff", "市工业和信息化局", "Alice")
     batch_id = intake.commit_upload(empty_db, staff, check, accept_warnings=True)
     at = run("../pages/cockpit.py", "zh", "2024Q3")
     captions = " ".join(c.value for c in at.caption)

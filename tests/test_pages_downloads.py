@@ -9,7 +9,9 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from kpi import db, exports, i18n, queries
+from kpi.base import i18n
+from kpi.outputs import exports
+from kpi.store import db, queries
 
 # (page, session state): the indicators with sector (专栏1) and district breakdowns as well.
 PAGES = [

@@ -13,7 +13,9 @@ from intake_helpers import run_page as run
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
-from kpi import auth, db, intake, queries
+from kpi.auth import accounts
+from kpi.outputs import intake_tables
+from kpi.store import db, intake, queries
 
 UPLOAD, TASKS, AUDIT, APP = (
     "../pages/upload.py",
@@ -161,7 +163,7 @@ def test_broken_file_shows_error_table_and_leaves_store_unchanged(env, lang, mes
 
 def test_admin_rolls_back_a_batch(env):
     check = intake.check_file(env, PLAN, fixture_bytes("utf8-bom.csv"), "utf8-bom.csv")
-    staff = auth.User("staff", "staff", "市工业和信息化局", "staff")
+    staff = accounts.User("staff", "staff", "市工业和信息化局", "staff")
     batch_id = intake.commit_upload(env, staff, check, accept_warnings=False)
     with db.connect(env) as con:
         assert queries.batches(con, PLAN).iloc[0].figures_in_force == 2
@@ -180,11 +182,14 @@ def test_admin_rolls_back_a_batch(env):
 
 def test_staff_download_of_original_file_offers_the_stored_bytes(env):
     check = intake.check_file(env, PLAN, fixture_bytes("utf8-bom.csv"), "../../etc/passwd.csv")
-    staff = auth.User("staff", "staff", "市工业和信息化局", "staff")
+    staff = accounts.User("staff", "staff", "市工业和信息化局", "staff")
     batch_id = intake.commit_upload(env, staff, check, accept_warnings=False)
     at = run(UPLOAD, "staff")
     assert at.selectbox(key="upload_history_pick").value == batch_id
-    assert intake.download_name(batch_id, "../../etc/passwd.csv") == f"batch-{batch_id}-passwd.csv"
+    assert (
+        intake_tables.download_name(batch_id, "../../etc/passwd.csv")
+        == f"batch-{batch_id}-passwd.csv"
+    )
     assert intake.original_file(env, batch_id) == (
         "../../etc/passwd.csv",
         fixture_bytes("utf8-bom.csv"),
@@ -232,7 +237,7 @@ def test_admin_may_pick_every_subtask(env):
 def test_admin_sees_audit_log_with_filters_and_download(env):
     intake.record_task_update(
         env,
-        auth.User("staff2", "staff", "市通信建设管理办公室", "s"),
+        accounts.User("staff2", "staff", "市通信建设管理办公室", "s"),
         PLAN,
         17,
         1,
@@ -248,7 +253,7 @@ def test_admin_sees_audit_log_with_filters_and_download(env):
     table = frames(at, "操作")[0]
     assert set(table["操作"]) == {"任务进展"} and table["用户"].iloc[0] == "staff2"
     assert at.selectbox(key="audit_detail").value == int(
-        intake.filter_audit(queries_audit(env), [], ["update_task"])["audit_id"].iloc[0]
+        intake_tables.filter_audit(queries_audit(env), [], ["update_task"])["audit_id"].iloc[0]
     )
     assert at.json and at.json[1].value  # the "after" of the entry, as JSON
     assert at.get("download_button")

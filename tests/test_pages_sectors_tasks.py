@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import assessment, db, i18n, queries
-from kpi import tasks as kt
+from kpi.base import i18n
+from kpi.measure import assessment, tasks
+from kpi.store import db, queries
 
 SECTORS_PAGE = "../pages/sectors.py"
 TASKS_PAGE = "../pages/tasks.py"
@@ -31,7 +32,7 @@ def _direct(path: Path, as_of: str) -> tuple[pd.DataFrame, assessment.PlanData]:
     """The task board and plan data computed straight from the store, without the page."""
     with db.connect(path) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
-        return kt.task_board(con, plan_id, as_of), assessment.read_plan_data(con, plan_id, as_of)
+        return tasks.task_board(con, plan_id, as_of), assessment.read_plan_data(con, plan_id, as_of)
 
 
 def _metric(at: AppTest, label: str) -> int:
@@ -82,8 +83,8 @@ def test_tasks_page_shows_every_subtask_and_overdue_count_when_run(
     table = _frame(at, "tasks_board")
     assert len(table) == 71
     overdue = _metric(at, i18n.t("tasks.metric.overdue", lang))
-    by_unit = kt.overdue_by_unit(board)
-    refs = {ref for refs in by_unit["task_refs"] for ref in refs.split("、")}
+    by_unit = tasks.overdue_by_unit(board)
+    refs = {ref for refs in by_unit["task_refs"] for ref in refs}
     assert overdue == int(board["overdue"].sum()) == len(refs)
     assert (table[i18n.t("col.overdue", lang)] != "").sum() == overdue
     assert _metric(at, i18n.t("tasks.metric.total", lang)) == 71
@@ -125,15 +126,15 @@ def test_tasks_page_filters_change_the_rows_shown(demo_env: Path) -> None:
     board, _ = _direct(demo_env, "2025Q4")
     at = _run(TASKS_PAGE)
     at.multiselect(key="tasks_sectors").set_value(["steel"]).run()
-    assert len(_frame(at, "tasks_board")) == len(kt.sector_tasks(board, "steel")) == 4
-    at.multiselect(key="tasks_sectors").set_value([kt.CROSS_SECTOR]).run()
+    assert len(_frame(at, "tasks_board")) == len(tasks.sector_tasks(board, "steel")) == 4
+    at.multiselect(key="tasks_sectors").set_value([tasks.CROSS_SECTOR]).run()
     assert len(_frame(at, "tasks_board")) == 71 - (board["sector_code"].notna()).sum()
     at.multiselect(key="tasks_sectors").set_value([]).run()
     at.multiselect(key="tasks_statuses").set_value(["done"]).run()
     assert len(_frame(at, "tasks_board")) == (board["status"] == "done").sum()
     at.multiselect(key="tasks_statuses").set_value([]).run()
     at.multiselect(key="tasks_units").set_value(["市教育局"]).run()
-    expected = kt.filter_board(board, units=["市教育局"])
+    expected = tasks.filter_board(board, units=["市教育局"])
     table = _frame(at, "tasks_board")
     assert len(table) == len(expected) < 71
     assert table["任务组"].str.startswith("20 ").all()
@@ -188,7 +189,7 @@ def test_sectors_page_checks_sector_sums_against_city_when_run(
     # actual sums: sector actuals vs the city-wide actual, as assessment computes them
     sector = assessment.sector_status_table(data, as_of)
     city = assessment.status_table(data, as_of).set_index("indicator_code")["actual"]
-    codes = kt.sector_indicator_codes(data.targets, data.indicators)
+    codes = tasks.sector_indicator_codes(data.targets, data.indicators)
     actuals = _frame(at, "sectors_actual_check")
     for row, code in zip(actuals.itertuples(index=False), codes, strict=True):
         total = sector.loc[sector["indicator_code"] == code, "actual"].sum()
@@ -220,10 +221,10 @@ def test_sectors_page_heatmap_lists_sectors_in_document_order_with_completion(
 def test_sectors_page_selector_shows_that_sectors_key_tasks(demo_env: Path) -> None:
     board, _ = _direct(demo_env, "2025Q4")
     at = _run(SECTORS_PAGE)
-    assert len(_frame(at, "sectors_tasks")) == len(kt.sector_tasks(board, "steel"))
+    assert len(_frame(at, "sectors_tasks")) == len(tasks.sector_tasks(board, "steel"))
     at.selectbox(key="sectors_sector").set_value("agri_marine_food").run()
     table = _frame(at, "sectors_tasks")
-    expected = kt.sector_tasks(board, "agri_marine_food")
+    expected = tasks.sector_tasks(board, "agri_marine_food")
     assert list(table["序号"]) == list(expected["task_ref"])
     assert list(table["进展"]) == [i18n.task_status_name(s) for s in expected["status"]]
     assert any(s.value.startswith("农海产品加工") for s in at.subheader)

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import db, i18n, queries
-from kpi import warnings as kw
+from kpi.base import i18n
+from kpi.measure import alerts
+from kpi.outputs import alert_tables
+from kpi.store import db, queries
 
 PAGE = "../pages/warnings.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -26,7 +28,7 @@ def _run(lang: str = "zh", as_of: str | None = None) -> AppTest:
 def _direct(path: Path, as_of: str):
     with db.connect(path) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
-        return kw.warning_list_from_store(con, plan_id, as_of)
+        return alerts.warning_list_from_store(con, plan_id, as_of)
 
 
 def _metrics(at: AppTest) -> dict[str, int]:
@@ -50,20 +52,23 @@ def test_warning_page_counts_notices_like_the_core_when_run(
 ) -> None:
     at = _run(lang, as_of)
     expected = _direct(demo_env, as_of)
-    counts = kw.notice_counts(expected)
+    counts = alerts.notice_counts(expected)
     assert _metrics(at) == {
         i18n.t("warnings.metric.units", lang): counts["units"],
-        kw.notices_badge(kw.RED_NOTICE, lang): counts[kw.RED_NOTICE],
-        kw.notices_badge(kw.YELLOW_NOTICE, lang): counts[kw.YELLOW_NOTICE],
+        alert_tables.notices_badge(alerts.RED_NOTICE, lang): counts[alerts.RED_NOTICE],
+        alert_tables.notices_badge(alerts.YELLOW_NOTICE, lang): counts[alerts.YELLOW_NOTICE],
     }
     table = _table(at, lang)
     assert len(table) == len(expected) > 0
     shown = table[i18n.t("col.escalation", lang)].value_counts().to_dict()
-    assert shown.get(kw.escalation_text(kw.RED_NOTICE, lang), 0) == counts[kw.RED_NOTICE]
+    assert (
+        shown.get(alert_tables.escalation_text(alerts.RED_NOTICE, lang), 0)
+        == counts[alerts.RED_NOTICE]
+    )
     assert table[i18n.t("col.quarters", lang)].tolist() == expected["quarters"].tolist()
     units = _table(at, lang, "col.red_notices")
     assert len(units) == counts["units"]
-    assert units[i18n.t("col.red_notices", lang)].sum() == counts[kw.RED_NOTICE]
+    assert units[i18n.t("col.red_notices", lang)].sum() == counts[alerts.RED_NOTICE]
     keys = {b.key for b in at.download_button}
     assert keys == {
         f"download_{f}_warnings_{t}" for f in ("csv", "xlsx") for t in ("list", "units")
@@ -88,15 +93,17 @@ def test_warning_page_labels_are_in_the_chosen_language(demo_env: Path, lang: st
 def test_warning_page_filters_by_unit_and_escalation(demo_env: Path) -> None:
     expected = _direct(demo_env, "2025Q4")
     at = _run()
-    unit = kw.unit_options(expected)[1]
+    unit = alerts.unit_options(expected)[1]
     at.multiselect(key="warnings_units").set_value([unit]).run()
     table = _table(at, "zh")
     assert set(table["责任单位"]) == {unit}
     assert len(table) == (expected["unit_zh"] == unit).sum()
-    at.multiselect(key="warnings_levels").set_value([kw.YELLOW_NOTICE]).run()
+    at.multiselect(key="warnings_levels").set_value([alerts.YELLOW_NOTICE]).run()
     table = _table(at, "zh")
-    assert set(table["督办等级"]) == {kw.escalation_text(kw.YELLOW_NOTICE, "zh")}
-    assert len(table) == len(kw.filter_list(expected, units=[unit], escalations=["yellow_notice"]))
+    assert set(table["督办等级"]) == {alert_tables.escalation_text(alerts.YELLOW_NOTICE, "zh")}
+    assert len(table) == len(
+        alerts.filter_list(expected, units=[unit], escalations=["yellow_notice"])
+    )
     assert not at.exception
 
 
@@ -108,4 +115,4 @@ def test_warning_page_without_data_lists_only_unreported_tasks(
     assert not any("演示" in w.value for w in at.warning)
     table = _table(at, "zh")
     assert set(table["类型"]) == {"子任务"}
-    assert set(table["督办等级"]) == {kw.escalation_text(kw.YELLOW_NOTICE, "zh")}
+    assert set(table["督办等级"]) == {alert_tables.escalation_text(alerts.YELLOW_NOTICE, "zh")}

@@ -1,4 +1,4 @@
-"""Unit tests for kpi.progress: every formula with hand-computed cases, and the edge cases."""
+"""Unit tests for kpi.measure.progress: every formula with hand-computed cases, and edge cases."""
 
 import math
 from collections.abc import Mapping
@@ -6,8 +6,8 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
-from kpi.periods import add_quarters
-from kpi.progress import (
+from kpi.base.periods import add_quarters
+from kpi.measure.progress import (
     DEFAULT_THRESHOLDS,
     IndicatorInput,
     Projection,

@@ -1,11 +1,15 @@
-"""Tests for kpi.render: the quarterly bulletin as PDF (checked with poppler) and DOCX."""
+"""The bulletin's rendering (kpi.outputs document, chart_images, pdf_render, docx_render, docx_xml):
+PDF checked with poppler, DOCX with python-docx, and the adapters around kaleido and python-docx."""
 
+import concurrent.futures
 import datetime as dt
+import inspect
 import io
-import os
 import re
 import struct
 import subprocess
+import threading
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -15,25 +19,29 @@ import plotly.graph_objects as go
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from lxml import etree
 
-from kpi.render import (
+from kpi.base import config
+from kpi.base.errors import SetupError
+from kpi.outputs import chart_images
+from kpi.outputs.bulletin_render import render_both
+from kpi.outputs.chart_images import ChartExporter, figures_to_png, for_print
+from kpi.outputs.document import (
     CJK_FONT,
-    DEFAULT_BROWSER_PATH,
     LIGHT_COLOURS,
     Bulletin,
     Figure,
     Section,
     Table,
-    _format_cell,
-    bulletin_html,
-    figures_to_png,
-    render_both,
-    render_docx,
-    render_pdf,
+    format_cell,
+    format_date,
 )
+from kpi.outputs.docx_render import CJK_FALLBACK_FONT, render_docx
+from kpi.outputs.docx_xml import FONT_TABLE, W, add_font_fallback, xml_element
+from kpi.outputs.pdf_render import bulletin_html, css_string, render_pdf
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-BROWSER = os.environ.get("BROWSER_PATH", DEFAULT_BROWSER_PATH)
+BROWSER = str(config.browser_path())
 needs_chromium = pytest.mark.skipif(
     not Path(BROWSER).is_file(),
     reason=f"kaleido needs a chromium at {BROWSER} (apt-get install chromium fonts-noto-cjk)",
@@ -242,7 +250,17 @@ def test_docx_has_text_notice_tables_and_images(rendered) -> None:
     ],
 )
 def test_format_cell_shows_at_most_two_decimals(value: object, text: str) -> None:
-    assert _format_cell(value, "—") == text
+    assert format_cell(value, "—") == text
+
+
+@pytest.mark.parametrize(("lang", "text"), [("zh", "2026年1月5日"), ("en", "2026-01-05")])
+def test_format_date_writes_the_readers_date(lang: str, text: str) -> None:
+    assert format_date(dt.date(2026, 1, 5), lang) == text
+
+
+def test_bulletin_html_names_the_document_language() -> None:
+    assert '<html lang="zh-CN">' in bulletin_html(_bulletin(figures=[]), [])
+    assert '<html lang="en-US">' in bulletin_html(_bulletin(language="en", figures=[]), [])
 
 
 def test_figures_to_png_starts_no_browser_when_empty() -> None:
@@ -273,7 +291,7 @@ def test_bulletin_html_escapes_text_and_colours_lights() -> None:
     bulletin = _bulletin(figures=[])
     bulletin.summary_paragraphs = ['<img src="http://evil/x.png"> & 更多']
     page = bulletin_html(bulletin, [])
-    assert "&lt;img src=&quot;http://evil/x.png&quot;&gt; &amp; 更多" in page
+    assert "&lt;img src=&#34;http://evil/x.png&#34;&gt; &amp; 更多" in page  # markupsafe
     assert '<img src="http://evil' not in page
     assert '<td class="light light-red">红</td>' in page
     assert '<td class="light light-grey">无数据</td>' in page
@@ -290,7 +308,7 @@ def test_render_docx_sets_east_asian_font_and_shades_light_cells() -> None:
     assert heading_fonts.get(qn("w:eastAsia")) == CJK_FONT
 
     light_cells = [row.cells[3] for row in doc.tables[0].rows[1:]]
-    fills = [cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in light_cells]
+    fills = [xml_element(cell).tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in light_cells]
     assert fills == [LIGHT_COLOURS[key][0] for key in LIGHTS]
     assert len(doc.inline_shapes) == 2
 
@@ -319,3 +337,112 @@ def test_table_refuses_inconsistent_lights(kwargs: dict, message: str) -> None:
 def test_bulletin_refuses_unknown_language() -> None:
     with pytest.raises(ValueError, match="language"):
         Bulletin("t", "s", dt.date(2024, 1, 1), language="fr")
+
+
+def test_bulletin_html_numbers_pages_with_css_counters() -> None:
+    page = bulletin_html(_bulletin(figures=[]), [])
+    assert 'content: "第 " counter(page) " 页 / 共 " counter(pages) " 页";' in page
+    page = bulletin_html(_bulletin(language="en", figures=[]), [])
+    assert 'content: "Page " counter(page) " of " counter(pages);' in page
+
+
+@pytest.mark.parametrize(
+    ("text", "css"),
+    [("第 ", '"第 "'), ('a"b', '"a\\"b"'), ("a\\b", '"a\\\\b"'), ("</style>", '"\\3c /style>"')],
+)
+def test_css_string_quotes_and_escapes(text: str, css: str) -> None:
+    assert css_string(text) == css
+
+
+# --- PDF charts still being drawn --------------------------------------------------------------
+
+
+def test_render_pdf_waits_for_charts_still_being_drawn(tmp_path: Path) -> None:
+    drawing = [concurrent.futures.Future() for _ in FAKE_PNGS]
+
+    def draw() -> None:  # as ChartExporter does, from its own thread
+        for future, png in zip(drawing, FAKE_PNGS, strict=True):
+            future.set_result(png)
+
+    threading.Timer(0.2, draw).start()
+    path = tmp_path / "waited.pdf"
+    path.write_bytes(render_pdf(_bulletin(), pngs=drawing))
+    assert len(_pdf_images(path)) == 2
+
+
+def test_render_pdf_raises_the_error_of_a_chart_that_failed() -> None:
+    failed = concurrent.futures.Future()
+    failed.set_exception(SetupError("error.no_browser", path="/gone/chromium"))
+    with pytest.raises(SetupError, match="/gone/chromium"):
+        render_pdf(_bulletin(), pngs=[FAKE_PNGS[0], failed])
+
+
+# --- adapters: each checks the dependency behaviour it relies on ------------------------------
+
+
+def test_kaleido_still_has_the_tab_hook_the_adapter_overrides() -> None:
+    import kaleido
+
+    hook = kaleido.Kaleido._return_kaleido_tab
+    assert inspect.iscoroutinefunction(hook)
+    assert list(inspect.signature(hook).parameters) == ["self", "tab"]
+    assert issubclass(chart_images.tab_keeping_kaleido(), kaleido.Kaleido)
+
+
+@needs_chromium
+def test_tab_keeping_kaleido_draws_the_bytes_of_kaleidos_public_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import kaleido
+
+    adapter = chart_images.tab_keeping_kaleido()
+    keep_tab = adapter._return_kaleido_tab
+    returned = []
+
+    async def spy(self, tab) -> None:
+        returned.append(tab)
+        await keep_tab(self, tab)
+
+    monkeypatch.setattr(adapter, "_return_kaleido_tab", spy)
+    first, second = _chart("图一", [1, 2, 3, 4]), _chart("图二", [4, 3, 2, 1])
+    with ChartExporter() as exporter:
+        pngs = exporter.export([first, second])  # the second on the tab the first was drawn in
+        opts = exporter.opts
+    assert len(returned) == 2, "kaleido no longer calls the hook: every figure reloads its tab"
+    public = kaleido.calc_fig_sync(
+        for_print(second), opts=opts, kopts={"path": BROWSER, "mathjax": False}
+    )
+    assert pngs[1] == public
+
+
+def test_xml_element_is_the_element_of_a_paragraph_cell_and_row() -> None:
+    doc = Document()
+    paragraph = doc.add_paragraph("x")
+    table = doc.add_table(rows=1, cols=1)
+    assert xml_element(paragraph).tag == qn("w:p")
+    assert xml_element(table.rows[0]).tag == qn("w:tr")
+    assert xml_element(table.cell(0, 0)).tag == qn("w:tc")
+    assert xml_element(paragraph).getparent() is doc.element.body  # the live tree, not a copy
+
+
+def test_add_font_fallback_names_simsun_in_python_docx_font_table() -> None:
+    buffer = io.BytesIO()
+    Document().save(buffer)
+    before = zipfile.ZipFile(buffer)
+    assert FONT_TABLE in before.namelist(), "python-docx's template has no font table any more"
+
+    after = zipfile.ZipFile(io.BytesIO(add_font_fallback(buffer.getvalue(), CJK_FONT, "宋体")))
+    assert after.namelist() == before.namelist()
+    for name in before.namelist():
+        if name != FONT_TABLE:
+            assert after.read(name) == before.read(name), name
+    fonts = etree.fromstring(after.read(FONT_TABLE))
+    alt = fonts.find(f"{{{W}}}font[@{{{W}}}name='{CJK_FONT}']/{{{W}}}altName")
+    assert alt.get(f"{{{W}}}val") == "宋体"
+
+
+def test_render_docx_names_a_fallback_for_the_cjk_font() -> None:
+    docx = zipfile.ZipFile(io.BytesIO(render_docx(_bulletin(), pngs=FAKE_PNGS)))
+    fonts = etree.fromstring(docx.read(FONT_TABLE))
+    alt = fonts.find(f"{{{W}}}font[@{{{W}}}name='{CJK_FONT}']/{{{W}}}altName")
+    assert alt.get(f"{{{W}}}val") == CJK_FALLBACK_FONT

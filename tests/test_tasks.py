@@ -1,4 +1,5 @@
-"""Unit tests for kpi.tasks on hand-built frames, plus one integration test on a demo database."""
+"""Unit tests for kpi.measure.tasks on hand-built frames, plus one integration test on a demo
+database."""
 
 from pathlib import Path
 
@@ -6,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi import assessment, charts, db, i18n, queries
-from kpi import tasks as kt
+from kpi.base import i18n
+from kpi.measure import assessment, tasks
+from kpi.outputs import charts, task_tables
+from kpi.store import db, queries
 
 AS_OF = "2024Q2"
 UNIT_EN = {"工信局": "MIIT bureau", "发改局": "NDRC bureau", "甲区": "District A"}
@@ -77,7 +80,7 @@ LATEST = [
 
 @pytest.fixture
 def board() -> pd.DataFrame:
-    return kt.build_board(_tasks(), _latest(LATEST), AS_OF, UNIT_EN)
+    return tasks.build_board(_tasks(), _latest(LATEST), AS_OF, UNIT_EN)
 
 
 def _row(board: pd.DataFrame, ref: str) -> dict:
@@ -88,10 +91,10 @@ def _row(board: pd.DataFrame, ref: str) -> dict:
     ("ref", "status", "overdue", "reason"),
     [
         ("1(1)", "done", False, None),
-        ("1(2)", "delayed", True, kt.REASON_DELAYED),
-        ("2(1)", "in_progress", True, kt.REASON_NOT_REPORTED),
+        ("1(2)", "delayed", True, tasks.REASON_DELAYED),
+        ("2(1)", "in_progress", True, tasks.REASON_NOT_REPORTED),
         ("3(1)", "in_progress", False, None),
-        ("3(2)", kt.NO_UPDATE, True, kt.REASON_NOT_REPORTED),
+        ("3(2)", tasks.NO_UPDATE, True, tasks.REASON_NOT_REPORTED),
     ],
 )
 def test_build_board_flags_overdue_when_delayed_or_silent_and_not_done(
@@ -103,7 +106,7 @@ def test_build_board_flags_overdue_when_delayed_or_silent_and_not_done(
 
 def test_build_board_keeps_every_subtask_in_document_order(board: pd.DataFrame) -> None:
     assert list(board["task_ref"]) == ["1(1)", "1(2)", "2(1)", "3(1)", "3(2)"]
-    assert list(board.columns) == kt.BOARD_COLUMNS
+    assert list(board.columns) == tasks.BOARD_COLUMNS
 
 
 def test_build_board_leaves_never_updated_subtask_without_period_or_demo_flag(
@@ -114,18 +117,18 @@ def test_build_board_leaves_never_updated_subtask_without_period_or_demo_flag(
 
 
 def test_build_board_translates_units_and_keeps_unknown_names() -> None:
-    board = kt.build_board(_tasks(), _latest(LATEST), AS_OF, {"工信局": "MIIT bureau"})
+    board = tasks.build_board(_tasks(), _latest(LATEST), AS_OF, {"工信局": "MIIT bureau"})
     assert board["units"].iloc[0] == ["工信局", "发改局"]
     assert board["units_en"].iloc[0] == ["MIIT bureau", "发改局"]
 
 
 def test_build_board_marks_all_not_done_overdue_when_no_updates_yet() -> None:
-    board = kt.build_board(_tasks(), _latest([]), AS_OF)
-    assert board["overdue"].all() and (board["status"] == kt.NO_UPDATE).all()
+    board = tasks.build_board(_tasks(), _latest([]), AS_OF)
+    assert board["overdue"].all() and (board["status"] == tasks.NO_UPDATE).all()
 
 
 def test_build_board_done_subtask_is_not_overdue_even_when_silent_for_a_year() -> None:
-    board = kt.build_board(_tasks(), _latest([(1, 1, "2023Q1", "done")]), "2024Q4")
+    board = tasks.build_board(_tasks(), _latest([(1, 1, "2023Q1", "done")]), "2024Q4")
     assert not _row(board, "1(1)")["overdue"]
 
 
@@ -136,10 +139,10 @@ def test_build_board_done_subtask_is_not_overdue_even_when_silent_for_a_year() -
         ({"units": ["甲区"]}, ["2(1)"]),
         ({"units": ["发改局", "甲区"]}, ["1(1)", "1(2)", "2(1)"]),
         ({"statuses": ["in_progress"]}, ["2(1)", "3(1)"]),
-        ({"statuses": [kt.NO_UPDATE, "done"]}, ["1(1)", "3(2)"]),
+        ({"statuses": [tasks.NO_UPDATE, "done"]}, ["1(1)", "3(2)"]),
         ({"sectors": ["steel"]}, ["1(1)", "1(2)"]),
-        ({"sectors": [kt.CROSS_SECTOR]}, ["3(1)", "3(2)"]),
-        ({"sectors": ["paper", kt.CROSS_SECTOR]}, ["2(1)", "3(1)", "3(2)"]),
+        ({"sectors": [tasks.CROSS_SECTOR]}, ["3(1)", "3(2)"]),
+        ({"sectors": ["paper", tasks.CROSS_SECTOR]}, ["2(1)", "3(1)", "3(2)"]),
         ({"units": ["工信局"], "statuses": ["in_progress"], "sectors": ["paper"]}, ["2(1)"]),
         ({"overdue_only": True}, ["1(2)", "2(1)", "3(2)"]),
         ({"units": ["nobody"]}, []),
@@ -148,15 +151,15 @@ def test_build_board_done_subtask_is_not_overdue_even_when_silent_for_a_year() -
 def test_filter_board_keeps_rows_matching_every_filter(
     board: pd.DataFrame, kwargs: dict, refs: list[str]
 ) -> None:
-    assert list(kt.filter_board(board, **kwargs)["task_ref"]) == refs
+    assert list(tasks.filter_board(board, **kwargs)["task_ref"]) == refs
 
 
 def test_unit_options_lists_units_in_order_of_first_appearance(board: pd.DataFrame) -> None:
-    assert kt.unit_options(board) == ["工信局", "发改局", "甲区"]
+    assert tasks.unit_options(board) == ["工信局", "发改局", "甲区"]
 
 
 def test_unit_scorecard_counts_each_unit_and_sorts_worst_first(board: pd.DataFrame) -> None:
-    card = kt.unit_scorecard(board).set_index("unit_zh")
+    card = tasks.unit_scorecard(board).set_index("unit_zh")
     assert list(card.index) == ["甲区", "工信局", "发改局"]
     assert card.loc["工信局", "n_subtasks"] == 5
     counts = ["done", "in_progress", "delayed", "no_update", "overdue"]
@@ -165,44 +168,55 @@ def test_unit_scorecard_counts_each_unit_and_sorts_worst_first(board: pd.DataFra
     assert card.loc["甲区", "overdue_rate"] == 1.0
     assert card.loc["发改局", "overdue_rate"] == pytest.approx(0.5)
     assert card.loc["发改局", "unit_en"] == "NDRC bureau"
-    assert list(card.columns) == kt.SCORECARD_COLUMNS[1:]
+    assert list(card.columns) == tasks.SCORECARD_COLUMNS[1:]
 
 
 def test_unit_scorecard_breaks_ties_on_completion_rate() -> None:
     latest = _latest([(1, 1, AS_OF, "done"), (1, 2, AS_OF, "done"), (2, 1, AS_OF, "in_progress")])
-    card = kt.unit_scorecard(kt.build_board(_tasks().iloc[:3], latest, AS_OF))
+    card = tasks.unit_scorecard(tasks.build_board(_tasks().iloc[:3], latest, AS_OF))
     # nobody is overdue; 甲区 has 0 % done, 工信局 67 %, 发改局 100 %
     assert list(card["unit_zh"]) == ["甲区", "工信局", "发改局"]
 
 
 def test_unit_scorecard_is_empty_frame_with_columns_when_board_empty(board: pd.DataFrame) -> None:
-    card = kt.unit_scorecard(board.iloc[0:0])
-    assert card.empty and list(card.columns) == kt.SCORECARD_COLUMNS
+    card = tasks.unit_scorecard(board.iloc[0:0])
+    assert card.empty and list(card.columns) == tasks.SCORECARD_COLUMNS
 
 
 def test_overdue_by_unit_lists_overdue_refs_per_unit_most_first(board: pd.DataFrame) -> None:
-    frame = kt.overdue_by_unit(board)
+    frame = tasks.overdue_by_unit(board)
     assert list(frame.columns) == ["unit_zh", "unit_en", "overdue", "task_refs"]
     assert list(frame.itertuples(index=False, name=None)) == [
-        ("工信局", "MIIT bureau", 3, "1(2)、2(1)、3(2)"),
-        ("发改局", "NDRC bureau", 1, "1(2)"),
-        ("甲区", "District A", 1, "2(1)"),
+        ("工信局", "MIIT bureau", 3, ["1(2)", "2(1)", "3(2)"]),
+        ("发改局", "NDRC bureau", 1, ["1(2)"]),
+        ("甲区", "District A", 1, ["2(1)"]),
     ]
 
 
+@pytest.mark.parametrize(
+    ("lang", "unit", "refs"),
+    [("zh", "工信局", "1(2)、2(1)、3(2)"), ("en", "MIIT bureau", "1(2), 2(1), 3(2)")],
+)
+def test_overdue_units_table_joins_task_refs_in_the_readers_language(
+    board: pd.DataFrame, lang: str, unit: str, refs: str
+) -> None:
+    table = task_tables.overdue_units_table(tasks.overdue_by_unit(board), lang)
+    assert table.iloc[0].tolist() == [unit, 3, refs]
+
+
 def test_overdue_by_unit_matches_scorecard_overdue_column(board: pd.DataFrame) -> None:
-    card = kt.unit_scorecard(board).set_index("unit_zh")["overdue"]
-    overdue = kt.overdue_by_unit(board).set_index("unit_zh")["overdue"]
+    card = tasks.unit_scorecard(board).set_index("unit_zh")["overdue"]
+    overdue = tasks.overdue_by_unit(board).set_index("unit_zh")["overdue"]
     assert card[card > 0].sort_index().to_dict() == overdue.sort_index().to_dict()
 
 
 def test_overdue_by_unit_is_empty_when_nothing_overdue() -> None:
     latest = _latest([(g, s, AS_OF, "done") for g, s in [(1, 1), (1, 2), (2, 1), (3, 1), (3, 2)]])
-    assert kt.overdue_by_unit(kt.build_board(_tasks(), latest, AS_OF)).empty
+    assert tasks.overdue_by_unit(tasks.build_board(_tasks(), latest, AS_OF)).empty
 
 
 def test_status_counts_include_every_status_and_overdue(board: pd.DataFrame) -> None:
-    assert kt.status_counts(board) == {
+    assert tasks.status_counts(board) == {
         "not_started": 0,
         "in_progress": 2,
         "done": 1,
@@ -237,11 +251,11 @@ def _indicators() -> pd.DataFrame:
 
 
 def test_sector_indicator_codes_keeps_indicators_with_sector_targets_in_display_order() -> None:
-    assert kt.sector_indicator_codes(_targets(), _indicators()) == ["scen", "equip"]
+    assert tasks.sector_indicator_codes(_targets(), _indicators()) == ["scen", "equip"]
 
 
 def test_sector_sum_check_compares_sector_target_sum_with_city_target_and_sources() -> None:
-    check = kt.sector_sum_check(_targets(), ["scen", "equip"]).set_index("indicator_code")
+    check = tasks.sector_sum_check(_targets(), ["scen", "equip"]).set_index("indicator_code")
     targets = ["sector_target_sum", "city_target", "target_difference"]
     assert check.loc["scen", targets].tolist() == [5.0, 5.0, 0.0]
     assert bool(check.loc["scen", "targets_match"])
@@ -267,7 +281,7 @@ def test_sector_sum_check_compares_actual_sums_when_statuses_given() -> None:
         }
     )
     city_status = pd.DataFrame({"indicator_code": ["scen", "equip"], "actual": [4.0, None]})
-    check = kt.sector_sum_check(_targets(), ["scen", "equip"], sector_status, city_status)
+    check = tasks.sector_sum_check(_targets(), ["scen", "equip"], sector_status, city_status)
     check = check.set_index("indicator_code")
     actuals = ["sector_actual_sum", "city_actual", "actual_difference"]
     assert check.loc["scen", actuals].tolist() == [3.0, 4.0, 1.0]
@@ -295,7 +309,7 @@ def test_sector_grid_orders_sectors_by_document_order_and_drops_missing() -> Non
             "is_demo": [True] * 5,
         }
     )
-    grid = kt.sector_grid(status, sectors, ["scen", "equip"])
+    grid = tasks.sector_grid(status, sectors, ["scen", "equip"])
     assert list(zip(grid["sector_code"], grid["indicator_code"], strict=True)) == [
         ("b", "scen"),
         ("b", "equip"),
@@ -305,7 +319,7 @@ def test_sector_grid_orders_sectors_by_document_order_and_drops_missing() -> Non
 
 
 def test_sector_tasks_returns_only_that_sectors_group(board: pd.DataFrame) -> None:
-    assert list(kt.sector_tasks(board, "paper")["task_ref"]) == ["2(1)"]
+    assert list(tasks.sector_tasks(board, "paper")["task_ref"]) == ["2(1)"]
 
 
 # ------------------------------------------------------------------ integration
@@ -316,25 +330,25 @@ def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
 ) -> None:
     with db.connect(demo_db) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
-        board = kt.task_board(con, plan_id, "2025Q4")
-        early = kt.task_board(con, plan_id, "2023Q1")
+        board = tasks.task_board(con, plan_id, "2025Q4")
+        early = tasks.task_board(con, plan_id, "2023Q1")
         data = assessment.read_plan_data(con, plan_id, "2025Q4")
         sectors = queries.sectors(con, plan_id)
     assert len(board) == 71 and board["group_no"].nunique() == 23
-    assert set(board["status"]) <= set(kt.STATUSES)
+    assert set(board["status"]) <= set(tasks.STATUSES)
     assert board["is_demo"].all()
     silent = (board["last_period"] != "2025Q4") & (board["status"] != "done")
     assert board["overdue"].sum() == (silent | (board["status"] == "delayed")).sum() > 0
     assert all(isinstance(units, list) and units for units in board["units"])
-    card = kt.unit_scorecard(board)
+    card = tasks.unit_scorecard(board)
     assert card.loc[card["unit_zh"] == "市工业和信息化局", "n_subtasks"].item() == 71
-    counts = card[list(kt.STATUSES)].sum(axis=1)
+    counts = card[list(tasks.STATUSES)].sum(axis=1)
     assert (counts == card["n_subtasks"]).all()
     # before any update every sub-task is overdue and shown as never updated
-    assert (early["status"] == kt.NO_UPDATE).all() and early["overdue"].all()
+    assert (early["status"] == tasks.NO_UPDATE).all() and early["overdue"].all()
     # the sector sums of 专栏1
-    codes = kt.sector_indicator_codes(data.targets, data.indicators)
-    check = kt.sector_sum_check(data.targets, codes).set_index("indicator_code")
+    codes = tasks.sector_indicator_codes(data.targets, data.indicators)
+    check = tasks.sector_sum_check(data.targets, codes).set_index("indicator_code")
     assert check["sector_target_sum"].to_dict() == {
         "smart_scenarios": 80.0,
         "smart_factories": 20.0,
@@ -344,7 +358,7 @@ def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
     assert "附件1 12(4)" in check.loc["smart_equipment", "city_sources"]
     assert (check["n_sectors"] == 11).all()
     for sector in sectors.to_dict("records"):
-        assert set(kt.sector_tasks(board, sector["sector_code"])["group_no"]) == {
+        assert set(tasks.sector_tasks(board, sector["sector_code"])["group_no"]) == {
             sector["task_group_no"]
         }
 
@@ -362,7 +376,7 @@ def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
 def test_board_table_translates_headers_statuses_and_units(
     board: pd.DataFrame, lang: str, headers: list[str], status: str, overdue: str, units
 ) -> None:
-    table = kt.board_table(board, lang)
+    table = task_tables.board_table(board, lang)
     assert list(table.columns[:4]) == headers
     row = table.iloc[1]
     assert (row.iloc[2], row.iloc[3]) == (status, overdue)
@@ -372,11 +386,11 @@ def test_board_table_translates_headers_statuses_and_units(
 
 
 def test_board_table_without_group_drops_that_column(board: pd.DataFrame) -> None:
-    assert "任务组" not in kt.board_table(board, "zh", with_group=False).columns
+    assert "任务组" not in task_tables.board_table(board, "zh", with_group=False).columns
 
 
 def test_scorecard_table_keeps_rates_as_fractions_and_translates(board: pd.DataFrame) -> None:
-    table = kt.scorecard_table(kt.unit_scorecard(board), "en")
+    table = task_tables.scorecard_table(tasks.unit_scorecard(board), "en")
     assert list(table.columns[:5]) == [
         "Responsible unit",
         "Sub-tasks",
@@ -399,7 +413,7 @@ def test_scorecard_table_keeps_rates_as_fractions_and_translates(board: pd.DataF
 def test_source_ref_text_names_document_parts_in_english(
     refs: str, lang: str, expected: str
 ) -> None:
-    assert kt.source_ref_text(refs, lang) == expected
+    assert task_tables.source_ref_text(refs, lang) == expected
 
 
 def _indicator_rows() -> pd.DataFrame:
@@ -417,8 +431,8 @@ def _indicator_rows() -> pd.DataFrame:
 
 
 def test_sector_check_tables_and_mismatch_message_show_numbers_with_sources() -> None:
-    check = kt.sector_sum_check(_targets(), ["scen", "equip"])
-    targets = kt.sector_target_check_table(check, _indicator_rows(), "zh")
+    check = tasks.sector_sum_check(_targets(), ["scen", "equip"])
+    targets = task_tables.sector_target_check_table(check, _indicator_rows(), "zh")
     assert targets.iloc[1].tolist() == [
         "智能装备",
         "90 台",
@@ -428,28 +442,28 @@ def test_sector_check_tables_and_mismatch_message_show_numbers_with_sources() ->
         "专栏1 2 个行业合计",
         "正文 L280；附件1 12(4)",
     ]
-    actuals = kt.sector_actual_check_table(check, _indicator_rows(), "en")
+    actuals = task_tables.sector_actual_check_table(check, _indicator_rows(), "en")
     assert list(actuals.columns) == [
         "Indicator",
         "Sum of sector actuals",
         "City-wide actual",
         "Actual difference",
     ]
-    assert kt.mismatch_messages(check, _indicator_rows(), "en") == [
+    assert task_tables.mismatch_messages(check, _indicator_rows(), "en") == [
         "Smart equipment: Box 1, sum of 2 sectors = 90 machines; city-wide target 100 machines "
         "(Main text L280; Annex 1 12(4)); difference 10 machines"
     ]
 
 
 def test_unit_labels_and_sector_options_follow_the_language(board: pd.DataFrame) -> None:
-    assert kt.unit_labels(board, "en")["甲区"] == "District A"
-    assert kt.unit_labels(board, "zh")["甲区"] == "甲区"
+    assert task_tables.unit_labels(board, "en")["甲区"] == "District A"
+    assert task_tables.unit_labels(board, "zh")["甲区"] == "甲区"
     sectors = pd.DataFrame(
         {"sector_code": ["steel"], "name_zh": ["绿色钢铁"], "name_en": ["Green steel"]}
     )
-    assert kt.sector_options(sectors, "en") == {
+    assert task_tables.sector_options(sectors, "en") == {
         "steel": "Green steel",
-        kt.CROSS_SECTOR: "Cross-sector tasks (nos. 12–23)",
+        tasks.CROSS_SECTOR: "Cross-sector tasks (nos. 12–23)",
     }
 
 
@@ -457,7 +471,7 @@ def test_unit_labels_and_sector_options_follow_the_language(board: pd.DataFrame)
 
 
 def test_unit_status_bars_stack_statuses_per_unit_in_scorecard_order(board: pd.DataFrame) -> None:
-    card = kt.unit_scorecard(board)
+    card = tasks.unit_scorecard(board)
     fig = charts.unit_status_bars(card, "en")
     names = [trace.name for trace in fig.data]
     assert names == ["Done", "In progress", "Delayed", "Not reported"]

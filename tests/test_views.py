@@ -1,9 +1,12 @@
-"""kpi.views: formatting, cards, the colour explanation and the source checks."""
+"""kpi.outputs (formatting, status and reference tables, explain): cards, the colour explanation
+and the source checks."""
 
 import pandas as pd
 import pytest
 
-from kpi import assessment, db, queries, views
+from kpi.measure import assessment, series
+from kpi.outputs import explain, formatting, status_tables
+from kpi.store import db, queries
 
 PLAN = "zhanjiang-dt-2023"
 FIVE_G = {
@@ -50,12 +53,12 @@ YUAN = {
     ],
 )
 def test_format_value_uses_display_units(value, row, lang, text) -> None:
-    assert views.format_value(value, row, lang) == text
+    assert formatting.format_value(value, row, lang) == text
 
 
 @pytest.mark.parametrize("value, text", [(-455, "−455 个"), (120, "+120 个"), (0, "+0 个")])
 def test_format_value_signed(value, text) -> None:
-    assert views.format_value(value, FIRMS, "zh", signed=True) == text
+    assert formatting.format_value(value, FIRMS, "zh", signed=True) == text
 
 
 @pytest.mark.parametrize(
@@ -69,12 +72,12 @@ def test_format_value_signed(value, text) -> None:
     ],
 )
 def test_pair_text_writes_the_shared_unit_once(actual, target, row, lang, text) -> None:
-    assert views.pair_text(actual, target, row, lang) == text
+    assert formatting.pair_text(actual, target, row, lang) == text
 
 
 @pytest.mark.parametrize("value, text", [(46, "46.0%"), (91.25, "91.2%"), (None, "—")])
 def test_format_pct_one_decimal(value, text) -> None:
-    assert views.format_pct(value) == text
+    assert formatting.format_pct(value) == text
 
 
 def _row(**changes) -> dict:
@@ -107,7 +110,7 @@ def _row(**changes) -> dict:
 
 
 def _explain(row: dict, lang: str = "zh", as_of: str = "2024Q2") -> str:
-    return views.explain_status(
+    return explain.explain_status(
         row,
         lang,
         as_of=as_of,
@@ -165,16 +168,16 @@ def test_explain_status_without_data() -> None:
     [(-600.0, "差 600 座"), (800.0, "超出 800 座"), (0.0, "恰好达标"), (None, "")],
 )
 def test_margin_text(margin, text) -> None:
-    assert views.margin_text(_row(is_final=True, final_margin=margin), "zh") == text
+    assert explain.margin_text(_row(is_final=True, final_margin=margin), "zh") == text
 
 
 def test_margin_text_empty_before_the_end() -> None:
-    assert views.margin_text(_row(final_margin=-5.0), "zh") == ""
+    assert explain.margin_text(_row(final_margin=-5.0), "zh") == ""
 
 
 def test_light_counts_in_order_with_zeros() -> None:
     status = pd.DataFrame({"light": ["red", "green", "red"]})
-    assert views.light_counts(status) == {
+    assert series.light_counts(status) == {
         "achieved": 0,
         "green": 1,
         "yellow": 0,
@@ -202,7 +205,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 def test_sector_sum_check_finds_the_smart_equipment_gap(demo) -> None:
     data, _, _ = demo
-    check = views.sector_sum_check(data.targets).set_index("indicator_code")
+    check = series.sector_sum_check(data.targets).set_index("indicator_code")
     assert check.loc["smart_equipment", ["city_target", "sector_sum"]].tolist() == [1600, 1380]
     assert check.loc["smart_equipment", "difference"] == -220
     assert not check.loc["smart_equipment", "consistent"]
@@ -219,14 +222,14 @@ def test_sector_sum_check_finds_the_smart_equipment_gap(demo) -> None:
 
 def test_multi_target_indicators_include_5g(demo) -> None:
     data, _, _ = demo
-    multi = views.multi_target_indicators(data.targets)
+    multi = series.multi_target_indicators(data.targets)
     assert "base_stations_5g" in multi and "smart_equipment" in multi
     assert "cloud_firms" not in multi
 
 
 def test_cockpit_cards_one_per_indicator_with_demo_source(demo) -> None:
     data, status, _ = demo
-    cards = views.cockpit_cards(status, data, "zh")
+    cards = status_tables.cockpit_cards(status, data, "zh")
     assert len(cards) == len(status)
     five_g = cards.set_index("indicator_code").loc["base_stations_5g"]
     assert five_g["source"] == "数据期 2024Q2 · 演示数据"
@@ -237,7 +240,9 @@ def test_cockpit_cards_one_per_indicator_with_demo_source(demo) -> None:
 
 def test_laggards_red_first_with_units(demo) -> None:
     _, status, extra = demo
-    table = views.laggards(status, extra["indicator_tasks"], extra["tasks"], extra["units"], "en")
+    table = status_tables.laggards(
+        status, extra["indicator_tasks"], extra["tasks"], extra["units"], "en"
+    )
     lights = list(table["Status"])
     assert set(lights) <= {"Red", "Yellow"}
     assert lights == sorted(lights, key=lambda x: x != "Red")
@@ -247,14 +252,14 @@ def test_laggards_red_first_with_units(demo) -> None:
 
 def test_measure_frame_accumulates_new_since_base(demo) -> None:
     data, _, _ = demo
-    measure = views.measure_frame(data, "smart_equipment")
+    measure = series.measure_frame(data, "smart_equipment")
     assert measure["value"].is_monotonic_increasing
     assert measure["is_demo"].all()
 
 
 def test_breakdown_by_sector_has_targets(demo) -> None:
     data, _, extra = demo
-    parts = views.breakdown(data, "smart_equipment", "sector_code", extra["sectors"], "zh")
+    parts = series.breakdown(data, "smart_equipment", "sector_code", extra["sectors"], "zh")
     assert len(parts) == 11
     assert parts["target"].sum() == 1380
     assert parts["label"].iloc[0] == "绿色钢铁"
@@ -262,7 +267,7 @@ def test_breakdown_by_sector_has_targets(demo) -> None:
 
 def test_linked_tasks_show_units_and_status(demo) -> None:
     _, _, extra = demo
-    table = views.linked_tasks(
+    table = status_tables.linked_tasks(
         extra["indicator_tasks"], extra["tasks"], "smart_equipment", extra["units"], "zh"
     )
     assert "12(4) 推进1600台智能装备应用" in set(table["任务"])
@@ -278,23 +283,23 @@ def test_most_behind_picks_the_worst_red() -> None:
             "sort_order": [1, 2, 3, 4],
         }
     )
-    assert views.most_behind(status) == "c"
-    assert views.most_behind(status.iloc[[0, 3]]) == "a"
+    assert series.most_behind(status) == "c"
+    assert series.most_behind(status.iloc[[0, 3]]) == "a"
 
 
 def test_measure_frames_match_measure_frame(demo) -> None:
     data, _, _ = demo
-    frames = views.measure_frames(data)
+    frames = series.measure_frames(data)
     assert set(frames) == set(data.indicators["indicator_code"])
     pd.testing.assert_frame_equal(
-        frames["base_stations_5g"], views.measure_frame(data, "base_stations_5g")
+        frames["base_stations_5g"], series.measure_frame(data, "base_stations_5g")
     )
 
 
 def test_breakdown_by_district_needs_the_full_figures(demo) -> None:
     data, _, extra = demo
     args = (data, "cloud_firms", "district_code", extra["districts"], "en")
-    parts = views.breakdown(*args, extra["current"])
+    parts = series.breakdown(*args, extra["current"])
     assert len(parts) == 10
     assert parts["target"].isna().all()
     assert parts["period"].eq("2024Q2").all()

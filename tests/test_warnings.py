@@ -1,5 +1,5 @@
-"""kpi.warnings (预警督办清单): persistence, escalation and units on a hand-built plan, then the
-demo database checked against `etl status` and the task board quarter by quarter."""
+"""kpi.measure.alerts (预警督办清单): persistence, escalation and units on a hand-built plan, then
+the demo database checked against `etl status` and the task board quarter by quarter."""
 
 import json
 import re
@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 
 from etl.cli import main as etl_main
-from kpi import assessment, db, exports, i18n, periods, queries
-from kpi import tasks as kt
-from kpi import warnings as kw
-from kpi.assessment import PlanData
+from kpi.base import i18n, periods
+from kpi.measure import alerts, assessment
+from kpi.measure import tasks as measure_tasks
+from kpi.measure.assessment import PlanData
+from kpi.outputs import alert_tables, exports
+from kpi.store import db, queries
 
 AS_OF = "2025Q1"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -154,7 +156,7 @@ def _units() -> pd.DataFrame:
 
 def _list(as_of: str = AS_OF, tasks: pd.DataFrame | None = None) -> pd.DataFrame:
     tasks = _tasks() if tasks is None else tasks
-    return kw.warning_list(_plan_data(as_of), tasks, _updates(as_of), _links(), _units(), as_of)
+    return alerts.warning_list(_plan_data(as_of), tasks, _updates(as_of), _links(), _units(), as_of)
 
 
 def _row(frame: pd.DataFrame, unit: str, ref: str) -> dict:
@@ -183,35 +185,41 @@ def _row(frame: pd.DataFrame, unit: str, ref: str) -> dict:
     ],
 )
 def test_walk_back_returns_unbroken_run_when_states_persist(states, first, expected) -> None:
-    assert kw.walk_back(states.get, AS_OF, first) == expected
+    assert alerts.walk_back(states.get, AS_OF, first) == expected
 
 
 def test_walk_back_counts_only_the_as_of_quarter_when_it_is_before_the_plan() -> None:
-    assert kw.walk_back({"2022Q4": "red", "2022Q3": "red"}.get, "2022Q4", "2023Q1") == ["red"]
+    assert alerts.walk_back({"2022Q4": "red", "2022Q3": "red"}.get, "2022Q4", "2023Q1") == ["red"]
 
 
 @pytest.mark.parametrize(
     "quarters, red_from, expected",
     [
-        (1, None, kw.YELLOW_NOTICE),
-        (2, None, kw.RED_NOTICE),
-        (7, None, kw.RED_NOTICE),
-        (2, 3, kw.YELLOW_NOTICE),
-        (3, 3, kw.RED_NOTICE),
-        (1, 1, kw.RED_NOTICE),
+        (1, None, alerts.YELLOW_NOTICE),
+        (2, None, alerts.RED_NOTICE),
+        (7, None, alerts.RED_NOTICE),
+        (2, 3, alerts.YELLOW_NOTICE),
+        (3, 3, alerts.RED_NOTICE),
+        (1, 1, alerts.RED_NOTICE),
     ],
 )
 def test_escalation_follows_quarters_persisted(quarters, red_from, expected) -> None:
-    assert kw.escalation(quarters, red_from) == expected
+    assert alerts.escalation(quarters, red_from) == expected
 
 
 def test_indicator_red_three_quarters_then_yellow_persists_four_quarters() -> None:
     row = _row(_list(), "单位甲", "alpha")
     assert row["state"] == "yellow"
     assert row["trail"] == ("red", "red", "red", "yellow")
-    assert (row["since"], row["quarters"], row["escalation"]) == ("2024Q2", 4, kw.RED_NOTICE)
-    assert kw.trail_text(row["trail"], row["since"], "zh") == "2024Q2–2024Q4 红灯；2025Q1 黄灯"
-    assert kw.trail_text(row["trail"], row["since"], "en") == "2024Q2–2024Q4 Red; 2025Q1 Yellow"
+    assert (row["since"], row["quarters"], row["escalation"]) == ("2024Q2", 4, alerts.RED_NOTICE)
+    assert (
+        alert_tables.trail_text(row["trail"], row["since"], "zh")
+        == "2024Q2–2024Q4 红灯；2025Q1 黄灯"
+    )
+    assert (
+        alert_tables.trail_text(row["trail"], row["since"], "en")
+        == "2024Q2–2024Q4 Red; 2025Q1 Yellow"
+    )
 
 
 def test_indicator_starts_its_run_at_the_first_red_quarter_when_assessed_earlier() -> None:
@@ -234,7 +242,7 @@ def test_task_delayed_since_2024q2_when_its_history_says_so() -> None:
     row = _row(_list(), "单位甲", "1(1)")
     assert (row["kind"], row["state"], row["task_status"]) == ("task", "delayed", "delayed")
     assert row["trail"] == ("delayed",) * 4
-    assert (row["since"], row["quarters"], row["escalation"]) == ("2024Q2", 4, kw.RED_NOTICE)
+    assert (row["since"], row["quarters"], row["escalation"]) == ("2024Q2", 4, alerts.RED_NOTICE)
     assert row["last_period"] == "2025Q1"
 
 
@@ -284,7 +292,7 @@ def test_unlinked_indicator_is_listed_under_no_unit_when_no_task_moves_it() -> N
 
 def test_units_come_most_serious_first_and_red_notices_first_within() -> None:
     listed = _list()
-    assert kw.unit_options(listed) == [
+    assert alerts.unit_options(listed) == [
         "单位乙",  # 3 red notices
         "单位甲",  # 2 red, 1 yellow
         "单位丙",  # 1 red
@@ -292,7 +300,7 @@ def test_units_come_most_serious_first_and_red_notices_first_within() -> None:
     ]
     unit_b = listed[listed["unit_zh"] == "单位乙"]
     assert unit_b["ref"].tolist() == ["2(2)", "alpha", "1(1)", "1(2)"]
-    summary = kw.unit_summary(listed).set_index("unit_zh")
+    summary = alerts.unit_summary(listed).set_index("unit_zh")
     assert summary.loc[
         "单位乙", ["red_notice", "yellow_notice", "indicators", "tasks"]
     ].tolist() == [
@@ -302,32 +310,32 @@ def test_units_come_most_serious_first_and_red_notices_first_within() -> None:
         3,
     ]
     assert summary.loc["单位乙", "longest"] == 6 and summary.loc["单位乙", "since"] == "2023Q4"
-    assert kw.notice_counts(listed) == {"units": 4, "red_notice": 6, "yellow_notice": 3}
+    assert alerts.notice_counts(listed) == {"units": 4, "red_notice": 6, "yellow_notice": 3}
 
 
 def test_filters_keep_chosen_units_and_levels_when_set() -> None:
     listed = _list()
-    assert kw.filter_list(listed).equals(listed)
-    shown = kw.filter_list(listed, units=["单位甲"], escalations=[kw.YELLOW_NOTICE])
+    assert alerts.filter_list(listed).equals(listed)
+    shown = alerts.filter_list(listed, units=["单位甲"], escalations=[alerts.YELLOW_NOTICE])
     assert shown["ref"].tolist() == ["1(2)"]
 
 
 def test_list_is_empty_when_nothing_is_behind() -> None:
     listed = _list("2024Q1", tasks=_tasks().iloc[0:0])
-    assert listed.empty and list(listed.columns) == kw.WARNING_COLUMNS
-    assert kw.notice_counts(listed) == {"units": 0, "red_notice": 0, "yellow_notice": 0}
-    assert kw.unit_summary(listed).empty
-    table = kw.warning_table(listed, _indicators(), "en")
+    assert listed.empty and list(listed.columns) == alerts.WARNING_COLUMNS
+    assert alerts.notice_counts(listed) == {"units": 0, "red_notice": 0, "yellow_notice": 0}
+    assert alerts.unit_summary(listed).empty
+    table = alert_tables.warning_table(listed, _indicators(), "en")
     assert table.empty and "Escalation" in table.columns
 
 
 def test_list_has_only_tasks_when_every_indicator_is_on_track() -> None:
     listed = _list("2024Q1")
-    assert set(listed["kind"]) == {kw.TASK}
+    assert set(listed["kind"]) == {alerts.TASK}
     assert listed["gap_points"].isna().all()
     row = _row(listed, "单位乙", "2(2)")
     assert (row["since"], row["quarters"]) == ("2023Q4", 2)
-    assert kw.warning_table(listed, _indicators(), "zh")["实际"].eq("").all()
+    assert alert_tables.warning_table(listed, _indicators(), "zh")["实际"].eq("").all()
 
 
 def test_numbers_equal_the_status_table_when_listed() -> None:
@@ -344,11 +352,11 @@ def test_numbers_equal_the_status_table_when_listed() -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_warning_table_shows_numbers_and_labels_in_the_language(lang: str) -> None:
     listed = _list()
-    table = kw.warning_table(listed, _indicators(), lang)
+    table = alert_tables.warning_table(listed, _indicators(), lang)
     assert len(table) == len(listed)
     first = table.iloc[0].to_dict()
     t = lambda key: i18n.t(key, lang)  # noqa: E731
-    assert first[t("col.escalation")] == kw.escalation_text(kw.RED_NOTICE, lang)
+    assert first[t("col.escalation")] == alert_tables.escalation_text(alerts.RED_NOTICE, lang)
     assert first[t("col.item")].startswith("2(2) ")
     alpha = table[table[t("col.item")] == ("指标alpha" if lang == "zh" else "Indicator alpha")]
     numbers = alpha.iloc[0]
@@ -365,7 +373,7 @@ def test_warning_table_shows_numbers_and_labels_in_the_language(lang: str) -> No
 def test_warning_table_exports_neutralise_formulas_when_a_name_starts_with_equals() -> None:
     tasks = _tasks()
     tasks.at[tasks.index[tasks["group_no"] == 3][0], "units"] = ["=cmd|' /c calc'!A1"]
-    table = kw.warning_table(_list(tasks=tasks), _indicators(), "zh")
+    table = alert_tables.warning_table(_list(tasks=tasks), _indicators(), "zh")
     assert "=cmd|' /c calc'!A1" in set(table["责任单位"])
     csv = exports.to_csv_bytes(table).decode("utf-8-sig")
     assert "'=cmd|' /c calc'!A1" in csv and ",=cmd" not in csv
@@ -383,10 +391,10 @@ def demo(demo_db: Path):
 @pytest.mark.parametrize("as_of", ["2025Q4", "2024Q2"])
 def test_indicator_runs_match_etl_status_at_every_quarter(demo, as_of: str) -> None:
     con, plan_id = demo
-    listed = kw.warning_list_from_store(con, plan_id, as_of)
+    listed = alerts.warning_list_from_store(con, plan_id, as_of)
     status = assessment.indicator_status(con, plan_id, as_of).set_index("indicator_code")
     lights = {}
-    indicators = listed[listed["kind"] == kw.INDICATOR].drop_duplicates("ref")
+    indicators = listed[listed["kind"] == alerts.INDICATOR].drop_duplicates("ref")
     assert set(indicators["ref"]) == set(status.index[status["light"].isin(["red", "yellow"])])
     for row in indicators.to_dict("records"):
         for column in ("actual", "target", "completion", "gap_points"):
@@ -405,9 +413,9 @@ def test_indicator_runs_match_etl_status_at_every_quarter(demo, as_of: str) -> N
 @pytest.mark.parametrize("as_of", ["2025Q4", "2024Q3"])
 def test_task_runs_match_the_task_board_at_every_quarter(demo, as_of: str) -> None:
     con, plan_id = demo
-    listed = kw.warning_list_from_store(con, plan_id, as_of)
-    board = kt.task_board(con, plan_id, as_of)
-    tasks = listed[listed["kind"] == kw.TASK].drop_duplicates("ref")
+    listed = alerts.warning_list_from_store(con, plan_id, as_of)
+    board = measure_tasks.task_board(con, plan_id, as_of)
+    tasks = listed[listed["kind"] == alerts.TASK].drop_duplicates("ref")
     assert set(tasks["ref"]) == set(board.loc[board["overdue"], "task_ref"])
     boards = {}
     first_update = str(queries.task_updates(con, plan_id, as_of)["period"].min())
@@ -416,7 +424,7 @@ def test_task_runs_match_the_task_board_at_every_quarter(demo, as_of: str) -> No
         before = periods.add_quarters(row["since"], -1)
         for quarter in [*quarters, before]:
             if quarter not in boards:
-                past = kt.task_board(con, plan_id, quarter)
+                past = measure_tasks.task_board(con, plan_id, quarter)
                 boards[quarter] = dict(zip(past["task_ref"], past["overdue_reason"], strict=True))
         assert tuple(boards[q][row["ref"]] for q in quarters) == row["trail"]
         if row["since"] > first_update:
@@ -428,25 +436,26 @@ def test_overdue_reason_agrees_with_build_board_for_every_status() -> None:
         [
             {"group_no": 1, "subtask_no": s, "last_period": period, "status": status}
             for s, (period, status) in enumerate(
-                [(p, st) for p in ("2024Q1", "2024Q2") for st in kt.STATUSES[:4]], start=1
+                [(p, st) for p in ("2024Q1", "2024Q2") for st in measure_tasks.STATUSES[:4]],
+                start=1,
             )
         ]
     )
     tasks = pd.concat([_tasks().iloc[:1]] * (len(latest) + 1), ignore_index=True)
     tasks["subtask_no"] = range(1, len(tasks) + 1)  # the last one is never updated
-    board = kt.build_board(tasks, latest, "2024Q2")
+    board = measure_tasks.build_board(tasks, latest, "2024Q2")
     merged = board.merge(latest, on=["group_no", "subtask_no"], how="left", suffixes=("", "_x"))
     for row in merged.to_dict("records"):
         status = row["status_x"] if isinstance(row["status_x"], str) else None
         period = row["last_period_x"] if isinstance(row["last_period_x"], str) else None
-        assert kw.overdue_reason(status, period, "2024Q2") == row["overdue_reason"]
+        assert alerts.overdue_reason(status, period, "2024Q2") == row["overdue_reason"]
 
 
 def test_demo_list_has_every_unit_of_an_overdue_task(demo) -> None:
     con, plan_id = demo
-    listed = kw.warning_list_from_store(con, plan_id, "2025Q4")
-    by_unit = kt.overdue_by_unit(kt.task_board(con, plan_id, "2025Q4"))
-    tasks = listed[listed["kind"] == kw.TASK]
+    listed = alerts.warning_list_from_store(con, plan_id, "2025Q4")
+    by_unit = measure_tasks.overdue_by_unit(measure_tasks.task_board(con, plan_id, "2025Q4"))
+    tasks = listed[listed["kind"] == alerts.TASK]
     counts = tasks.groupby("unit_zh")["ref"].nunique().to_dict()
     assert counts == dict(zip(by_unit["unit_zh"], by_unit["overdue"], strict=True))
 
@@ -457,9 +466,9 @@ def test_etl_export_warnings_prints_the_list_when_asked(demo_db: Path, capsys) -
     assert csv[0].startswith("unit_zh,unit_en,escalation,kind,ref")
     with db.connect(demo_db) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
-        expected = kw.warning_list_from_store(con, plan_id, "2024Q2")
+        expected = alerts.warning_list_from_store(con, plan_id, "2024Q2")
     assert len(csv) == len(expected) + 1
     assert etl_main(["export", "warnings", "--db", str(demo_db), "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert {r["escalation"] for r in records} <= set(kw.ESCALATIONS)
+    assert {r["escalation"] for r in records} <= set(alerts.ESCALATIONS)
     assert all(">" in r["trail"] or r["quarters"] == 1 for r in records)

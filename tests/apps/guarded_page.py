@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.auth_ui import guard, sign_out_button
+from kpi.web.signin import guard, sign_out_button
 
 action = st.session_state.get("test_action", "upload")
 lang = st.session_state.get("test_lang", "zh")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi import auth
+from kpi.auth import accounts
 from tests.e2e.browser import PASSWORDS, REPO
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,14 +55,14 @@ def _free_port() -> int:
 def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Accounts for the browser tests (not the shipped demo accounts)."""
     path = tmp_path_factory.mktemp("users") / "users.yaml"
-    rounds = auth.BCRYPT_ROUNDS
-    auth.BCRYPT_ROUNDS = 4
+    rounds = accounts.BCRYPT_ROUNDS
+    accounts.BCRYPT_ROUNDS = 4
     try:
-        auth.add_user(path, "viewer", "viewer", None, PASSWORDS["viewer"])
-        auth.add_user(path, "staff", "staff", "市工业和信息化局", PASSWORDS["staff"])
-        auth.add_user(path, "admin", "admin", None, PASSWORDS["admin"])
+        accounts.add_user(path, "viewer", "viewer", None, PASSWORDS["viewer"])
+        accounts.add_user(path, "staff", "staff", "市工业和信息化局", PASSWORDS["staff"])
+        accounts.add_user(path, "admin", "admin", None, PASSWORDS["admin"])
     finally:
-        auth.BCRYPT_ROUNDS = rounds
+        accounts.BCRYPT_ROUNDS = rounds
     return path
 
 
@@ -127,7 +127,7 @@ def fresh_server(tmp_path: Path, demo_db: Path, users_file: Path) -> Iterator[Se
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, users_file: Path) -> Iterator[Server]:
     """One server with the demo data per test module."""
-    from kpi import db
+    from kpi.store import db
 
     path = tmp_path_factory.mktemp("e2e") / "dashboard.duckdb"
     db.ensure_database(path, with_demo=True)

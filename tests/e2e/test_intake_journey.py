@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from kpi import db as kpi_db
-from kpi import ingest, intake, periods
+from kpi.base import periods
+from kpi.measure import tracking
+from kpi.store import connection, ingest
+from kpi.store import db as store_db
 from tests.e2e.browser import (
     assert_no_exception,
     choose_as_of,
@@ -138,7 +140,7 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
     with page.expect_download(timeout=T) as info:
         page.get_by_role("button", name="下载 CSV 模板").click()
     template = Path(info.value.path()).read_bytes()
-    assert info.value.suggested_filename == f"template-{intake.reporting_period()}.csv"
+    assert info.value.suggested_filename == f"template-{tracking.reporting_period()}.csv"
     rows = list(csv.DictReader(io.StringIO(template.decode("utf-8-sig"))))
     assert list(rows[0]) == TEMPLATE_HEADER
     indicators = fetch(
@@ -146,7 +148,7 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
     )
     assert {r["指标代码"]: r["指标名称"] for r in rows} == dict(indicators)
     assert len(rows) == len(indicators) and ("base_stations_5g", "5G 基站") in indicators
-    assert {r["期间"] for r in rows} == {intake.reporting_period()}
+    assert {r["期间"] for r in rows} == {tracking.reporting_period()}
     assert all(r["数值"] == "" for r in rows)
 
     # A GBK file as Excel on Chinese Windows saves it: Chinese headers, names and quarters.
@@ -330,11 +332,12 @@ def test_write_page_as_first_request_on_fresh_server_refuses(fresh_server, page,
 
 
 def load_directly(db: Path, content: bytes, file_name: str) -> int:
-    """Write a file as staff would, through kpi.ingest on a short read-write connection."""
-    with kpi_db.connect(db) as con:
+    """Write a file as staff would, through kpi.store.ingest on a short read-write connection."""
+    with store_db.connect(db) as con:
         check = ingest.check_upload(con, content, file_name, PLAN)
         assert not check.checked.problems, check.checked.problems
-        return ingest.commit_checked(con, check, user_name="staff", role="staff")
+        with connection.transaction(con):
+            return ingest.write_batch(con, check, user_name="staff", role="staff")
 
 
 def test_admin_rolls_back_a_batch_and_the_earlier_value_returns(server, page) -> None:
@@ -449,6 +452,9 @@ def test_staff_updates_a_task_and_the_tasks_page_shows_the_status(server, page) 
     wait_for_app(page)
     assert_no_exception(page)
     expect(page.get_by_text(re.compile(r"^显示 1 / \d+ 项子任务$"))).to_be_visible(timeout=T)
+    # The caption can change before the grid has redrawn its rows: wait for the one row.
+    rows = dataframe_with(page, "序号").locator("table[role=grid] tbody tr")
+    expect(rows).to_have_count(1, timeout=T)
     board = grid_records(dataframe_with(page, "序号"))
     assert [(r["序号"], r["进展"]) for r in board] == [("1(1)", "未启动")]
     screenshot(page, "intake-6-tasks")

@@ -1,0 +1,556 @@
+"""The quarterly bulletin (季度进展通报): from the store to a `document.Bulletin`, and its files.
+
+Pure assembly: every number comes from kpi.measure.assessment and kpi.measure.tasks (the numbers
+`python -m etl status` prints), every chart is kpi.outputs.charts.indicator_chart with the inputs
+the indicator page uses, every text comes from kpi.base.i18n. kpi.outputs.bulletin_render draws
+the PDF and the DOCX.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpi.base import config, i18n, periods
+from kpi.measure import assessment, series
+from kpi.measure import tasks as measure_tasks
+from kpi.measure.assessment import PlanData
+from kpi.outputs import (
+    bulletin_render,
+    chart_data,
+    chart_images,
+    charts,
+    document,
+    formatting,
+    pdf_render,
+    reference_tables,
+    status_tables,
+    task_tables,
+)
+from kpi.store import queries
+from kpi.store.db import connect
+from kpi.store.queries import Con
+
+FORMATS = ("pdf", "docx")
+TOP_MOVERS = 3  # biggest movers named in the summary, each way
+TOP_GAPS = 3  # indicators furthest behind named in the summary
+SUMMARY_UNITS = 2  # responsible units named per indicator in the summary
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the bulletin shows, read from the store in one go."""
+
+    plan: dict
+    as_of: str
+    previous: str
+    data: PlanData
+    status: pd.DataFrame
+    previous_status: pd.DataFrame
+    sector_status: pd.DataFrame
+    sectors: pd.DataFrame
+    indicator_tasks: pd.DataFrame
+    tasks: pd.DataFrame
+    responsible_units: pd.DataFrame
+    sources: pd.DataFrame
+    board: pd.DataFrame
+    demo_figures: int
+
+
+def read_inputs(con: Con, plan_id: str, as_of: str) -> Inputs:
+    """The status of a plan at `as_of` and at the quarter before, its tasks and its sources."""
+    periods.parse_period(as_of)
+    data = assessment.read_plan_data(con, plan_id, as_of)
+    previous = periods.add_quarters(as_of, -1)
+    return Inputs(
+        plan=data.plan | {"plan_id": plan_id},
+        as_of=as_of,
+        previous=previous,
+        data=data,
+        status=assessment.status_table(data, as_of).sort_values("sort_order"),
+        previous_status=assessment.indicator_status(con, plan_id, previous),
+        sector_status=assessment.sector_status_table(data, as_of),
+        sectors=queries.sectors(con, plan_id),
+        indicator_tasks=queries.indicator_tasks(con, plan_id),
+        tasks=queries.tasks(con, plan_id),
+        responsible_units=queries.responsible_units(con, plan_id),
+        sources=queries.sources(con, plan_id),
+        board=measure_tasks.task_board(con, plan_id, as_of),
+        demo_figures=int(queries.demo_figures_in_force(con, plan_id, as_of) or 0),
+    )
+
+
+# ------------------------------------------------------------------ numbers for the summary
+
+
+def summary_counts(status: pd.DataFrame) -> dict[str, int]:
+    """Indicators in total and per light (the counts the summary's first sentence states)."""
+    return {"total": len(status), **series.light_counts(status)}
+
+
+def completion_changes(status: pd.DataFrame, previous_status: pd.DataFrame) -> pd.DataFrame:
+    """indicator_code, change: completion now minus a quarter earlier (points), largest first."""
+    before = previous_status.set_index("indicator_code")["completion"]
+    change = status["completion"].astype(float) - status["indicator_code"].map(before).astype(float)
+    frame = pd.DataFrame({"indicator_code": status["indicator_code"], "change": change})
+    return frame.dropna().sort_values("change", ascending=False, kind="stable")
+
+
+def _signed(points: float) -> str:
+    """+12.0 / −4.6 / 0.0 percentage points."""
+    text = formatting.format_points(abs(points))
+    return text if text == "0.0" else ("+" if points > 0 else "−") + text
+
+
+def _join(items: list[str], lang: str) -> str:
+    """'A、B、C' in Chinese, 'A, B and C' in English."""
+    if len(items) == 1:
+        return items[0]
+    head = i18n.t("bulletin.list_separator", lang).join(items[:-1])
+    return i18n.t("bulletin.list_last", lang, items=head, last=items[-1])
+
+
+def _sentences(texts: list[str], lang: str) -> str:
+    """Sentences one after the other: no space between them in Chinese, one in English."""
+
+    def pair(first: str, second: str) -> str:
+        return i18n.t("format.two_sentences", lang, first=first, second=second)
+
+    return functools.reduce(pair, texts)
+
+
+def _numeral(number: int, lang: str) -> str:
+    """一, 二, 三 ... in Chinese (sections and quarters), 1, 2, 3 ... in English."""
+    return i18n.t("format.numerals", lang).split()[number - 1]
+
+
+def _names(inputs: Inputs) -> dict[str, dict]:
+    return {r["indicator_code"]: r for r in inputs.status.to_dict("records")}
+
+
+def summary_paragraphs(inputs: Inputs, lang: str) -> list[str]:
+    """Counts by light, the biggest movers, the largest gaps with their units, overdue tasks."""
+    rows = _names(inputs)
+    counts = summary_counts(inputs.status)
+    first = i18n.t("bulletin.summary.counts", lang, as_of=inputs.as_of, **counts)
+    end = inputs.plan.get("end_period")
+    if end and periods.quarter_index(inputs.as_of) >= periods.quarter_index(end):
+        first = _sentences([first, i18n.t("bulletin.summary.final", lang, end=end)], lang)
+    out = [first]
+
+    changes = completion_changes(inputs.status, inputs.previous_status)
+    up = changes[changes["change"] >= 0.05].head(TOP_MOVERS)
+    down = changes[changes["change"] <= -0.05].tail(TOP_MOVERS).iloc[::-1]
+
+    def mover(r: dict) -> str:
+        name = i18n.name(rows[r["indicator_code"]], lang)
+        return i18n.t("bulletin.summary.mover", lang, name=name, points=_signed(r["change"]))
+
+    if up.empty and down.empty:
+        out.append(i18n.t("bulletin.summary.no_movers", lang, previous=inputs.previous))
+    else:
+        parts = []
+        if not up.empty:
+            items = _join([mover(r) for r in up.to_dict("records")], lang)
+            parts.append(
+                i18n.t("bulletin.summary.movers_up", lang, previous=inputs.previous, items=items)
+            )
+        if not down.empty:
+            items = _join([mover(r) for r in down.to_dict("records")], lang)
+            parts.append(i18n.t("bulletin.summary.movers_down", lang, items=items))
+        out.append(_sentences(parts, lang))
+
+    behind = laggards_table(inputs, lang, max_units=SUMMARY_UNITS)
+    if behind.empty:
+        out.append(i18n.t("cockpit.laggards_none", lang) + i18n.t("format.full_stop", lang))
+    else:
+        items = [
+            i18n.t(
+                "bulletin.summary.gap",
+                lang,
+                name=r[i18n.t("col.indicator", lang)],
+                light=r[i18n.t("col.light", lang)],
+                gap=r[i18n.t("col.gap", lang)],
+                units=r[i18n.t("col.units", lang)],
+            )
+            for r in behind.head(TOP_GAPS).to_dict("records")
+        ]
+        # The items hold commas and 、 themselves: separate them more strongly.
+        joined = i18n.t("format.clause_separator", lang).join(items)
+        out.append(i18n.t("bulletin.summary.gaps", lang, items=joined))
+    out.append(tasks_sentence(inputs.board, lang))
+    return out
+
+
+def tasks_sentence(board: pd.DataFrame, lang: str) -> str:
+    """Sub-tasks by status and how many are overdue, with how many units they involve."""
+    counts = measure_tasks.status_counts(board)
+    units = len(measure_tasks.overdue_by_unit(board))
+    return i18n.t("bulletin.summary.tasks", lang, total=len(board), units=units, **counts)
+
+
+# ------------------------------------------------------------------ tables and charts
+
+
+def laggards_table(
+    inputs: Inputs, lang: str, max_units: int = status_tables.MAX_UNITS_SHOWN
+) -> pd.DataFrame:
+    """Red and yellow indicators, red first and most behind first, with their responsible units."""
+    return status_tables.laggards(
+        inputs.status,
+        inputs.indicator_tasks,
+        inputs.tasks,
+        inputs.responsible_units,
+        lang,
+        max_units=max_units,
+    )
+
+
+def _behind_rows(inputs: Inputs) -> list[dict]:
+    """Status rows of the red and yellow indicators in laggards order."""
+    behind = inputs.status[inputs.status["light"].isin(["red", "yellow"])].copy()
+    behind["rank"] = behind["light"].map({"red": 0, "yellow": 1})
+    return behind.sort_values(["rank", "gap_points"], ascending=[True, False]).to_dict("records")
+
+
+def indicators_table(inputs: Inputs, lang: str) -> document.Table:
+    """Every indicator: actual (with its data period when older), target, completion, light."""
+    change = completion_changes(inputs.status, inputs.previous_status).set_index("indicator_code")[
+        "change"
+    ]
+    records = inputs.status.to_dict("records")
+    actual = []
+    for r in records:
+        text = formatting.format_value(r["actual"], r, lang)
+        period = r.get("data_period")
+        if isinstance(period, str) and period != inputs.as_of:
+            text = i18n.t("format.with_note", lang, text=text, note=period)
+        actual.append(text)
+    frame = pd.DataFrame(
+        {
+            i18n.t("col.indicator", lang): [i18n.name(r, lang) for r in records],
+            i18n.t("col.actual", lang): actual,
+            i18n.t("col.target", lang): [
+                formatting.format_value(r["target"], r, lang) for r in records
+            ],
+            i18n.t("col.completion", lang): [
+                formatting.format_pct(r["completion"]) for r in records
+            ],
+            i18n.t("bulletin.col.expected", lang): [
+                formatting.format_pct(r["expected_completion"]) for r in records
+            ],
+            i18n.t("bulletin.col.change", lang): [
+                _signed(change[r["indicator_code"]]) if r["indicator_code"] in change else "—"
+                for r in records
+            ],
+            i18n.t("col.light", lang): [i18n.light_name(r["light"], lang) for r in records],
+        }
+    )
+    return document.Table(
+        i18n.t("bulletin.indicators_table", lang, as_of=inputs.as_of),
+        frame,
+        lights=[r["light"] for r in records],
+        light_column=i18n.t("col.light", lang),
+    )
+
+
+def indicator_figures(inputs: Inputs, lang: str) -> list[document.Figure]:
+    """The indicator page's chart for every red and yellow indicator, red first."""
+    return [
+        document.Figure(
+            i18n.t(
+                "bulletin.figure_caption",
+                lang,
+                name=i18n.name(row, lang),
+                light=i18n.light_name(row["light"], lang),
+            ),
+            charts.indicator_chart(
+                **chart_data.chart_inputs(inputs.data, row, lang), title=i18n.name(row, lang)
+            ),
+        )
+        for row in _behind_rows(inputs)
+    ]
+
+
+def sector_matrix(inputs: Inputs, lang: str) -> document.Table | None:
+    """Sectors x sector-target indicators: completion (actual/target), cells shaded by light."""
+    codes = measure_tasks.sector_indicator_codes(inputs.data.targets, inputs.data.indicators)
+    grid = measure_tasks.sector_grid(inputs.sector_status, inputs.sectors, codes)
+    if grid.empty:
+        return None
+    meta = inputs.data.indicators.set_index("indicator_code")
+    name_col = i18n.column("name", lang)
+    sectors = list(dict.fromkeys(grid[name_col]))
+    table = {i18n.t("col.sector", lang): sectors}
+    lights = {}
+    for code in codes:
+        ind = meta.loc[code].to_dict()
+        cells = {r[name_col]: r for r in grid[grid["indicator_code"] == code].to_dict("records")}
+        column = i18n.name(ind, lang)
+        texts, keys = [], []
+        for sector in sectors:
+            cell = cells.get(sector)
+            if cell is None:
+                texts.append("—")
+                keys.append(None)
+                continue
+            pair = (
+                f"{formatting.format_number(cell['actual'], ind, lang)}/"
+                f"{formatting.format_number(cell['target'], ind, lang)}"
+            )
+            texts.append(f"{formatting.format_pct(cell['completion'])} ({pair})")
+            keys.append(cell["light"])
+        table[column] = texts
+        lights[column] = keys
+    return document.Table(
+        i18n.t("bulletin.sectors_table", lang), pd.DataFrame(table), cell_lights=lights
+    )
+
+
+# ------------------------------------------------------------------ sections
+
+
+def _plain(markdown: str) -> list[str]:
+    """Markdown bullets of the method page as plain paragraphs (no '- ', no '**')."""
+    lines = [re.sub(r"^\s*-\s+", "", line).replace("**", "") for line in markdown.splitlines()]
+    return [line for line in lines if line.strip()]
+
+
+def _heading(number: int, key: str, lang: str) -> str:
+    return i18n.t("bulletin.heading", lang, number=_numeral(number, lang), text=i18n.t(key, lang))
+
+
+def _thresholds() -> dict[str, str]:
+    return {"yellow": f"{config.YELLOW_FROM_POINTS:g}", "red": f"{config.RED_ABOVE_POINTS:g}"}
+
+
+def sections(inputs: Inputs, lang: str) -> list[document.Section]:
+    """The body: indicators, laggards with charts, sectors, overdue tasks, method, sources."""
+    t = functools.partial(i18n.t, lang=lang)
+    data = inputs.data
+    stop = t("format.full_stop")
+    out = [
+        document.Section(
+            _heading(1, "bulletin.section.indicators", lang),
+            [t("cockpit.legend", **_thresholds()), t("bulletin.indicators_note")],
+            tables=[indicators_table(inputs, lang)],
+        )
+    ]
+    behind = laggards_table(inputs, lang)
+    laggards = document.Section(_heading(2, "bulletin.section.laggards", lang))
+    if behind.empty:
+        laggards.paragraphs.append(t("cockpit.laggards_none") + stop)
+    else:
+        laggards.paragraphs.append(t("bulletin.laggards_intro", n=len(behind)))
+        lights = [r["light"] for r in _behind_rows(inputs)]
+        laggards.tables.append(
+            document.Table(t("bulletin.laggards_table"), behind, lights, t("col.light"))
+        )
+        laggards.figures.extend(indicator_figures(inputs, lang))
+    out.append(laggards)
+
+    matrix = sector_matrix(inputs, lang)
+    out.append(
+        document.Section(
+            _heading(3, "bulletin.section.sectors", lang),
+            [t("sectors.heatmap_help") + stop if matrix else t("bulletin.no_sectors")],
+            tables=[matrix] if matrix else [],
+        )
+    )
+
+    overdue = task_tables.overdue_units_table(measure_tasks.overdue_by_unit(inputs.board), lang)
+    out.append(
+        document.Section(
+            _heading(4, "bulletin.section.tasks", lang),
+            [tasks_sentence(inputs.board, lang), t("tasks.overdue_help") + stop]
+            + ([] if not overdue.empty else [t("bulletin.no_overdue")]),
+            tables=[document.Table(t("bulletin.overdue_table"), overdue)]
+            if not overdue.empty
+            else [],
+        )
+    )
+
+    base, end = inputs.plan["base_period"], inputs.plan["end_period"]
+    method = _plain(t("method.intro")) + _plain(
+        t("method.formulas", base=base, end=end, **_thresholds())
+    )
+    if inputs.demo_figures:
+        method.append(t("bulletin.demo_text", n=inputs.demo_figures))
+    demo_tasks = int(inputs.board["is_demo"].sum())
+    if demo_tasks:
+        method.append(t("bulletin.demo_tasks", n=demo_tasks))
+    out.append(
+        document.Section(
+            _heading(5, "bulletin.section.method", lang),
+            method,
+            tables=[
+                document.Table(
+                    t("method.semantics"), reference_tables.semantics_table(data.indicators, lang)
+                )
+            ],
+        )
+    )
+
+    sources = [
+        document.Table(
+            t("bulletin.sources_table"),
+            reference_tables.sources_table(inputs.sources, data.targets, data.milestones, lang),
+        )
+    ]
+    multi = data.targets[
+        data.targets["indicator_code"].isin(series.multi_target_indicators(data.targets))
+        & data.targets["sector_code"].isna()
+    ]
+    if not multi.empty:
+        sources.append(
+            document.Table(
+                t("method.multi_targets"),
+                reference_tables.targets_table(multi, data.indicators, inputs.sectors, lang).drop(
+                    columns=t("col.sector")  # city-wide rows only
+                ),
+            )
+        )
+    sums = reference_tables.sector_sum_table(data.targets, data.indicators, lang)
+    if not sums.empty:
+        sources.append(document.Table(t("method.sector_sum"), sums))
+    out.append(
+        document.Section(
+            _heading(6, "bulletin.section.sources", lang),
+            [t("method.sources_intro"), t("method.sector_sum_note")],
+            tables=sources,
+        )
+    )
+    return out
+
+
+# A space next to a Chinese character and a number, a Latin word or another Chinese character
+# ("最近 8 个季度", "市科技局 等"): justified Chinese lines stretch exactly these into gaps.
+_CJK_SPACE = re.compile(
+    r"(?<=[\u4e00-\u9fff])\s+(?=[0-9A-Za-z\u4e00-\u9fff])"
+    r"|(?<=[0-9A-Za-z%])\s+(?=[\u4e00-\u9fff])"
+)
+
+
+def _tight(text: str, lang: str) -> str:
+    """Chinese paragraph text without spaces around numbers (they stretch when justified)."""
+    # A rule of Chinese typesetting, not a text: an English sentence quoting a Chinese term
+    # (序时进度, a unit's name) keeps the spaces around it.
+    return _CJK_SPACE.sub("", text) if lang == "zh" else text
+
+
+def _is_demo(inputs: Inputs) -> bool:
+    return bool(inputs.demo_figures) or bool(inputs.board["is_demo"].any())
+
+
+def assemble(
+    inputs: Inputs, lang: str = "zh", *, today: dt.date | None = None
+) -> document.Bulletin:
+    """The bulletin of `inputs` in `lang` ('zh' or 'en')."""
+    if lang not in i18n.LANGS:
+        raise ValueError(f"lang must be one of {i18n.LANGS}, not {lang!r}")
+    year, quarter = periods.year_of(inputs.as_of), int(inputs.as_of[-1])
+    doc_no = inputs.plan.get("doc_no")
+    subtitle = i18n.name(inputs.plan, lang)
+    if isinstance(doc_no, str) and doc_no:
+        subtitle = i18n.t("format.with_note", lang, text=subtitle, note=doc_no)
+    return document.Bulletin(
+        title=i18n.t("bulletin.title", lang, year=year, quarter=_numeral(quarter, lang)),
+        subtitle=subtitle,
+        generated_on=today or dt.date.today(),
+        language=lang,
+        demo_notice=i18n.t("bulletin.demo_notice", lang) if _is_demo(inputs) else None,
+        summary_paragraphs=[_tight(p, lang) for p in summary_paragraphs(inputs, lang)],
+        sections=[
+            replace(part, paragraphs=[_tight(p, lang) for p in part.paragraphs])
+            for part in sections(inputs, lang)
+        ],
+    )
+
+
+@contextlib.contextmanager
+def _connection(con_or_path: Con | str | Path | None) -> Iterator[Con]:
+    if isinstance(con_or_path, duckdb.DuckDBPyConnection):
+        yield con_or_path
+    else:
+        with connect(con_or_path) as con:
+            yield con
+
+
+def build_bulletin(
+    con_or_path: Con | str | Path | None,
+    plan_id: str,
+    as_of: str,
+    lang: str = "zh",
+    *,
+    today: dt.date | None = None,
+) -> document.Bulletin:
+    """The bulletin of a plan at a quarter; a path opens (and closes) its own connection."""
+    with _connection(con_or_path) as con:
+        inputs = read_inputs(con, plan_id, as_of)
+    return assemble(inputs, lang, today=today)
+
+
+# ------------------------------------------------------------------ files
+
+
+def bulletin_files(
+    con_or_path: Con | str | Path | None,
+    plan_id: str,
+    as_of: str,
+    lang: str = "zh",
+    *,
+    formats: tuple[str, ...] = FORMATS,
+    today: dt.date | None = None,
+    exporter: chart_images.ChartExporter | None = None,
+) -> dict[str, bytes]:
+    """The bulletin as {'pdf': ..., 'docx': ...} (or just the `formats` asked for).
+
+    Work overlaps where it can: chromium (seconds to start; only when some indicator is red or
+    yellow) starts as soon as the store is read and runs while the tables and charts are
+    built, then draws the charts while WeasyPrint reads the PDF's page. A caller may pass an
+    `exporter` it started even earlier (it stays open). The charts are exported once for both
+    formats.
+    """
+    unknown = set(formats) - set(FORMATS)
+    if unknown or not formats:
+        raise ValueError(f"formats must be some of {FORMATS}, not {formats!r}")
+    if "pdf" in formats:
+        pdf_render.preload_pdf_engine()  # about a second of imports, meanwhile
+    with _connection(con_or_path) as con:
+        inputs = read_inputs(con, plan_id, as_of)
+    charted = inputs.status["light"].isin(["red", "yellow"]).any()
+    with contextlib.ExitStack() as stack:
+        if charted and exporter is None:
+            exporter = stack.enter_context(chart_images.ChartExporter())
+        bulletin = assemble(inputs, lang, today=today)
+        return bulletin_render.render_files(bulletin, formats, exporter=exporter)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_files(
+    db: str, version: Any, plan_id: str, as_of: str, lang: str, today: dt.date
+) -> dict[str, bytes]:
+    del version  # part of the cache key only
+    return bulletin_files(db, plan_id, as_of, lang, today=today)
+
+
+def bulletin_file(
+    db: str, plan_id: str, as_of: str, lang: str, fmt: str, *, version: Any = None
+) -> bytes:
+    """PDF or DOCX bytes for the dashboard's download buttons.
+
+    Both formats are rendered together (one chart export) and kept for the next click; pass
+    `version` (kpi.web.cache.db_version) so that a write to the store starts afresh.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    return _cached_files(str(db), version, plan_id, as_of, lang, dt.date.today())[fmt]

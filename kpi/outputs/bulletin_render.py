@@ -1,0 +1,43 @@
+"""A bulletin's files, its charts drawn once: the PDF is laid out while chromium draws them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from kpi.outputs import docx_render, pdf_render
+from kpi.outputs.chart_images import ChartExporter
+from kpi.outputs.document import Bulletin
+
+FORMATS = ("pdf", "docx")
+
+
+def render_files(
+    b: Bulletin, formats: Sequence[str] = FORMATS, *, exporter: ChartExporter | None = None
+) -> dict[str, bytes]:
+    """{'pdf': ..., 'docx': ...} for the `formats` asked for.
+
+    Pass an `exporter` created before the bulletin was built to overlap chromium's start-up
+    with that work (it is left open for the caller to close).
+    """
+    unknown = set(formats) - set(FORMATS)
+    if unknown or not formats:
+        raise ValueError(f"formats must be some of {FORMATS}, not {formats!r}")
+    figures = [f.figure for f in b.figures()]
+    files = {}
+    with contextlib.ExitStack() as stack:
+        if figures and exporter is None:
+            exporter = stack.enter_context(ChartExporter())
+        charts = exporter.submit(figures) if figures else []
+        if "pdf" in formats:  # WeasyPrint waits for each chart when it gets to it
+            files["pdf"] = pdf_render.render_pdf(b, pngs=charts)
+        pngs = [chart.result() for chart in charts]
+    if "docx" in formats:
+        files["docx"] = docx_render.render_docx(b, pngs=pngs)
+    return {fmt: files[fmt] for fmt in formats}
+
+
+def render_both(b: Bulletin, *, exporter: ChartExporter | None = None) -> tuple[bytes, bytes]:
+    """(PDF, DOCX) of the bulletin, exporting each figure to PNG only once."""
+    files = render_files(b, exporter=exporter)
+    return files["pdf"], files["docx"]

@@ -1,0 +1,508 @@
+"""Frame -> plotly figure. Never calls st.*; the bulletin exports the same figures with kaleido.
+
+Values come in canonical units with the indicator's `factor` (display_factor) and display `unit`;
+charts divide by the factor so axes read in display units (万座). Labels come from kpi.base.i18n in
+the language passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi.base import i18n, periods
+from kpi.measure import progress
+
+FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
+LIGHT_COLORS = {
+    "achieved": "#1f6feb",
+    "green": "#2da44e",
+    "yellow": "#d4a72c",
+    "red": "#cf222e",
+    "grey": "#8c959f",
+}
+ACTUAL_COLOR = "#0b4f9c"
+EXPECTED_COLOR = "#6e7781"
+TARGET_COLOR = "#1a7f37"
+ALT_TARGET_COLORS = ("#bf3989", "#8250df", "#bc4c00", "#0a7e8c")
+PROJECTION_COLOR = "#e36209"
+
+
+def base_layout(fig: go.Figure, *, title: str = "", height: int = 420) -> go.Figure:
+    """Shared look: CJK font, white background, legend below the plot."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"} if title else None,
+        font={"family": FONT_FAMILY, "size": 13, "color": "#1f2328"},
+        template="plotly_white",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    return fig
+
+
+def _scaled(values: Sequence[float] | pd.Series, factor: float) -> list[float]:
+    return [float(v) / factor for v in values]
+
+
+def _axis_periods(*period_lists: Sequence[str]) -> list[str]:
+    found = sorted({p for ps in period_lists for p in ps})
+    return periods.period_range(found[0], found[-1]) if found else []
+
+
+def sparkline(measure: pd.DataFrame, light: str = "grey", *, height: int = 70) -> go.Figure:
+    """A tiny line of the measure (columns period, value) in the light's colour, no axes."""
+    color = LIGHT_COLORS.get(light, LIGHT_COLORS["grey"])
+    fig = go.Figure(
+        go.Scatter(
+            x=list(measure["period"]),
+            y=list(measure["value"]),
+            mode="lines+markers" if len(measure) < 3 else "lines",
+            line={"color": color, "width": 2},
+            marker={"size": 4},
+            fill="tozeroy",
+            fillcolor="rgba(140,149,159,0.12)",
+            hovertemplate="%{x}: %{y}<extra></extra>",
+            name="",
+        )
+    )
+    fig.update_layout(
+        font={"family": FONT_FAMILY, "size": 10},
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        showlegend=False,
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False, "type": "category"},
+        yaxis={"visible": False},
+    )
+    return fig
+
+
+def indicator_chart(
+    measure: pd.DataFrame,
+    expected: pd.DataFrame,
+    milestones: pd.DataFrame,
+    targets: pd.DataFrame,
+    projection: Mapping | None,
+    *,
+    factor: float = 1.0,
+    unit: str = "",
+    lang: str = "zh",
+    title: str = "",
+) -> go.Figure:
+    """Actuals, expected path with milestones, every target row and the projection band.
+
+    Args:
+        measure: period, value, is_demo — the quarterly actual (progress.measure_series).
+        expected: period, value — the expected path's corners (progress.expected_path).
+        milestones: period, value, label — milestones with their source document.
+        targets: period, value, label, is_default — every city-wide target row.
+        projection: from_period, from_value, period, value, low, high — or None.
+        factor, unit: display factor and display unit (values are divided by factor).
+    """
+    fig = go.Figure()
+    axis = _axis_periods(
+        measure["period"], expected["period"], targets["period"], milestones["period"]
+    )
+    first, last = (axis[0], axis[-1]) if axis else (None, None)
+    hover = "%{x}: %{y:.4~g} " + unit + "<extra>%{fullData.name}</extra>"
+
+    if not expected.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=list(expected["period"]),
+                y=_scaled(expected["value"], factor),
+                mode="lines",
+                name=i18n.t("chart.expected", lang),
+                line={"color": EXPECTED_COLOR, "width": 2, "dash": "dash"},
+                hovertemplate=hover,
+            )
+        )
+    if not milestones.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=list(milestones["period"]),
+                y=_scaled(milestones["value"], factor),
+                mode="markers+text",
+                name=i18n.t("chart.milestone", lang),
+                marker={"symbol": "diamond", "size": 12, "color": EXPECTED_COLOR},
+                text=list(milestones["label"]),
+                # Labels lean left, except at the axis start where they would be cut off.
+                textposition=[
+                    "top right" if p == first else "top left" for p in milestones["period"]
+                ],
+                cliponaxis=False,
+                hovertemplate=hover,
+            )
+        )
+    alt = 0
+    for row in targets.sort_values("is_default", ascending=False).to_dict("records"):
+        is_default = bool(row["is_default"])
+        color = TARGET_COLOR if is_default else ALT_TARGET_COLORS[alt % len(ALT_TARGET_COLORS)]
+        alt += 0 if is_default else 1
+        value = float(row["value"]) / factor
+        fig.add_trace(
+            go.Scatter(
+                x=[first, last],
+                y=[value, value],
+                mode="lines",
+                name=str(row["label"]),
+                line={
+                    "color": color,
+                    "width": 2 if is_default else 1.5,
+                    "dash": "solid" if is_default else "dot",
+                },
+                hovertemplate=hover,
+            )
+        )
+        # The plan's own target is labelled under its line on the left, others above on the
+        # right, so that two close targets (1.8 / 1.86 万座) do not overprint each other.
+        fig.add_annotation(
+            x=first if is_default else last,
+            y=value,
+            text=str(row["label"]),
+            showarrow=False,
+            xanchor="left" if is_default else "right",
+            yanchor="top" if is_default else "bottom",
+            font={"color": color, "size": 11},
+        )
+    if projection is not None:
+        xs = [projection["from_period"], projection["period"]]
+        y0 = float(projection["from_value"]) / factor
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[y0, float(projection["high"]) / factor],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+                name=i18n.t("chart.band", lang) + " ↑",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[y0, float(projection["low"]) / factor],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(227,98,9,0.15)",
+                name=i18n.t("chart.band", lang),
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[y0, float(projection["value"]) / factor],
+                mode="lines+markers",
+                name=i18n.t("chart.projection", lang),
+                line={"color": PROJECTION_COLOR, "width": 2, "dash": "dashdot"},
+                marker={"size": [0, 9], "color": PROJECTION_COLOR},
+                hovertemplate=hover,
+            )
+        )
+    if not measure.empty:
+        demo = measure["is_demo"].fillna(False).astype(bool)
+        fig.add_trace(
+            go.Scatter(
+                x=list(measure["period"]),
+                y=_scaled(measure["value"], factor),
+                mode="lines+markers",
+                name=i18n.t("chart.actual", lang),
+                line={"color": ACTUAL_COLOR, "width": 3},
+                marker={
+                    "size": 8,
+                    "color": ["white" if d else ACTUAL_COLOR for d in demo],
+                    "line": {"color": ACTUAL_COLOR, "width": 2},
+                },
+                hovertemplate=hover,
+            )
+        )
+        if demo.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=list(measure.loc[demo, "period"]),
+                    y=_scaled(measure.loc[demo, "value"], factor),
+                    mode="markers",
+                    name=i18n.t("chart.demo", lang),
+                    marker={
+                        "symbol": "circle-open",
+                        "size": 13,
+                        "color": PROJECTION_COLOR,
+                        "line": {"width": 2},
+                    },
+                    hovertemplate=hover,
+                )
+            )
+    base_layout(fig, title=title, height=460)
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=axis,
+        title_text=i18n.t("chart.period", lang),
+    )
+    fig.update_yaxes(rangemode="tozero")
+    _unit_above_axis(fig, unit, lang, title)
+    return fig
+
+
+def _unit_above_axis(fig: go.Figure, unit: str, lang: str, title: str) -> None:
+    # A rotated axis title turns 个 into an arrow-like glyph: the unit goes above the axis.
+    fig.add_annotation(
+        text=i18n.t("chart.unit", lang, unit=unit),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1.02,
+        xanchor="left",
+        yanchor="bottom",
+        showarrow=False,
+        font={"size": 12, "color": EXPECTED_COLOR},
+    )
+    fig.update_layout(margin={"l": 50, "r": 20, "t": 70 if title else 40})
+
+
+def breakdown_bar(
+    frame: pd.DataFrame,
+    *,
+    factor: float = 1.0,
+    unit: str = "",
+    title: str = "",
+    target_label: str = "",
+) -> go.Figure:
+    """Horizontal bars of `value` by `label` (sector or district); `target` as a marker if there."""
+    frame = frame.iloc[::-1]  # plotly draws the first row at the bottom
+    fig = go.Figure(
+        go.Bar(
+            x=_scaled(frame["value"], factor),
+            y=list(frame["label"]),
+            orientation="h",
+            marker={"color": ACTUAL_COLOR},
+            name=unit,
+            text=[f"{v:.4g}" for v in _scaled(frame["value"], factor)],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.4~g} " + unit + "<extra></extra>",
+        )
+    )
+    if "target" in frame and frame["target"].notna().any():
+        has = frame["target"].notna()
+        fig.add_trace(
+            go.Scatter(
+                x=_scaled(frame.loc[has, "target"], factor),
+                y=list(frame.loc[has, "label"]),
+                mode="markers",
+                name=target_label,
+                marker={
+                    "symbol": "line-ns-open",
+                    "size": 18,
+                    "color": TARGET_COLOR,
+                    "line": {"width": 3},
+                },
+            )
+        )
+    base_layout(fig, title=title, height=max(220, 34 * len(frame) + 80))
+    fig.update_xaxes(title_text=unit)
+    return fig
+
+
+# ------------------------------------------------------------------ sectors and tasks
+
+TASK_STATUS_COLORS = {
+    "done": "#2da44e",
+    "in_progress": "#1f6feb",
+    "not_started": "#8c959f",
+    "delayed": "#cf222e",
+    "no_update": "#d4a72c",
+}
+TARGET_BAR_COLOR = "#d0d7de"
+
+
+def _pct_text(completion: float | None) -> str:
+    return "—" if completion is None or pd.isna(completion) else f"{completion:.0f}%"
+
+
+def _count_text(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):g}"
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long label at spaces into lines of about `width` characters (plotly <br>)."""
+    lines: list[str] = []
+    for word in str(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def sector_heatmap(
+    grid: pd.DataFrame, indicator_names: Mapping[str, str], lang: str = "zh", *, title: str = ""
+) -> go.Figure:
+    """Sectors (rows, document order) x indicators: cells coloured by light, text completion.
+
+    Args:
+        grid: kpi.measure.tasks.sector_grid rows (sector names, indicator_code, actual, target,
+            completion in %, light).
+        indicator_names: indicator_code -> column label, in column order.
+    """
+    name_column = i18n.column("name", lang)
+    sectors = list(dict.fromkeys(grid[name_column]))
+    codes = [c for c in indicator_names if c in set(grid["indicator_code"])]
+    columns = [_wrap(indicator_names[c], 24) for c in codes]
+    cells = {(r[name_column], r["indicator_code"]): r for r in grid.to_dict("records")}
+    z, text, hover = [], [], []
+    for sector in sectors:
+        z_row, text_row, hover_row = [], [], []
+        for code in codes:
+            cell = cells.get((sector, code))
+            if cell is None:
+                z_row.append(None)
+                text_row.append("")
+                hover_row.append("")
+                continue
+            light = cell["light"] if cell["light"] in progress.LIGHTS else "grey"
+            z_row.append(progress.LIGHTS.index(light))
+            counts = f"{_count_text(cell['actual'])}/{_count_text(cell['target'])}"
+            text_row.append(f"<b>{_pct_text(cell['completion'])}</b><br>{counts}")
+            hover_row.append(
+                f"{sector} · {indicator_names[code]}<br>{i18n.light_name(light, lang)}"
+                f" · {_pct_text(cell['completion'])} · {counts}"
+            )
+        z.append(z_row)
+        text.append(text_row)
+        hover.append(hover_row)
+    n = len(progress.LIGHTS)
+    scale = []
+    for i, light in enumerate(progress.LIGHTS):
+        scale += [[i / n, LIGHT_COLORS[light]], [(i + 1) / n, LIGHT_COLORS[light]]]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=columns,
+            y=sectors,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 13},
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+        )
+    )
+    shown = {cell["light"] for cell in cells.values()}
+    for light in progress.LIGHTS:
+        if light in shown:
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="markers",
+                    marker={"symbol": "square", "size": 12, "color": LIGHT_COLORS[light]},
+                    name=i18n.light_name(light, lang),
+                )
+            )
+    base_layout(fig, title=title, height=max(300, 46 * len(sectors) + 120))
+    fig.update_layout(legend={"y": -0.04}, plot_bgcolor="white")
+    fig.update_xaxes(side="top", showgrid=False, tickangle=0)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return fig
+
+
+def sector_bars(
+    grid: pd.DataFrame, lang: str = "zh", *, unit: str = "", title: str = ""
+) -> go.Figure:
+    """Grouped bars per sector (document order): the sector target and the actual (light colour)."""
+    sectors = [_wrap(name, 14) for name in grid[i18n.column("name", lang)]]
+    lights = [lt if lt in LIGHT_COLORS else "grey" for lt in grid["light"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=sectors,
+            y=[float(v) for v in grid["target"]],
+            name=i18n.t("sectors.target", lang),
+            marker={"color": TARGET_BAR_COLOR},
+            text=[_count_text(v) for v in grid["target"]],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:.4~g} " + unit + "<extra>%{fullData.name}</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=sectors,
+            y=[None if pd.isna(v) else float(v) for v in grid["actual"]],
+            name=i18n.t("sectors.actual_by_light", lang),
+            marker={"color": [LIGHT_COLORS[lt] for lt in lights]},
+            text=[_count_text(a) for a in grid["actual"]],
+            textposition="outside",
+            customdata=[
+                f"{i18n.light_name(lt, lang)} · {_pct_text(c)}"
+                for lt, c in zip(lights, grid["completion"], strict=True)
+            ],
+            hovertemplate="%{x}: %{y:.4~g} " + unit + " · %{customdata}<extra>%{fullData.name}"
+            "</extra>",
+        )
+    )
+    base_layout(fig, title=title, height=420)
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+        margin={"t": 40},
+    )
+    fig.update_xaxes(tickangle=0)
+    fig.update_yaxes(rangemode="tozero")
+    _unit_above_axis(fig, unit, lang, title)
+    return fig
+
+
+def _short(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unit_status_bars(card: pd.DataFrame, lang: str = "zh", *, title: str = "") -> go.Figure:
+    """Horizontal stacked bars of each unit's sub-tasks by status, in the scorecard's order."""
+    names = list(card[i18n.column("unit", lang)])
+    labels = [_short(n) for n in names]
+    fig = go.Figure()
+    for status, color in TASK_STATUS_COLORS.items():
+        if status not in card or not card[status].any():
+            continue
+        name = i18n.task_status_name(status, lang)
+        fig.add_trace(
+            go.Bar(
+                x=[int(v) for v in card[status]],
+                y=labels,
+                orientation="h",
+                name=name,
+                marker={"color": color},
+                customdata=names,
+                hovertemplate="%{customdata}<br>" + name + ": %{x}<extra></extra>",
+            )
+        )
+    base_layout(fig, title=title, height=max(260, 24 * len(card) + 120))
+    fig.update_layout(
+        barmode="stack",
+        showlegend=True,
+        legend={"yanchor": "bottom", "y": 1.0, "traceorder": "normal"},
+        margin={"t": 40},
+    )
+    fig.update_yaxes(autorange="reversed", type="category")
+    most = int(card["n_subtasks"].max()) if len(card) else 0
+    fig.update_xaxes(
+        title_text=i18n.t("chart.subtasks", lang),
+        tickformat="d",
+        dtick=1 if most <= 10 else None,
+        rangemode="tozero",
+    )
+    return fig

@@ -1,0 +1,239 @@
+"""Intake as shown: file problems, the preview diff, batches, tracking, audit, accounts."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from kpi.base import i18n
+from kpi.base.values import is_missing
+from kpi.outputs import formatting
+from kpi.store.validation import Problem
+
+
+def translated_frame(columns: dict[str, list], lang: str) -> pd.DataFrame:
+    return pd.DataFrame({i18n.t(key, lang): values for key, values in columns.items()})
+
+
+def problems_table(problems: list[Problem], lang: str = "zh") -> pd.DataFrame:
+    """Problems as shown: row, column, value, type and the message in the reader's language."""
+    whole = i18n.t("intake.whole_file", lang)
+    columns = {
+        "intake.col.row": [str(p.row) if p.row else whole for p in problems],
+        "intake.col.column": [p.column_name(lang) for p in problems],
+        "intake.col.value": ["" if p.value is None else str(p.value) for p in problems],
+        "intake.col.severity": [i18n.t(f"severity.{p.severity}", lang) for p in problems],
+        "intake.col.message": [p.message(lang) for p in problems],
+    }
+    return translated_frame(columns, lang)
+
+
+def _lookup(frame: pd.DataFrame, code: str, lang: str) -> dict[str, str]:
+    return {r[code]: i18n.name(r, lang) for r in frame.to_dict("records")}
+
+
+def diff_table(
+    diff: pd.DataFrame,
+    indicators: pd.DataFrame,
+    sectors: pd.DataFrame,
+    districts: pd.DataFrame,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """The preview: each row of the file as new, changed (old -> new) or unchanged.
+
+    Values are in the indicator's display units with the unit (1.2 万座), names not codes.
+    """
+    rows = indicators.set_index("indicator_code").to_dict("index")
+    names = _lookup(indicators, "indicator_code", lang)
+    sector_names = _lookup(sectors, "sector_code", lang)
+    district_names = _lookup(districts, "district_code", lang)
+    city = "—"
+
+    def place(code, lookup: dict[str, str]) -> str:
+        return lookup.get(code, str(code)) if isinstance(code, str) and code else city
+
+    records = diff.to_dict("records")
+    columns = {
+        "intake.col.row": [int(r["source_row"]) for r in records],
+        "col.indicator": [names.get(r["indicator_code"], r["indicator_code"]) for r in records],
+        "col.period": [r["period"] for r in records],
+        "col.sector": [place(r["sector_code"], sector_names) for r in records],
+        "col.district": [place(r["district_code"], district_names) for r in records],
+        "intake.col.old": [
+            formatting.format_value(_number(r["old_value"]), rows[r["indicator_code"]], lang)
+            for r in records
+        ],
+        "intake.col.new": [
+            formatting.format_value(_number(r["new_value"]), rows[r["indicator_code"]], lang)
+            for r in records
+        ],
+        "intake.col.change": [i18n.t(f"change.{r['change']}", lang) for r in records],
+    }
+    return translated_frame(columns, lang)
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def batch_status(row: dict, lang: str = "zh") -> str:
+    """生效中 / 已撤销（批次 N） / 撤销记录（撤销批次 N）."""
+    if row.get("kind") == "rollback":
+        return i18n.t("batch_status.rollback", lang, of=_int_text(row.get("rolls_back")))
+    if not is_missing(row.get("rolled_back_by")):
+        return i18n.t("batch_status.rolled_back", lang, by=_int_text(row["rolled_back_by"]))
+    return i18n.t("batch_status.in_force", lang)
+
+
+def can_roll_back(row: dict) -> bool:
+    """Loads (and the demo batch) not yet undone; rollback records themselves are not offered."""
+    return row.get("kind") != "rollback" and is_missing(row.get("rolled_back_by"))
+
+
+def _int_text(value) -> str:
+    return "—" if is_missing(value) else str(int(value))
+
+
+def batch_history_table(batches: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Every batch as shown: id, status, file name, user, time, rows, figures in force, demo."""
+    records = batches.to_dict("records")
+    yes, no = i18n.t("common.yes", lang), i18n.t("common.no", lang)
+    columns = {
+        "col.batch": [int(r["batch_id"]) for r in records],
+        "intake.col.status": [batch_status(r, lang) for r in records],
+        "col.file": [r["file_name"] if isinstance(r["file_name"], str) else "" for r in records],
+        "col.user": [r["user_name"] for r in records],
+        "col.loaded_at": [pd.Timestamp(r["loaded_at"]).strftime("%Y-%m-%d %H:%M") for r in records],
+        "intake.col.rows": [int(r["row_count"]) for r in records],
+        "intake.col.in_force": [int(r["figures_in_force"]) for r in records],
+        "col.demo": [yes if r["is_demo"] else no for r in records],
+    }
+    return translated_frame(columns, lang)
+
+
+def batch_label(row: dict, lang: str = "zh") -> str:
+    """One line naming a batch in a picker: 'N · file · user · time' (status is in the table)."""
+    del lang  # the same in both languages; kept for a uniform signature
+    parts = [
+        str(int(row["batch_id"])),
+        row["file_name"] if isinstance(row["file_name"], str) else "—",
+        str(row["user_name"]),
+        pd.Timestamp(row["loaded_at"]).strftime("%Y-%m-%d %H:%M"),
+    ]
+    return " · ".join(parts)
+
+
+def tracking_table(tracking: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Per indicator: reported or not, how many figures, the responsible units; missing first."""
+    shown = tracking.sort_values("has_figure", kind="stable")
+    yes, no = "✔", "✘"
+    columns = {
+        "col.indicator": [i18n.name(r, lang) for r in shown.to_dict("records")],
+        "intake.col.reported": [yes if v else no for v in shown["has_figure"]],
+        "intake.col.figures": shown["figures"].astype(int).tolist(),
+        "col.units": [i18n.join(list(u), lang) for u in shown["units"]],
+    }
+    return translated_frame(columns, lang)
+
+
+def missing_units_table(by_unit: pd.DataFrame, lang: str = "zh", names_en=None) -> pd.DataFrame:
+    """Per responsible unit: how many and which indicators lack a figure."""
+    en = lang == "en"
+    names_en = names_en or {}
+    columns = {
+        "col.unit": [names_en.get(u, u) if en else u for u in by_unit["unit_zh"]],
+        "intake.col.missing": by_unit["missing"].astype(int).tolist(),
+        "intake.col.indicators": by_unit["indicators_en" if en else "indicators_zh"].tolist(),
+    }
+    return translated_frame(columns, lang)
+
+
+def action_name(action: str, lang: str = "zh") -> str:
+    """上传数据 / 撤销批次 / 任务进展 / ... ; the code itself when unknown."""
+    key = f"audit_action.{action}"
+    label = i18n.t(key, lang)
+    return action if label == key else label
+
+
+def filter_audit(
+    log: pd.DataFrame, users: list[str] | None = None, actions: list[str] | None = None
+) -> pd.DataFrame:
+    """Audit entries of any of `users` and any of `actions`; an empty list does not filter."""
+    shown = log
+    if users:
+        shown = shown[shown["user_name"].isin(users)]
+    if actions:
+        shown = shown[shown["action"].isin(actions)]
+    return shown
+
+
+def audit_table(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The audit log as shown (and downloaded): time, user, role, action, batch, object, JSON."""
+    records = log.to_dict("records")
+
+    def text(value) -> str:
+        return value if isinstance(value, str) else ""
+
+    columns = {
+        "intake.col.time": [
+            pd.Timestamp(r["logged_at"]).strftime("%Y-%m-%d %H:%M:%S") for r in records
+        ],
+        "audit.filter_user": [r["user_name"] for r in records],
+        "intake.col.role": [i18n.role_name(r["role"], lang) for r in records],
+        "intake.col.action": [action_name(r["action"], lang) for r in records],
+        "col.batch": [_int_text(r["batch_id"]) for r in records],
+        "intake.col.object": [text(r["object_id"]) for r in records],
+        "intake.col.before": [text(r["before_json"]) for r in records],
+        "intake.col.after": [text(r["after_json"]) for r in records],
+    }
+    return translated_frame(columns, lang)
+
+
+def audit_label(row: dict, lang: str = "zh") -> str:
+    """'N · time · user · action · object' for a picker."""
+    when = pd.Timestamp(row["logged_at"]).strftime("%Y-%m-%d %H:%M:%S")
+    parts = [
+        str(int(row["audit_id"])),
+        when,
+        str(row["user_name"]),
+        action_name(row["action"], lang),
+    ]
+    if isinstance(row.get("object_id"), str):
+        parts.append(row["object_id"])
+    return " · ".join(parts)
+
+
+def parse_json(text) -> object:
+    """A before/after JSON cell as data ({} when empty; the text itself if it is not JSON)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"text": text}
+
+
+def download_name(batch_id: int, file_name: str | None) -> str:
+    """A harmless name to offer the original file under: batch-N-<name without folders>."""
+    base = str(file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(". ")
+    return f"batch-{int(batch_id)}-{base or 'upload'}"
+
+
+def accounts_table(
+    rows: list[dict], lang: str = "zh", unit_names_en: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Accounts as shown: username, display name, role, unit, state (never a hash)."""
+    names = (unit_names_en or {}) if lang == "en" else {}
+    columns = {
+        "users.col.username": [r["username"] for r in rows],
+        "users.col.display_name": [r["display_name"] for r in rows],
+        "intake.col.role": [i18n.role_name(r["role"], lang) for r in rows],
+        "col.unit": [names.get(r["unit"], r["unit"]) if r["unit"] else "—" for r in rows],
+        "users.col.state": [
+            i18n.t("users.state.disabled" if r["disabled"] else "users.state.active", lang)
+            for r in rows
+        ],
+    }
+    return pd.DataFrame({i18n.t(k, lang): v for k, v in columns.items()})

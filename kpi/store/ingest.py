@@ -1,0 +1,252 @@
+"""The one load path, used by `python -m etl load` and the upload page alike.
+
+check_upload reads and checks a file against the store without writing; write_batch writes a
+checked file as one batch (the caller owns the transaction); rollback undoes a batch by recording
+a new one. Every function takes an open connection (kpi.store.db.connect).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from kpi.base import config, periods
+from kpi.base.errors import InputRejected
+from kpi.store import queries
+from kpi.store.connection import transaction
+from kpi.store.queries import Con
+from kpi.store.validation import CheckedFile, Problem, Reference, check_table, read_table
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class UploadCheck:
+    """A checked file: its problems, its normalised rows and the diff against the store."""
+
+    file_name: str
+    content: bytes
+    plan_id: str
+    checked: CheckedFile
+    diff: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty unless full_diff
+    change_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.checked.errors
+
+    def summary(self) -> dict:
+        counts = self.change_counts
+        return {
+            "file": self.file_name,
+            "rows_read": self.checked.rows_read,
+            "errors": len(self.checked.errors),
+            "warnings": len(self.checked.warnings),
+            "rows_accepted": 0 if self.checked.errors else sum(counts.values()),
+            "new": int(counts.get("new", 0)),
+            "changed": int(counts.get("changed", 0)),
+            "unchanged": int(counts.get("unchanged", 0)),
+        }
+
+
+def reference_for(con: Con, plan_id: str, today: date | None = None) -> Reference:
+    """What uploads for `plan_id` are checked against."""
+    return Reference(
+        plan_id=plan_id,
+        indicators=queries.indicators(con, plan_id),
+        sectors=queries.sectors(con, plan_id),
+        districts=queries.districts(con, plan_id),
+        conversions=queries.unit_conversions(con),
+        latest_allowed_period=periods.current_period(today),
+    )
+
+
+def check_upload(
+    con: Con,
+    content: bytes,
+    file_name: str,
+    plan_id: str,
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+    full_diff: bool = True,
+) -> UploadCheck:
+    """Read and check one file against the reference and the figures in force; writes nothing.
+
+    With full_diff the row-by-row comparison with the stored figures is kept for a preview;
+    otherwise only the counts of new, changed and unchanged rows are.
+    """
+    report = progress or (lambda fraction, label: None)
+    checked = CheckedFile(file_name=file_name)
+    result = UploadCheck(file_name, content, plan_id, checked)
+    report(0.05, "read")
+    table, problems = read_table(content, file_name, max_bytes=config.MAX_UPLOAD_MB * 2**20)
+    checked.problems.extend(problems)
+    if table is None:
+        return result
+    checked.rows_read = len(table)
+    report(0.3, "check")
+    rows, problems = check_table(table, reference_for(con, plan_id, today))
+    checked.problems.extend(problems)
+    if rows is None or checked.errors:
+        return result
+    checked.rows = rows
+    report(0.6, "compare")
+    con.register("staged", rows)
+    try:
+        result.change_counts = queries.staged_change_counts(con, plan_id)
+        if full_diff:
+            result.diff = queries.staged_diff(con, plan_id)
+        warnings = queries.staged_warnings(
+            con,
+            plan_id,
+            target_multiple=config.TARGET_MULTIPLE_WARNING,
+            change_ratio=config.CHANGE_RATIO_WARNING,
+        )
+    finally:
+        con.unregister("staged")
+    checked.problems.extend(_warning_problems(warnings))
+    checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
+    report(0.8, "checked")
+    return result
+
+
+def _warning_problems(warnings: pd.DataFrame) -> list[Problem]:
+    """Plausibility warnings (level_decrease, above_target, big_change) as problems."""
+    problems = []
+    columns = ("source_row", "code", "value", "reference", "reference_period")
+    for row, code, value, reference, reference_period in zip(
+        *(warnings[c].tolist() for c in columns), strict=True
+    ):
+        params = {
+            "value": value,
+            "reference": reference,
+            "reference_period": reference_period or "",
+        }
+        problems.append(Problem(int(row), "value", f"{value:g}", code, params, severity="warning"))
+    return problems
+
+
+def write_batch(
+    con: Con,
+    check: UploadCheck,
+    *,
+    user_name: str,
+    role: str,
+    is_demo: bool = False,
+    keep_file: bool = True,
+) -> int:
+    """The statements of one batch; the caller owns the transaction."""
+    rows = check.checked.rows
+    batch_id = queries.insert_batch(
+        con,
+        plan_id=check.plan_id,
+        kind="demo" if is_demo else "load",
+        file_name=check.file_name,
+        file_sha256=hashlib.sha256(check.content).hexdigest(),
+        user_name=user_name,
+        row_count=len(rows),
+        is_demo=is_demo,
+    )
+    if keep_file:
+        queries.store_file(con, batch_id, check.file_name, check.content)
+    con.register("staged", rows)
+    try:
+        written = queries.apply_staged(con, check.plan_id, batch_id, is_demo=is_demo)
+    finally:
+        con.unregister("staged")
+    before, after = audit_figures(con, batch_id, superseded=True), audit_figures(con, batch_id)
+    queries.write_audit(
+        con,
+        user_name=user_name,
+        role=role,
+        action="load",
+        plan_id=check.plan_id,
+        batch_id=batch_id,
+        object_id=check.file_name,
+        before={"figures_superseded": before["count"], **_drop_count(before)},
+        after={**check.summary(), "figures_written": written, **_drop_count(after)},
+    )
+    return batch_id
+
+
+# The audit entry of a load or rollback lists at most this many figures on each side; the counts
+# are always complete and `figures_truncated` says when the list was cut.
+AUDIT_FIGURES_LIMIT = 200
+
+
+def audit_figures(con: Con, batch_id: int, *, superseded: bool = False) -> dict:
+    """The figures a batch wrote (or superseded): count, the first AUDIT_FIGURES_LIMIT, cut?"""
+    count, figures = queries.audit_figures(
+        con, batch_id, superseded=superseded, limit=AUDIT_FIGURES_LIMIT
+    )
+    return {"count": count, "figures": figures, "figures_truncated": count > len(figures)}
+
+
+def _drop_count(listed: dict) -> dict:
+    return {k: v for k, v in listed.items() if k != "count"}
+
+
+def default_plan_id(con: Con) -> str:
+    """$KPI_PLAN, else the most recently issued plan."""
+    wanted = config.plan_setting()
+    known = queries.plans(con)["plan_id"].tolist()
+    if wanted:
+        if wanted not in known:
+            listed = ", ".join(known) or "—"
+            raise InputRejected("error.unknown_plan", plan=wanted, known=listed)
+        return wanted
+    if not known:
+        raise InputRejected("sidebar.no_plan")
+    return known[0]
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    batch_id: int
+    rollback_batch_id: int
+    restored: int
+    retired: int
+
+
+def rollback(con: Con, batch_id: int, *, user_name: str, role: str = "admin") -> RollbackResult:
+    """Undo a batch: its figures in force are superseded by the values they had replaced."""
+    undone = queries.batch(con, batch_id)
+    if undone is None:
+        raise InputRejected("intake.no_batch", batch=batch_id)
+    if not pd.isna(undone["rolled_back_by"]):
+        by = int(undone["rolled_back_by"])
+        raise InputRejected("intake.already_rolled_back", batch=batch_id, by=by)
+    with transaction(con):
+        rollback_id = queries.insert_batch(
+            con,
+            plan_id=undone["plan_id"],
+            kind="rollback",
+            file_name=None,
+            file_sha256=None,
+            user_name=user_name,
+            row_count=0,
+            is_demo=False,
+            rolls_back=batch_id,
+        )
+        restored, retired = queries.undo_batch(con, batch_id, rollback_id)
+        # Before: the undone batch's figures that were in force; after: the values restored
+        # (keys the batch had added are simply no longer in force).
+        before = audit_figures(con, rollback_id, superseded=True)
+        after = audit_figures(con, rollback_id)
+        queries.write_audit(
+            con,
+            user_name=user_name,
+            role=role,
+            action="rollback",
+            plan_id=undone["plan_id"],
+            batch_id=rollback_id,
+            object_id=str(batch_id),
+            before={"batch_id": batch_id, "figures_in_force": retired, **_drop_count(before)},
+            after={"restored": restored, "retired": retired, **_drop_count(after)},
+        )
+    return RollbackResult(batch_id, rollback_id, restored, retired)

@@ -1,0 +1,241 @@
+-- Every table of the store. Idempotent: run on every connection set-up.
+-- Reference tables are rebuilt by `etl init`; progress tables are append-only history.
+
+-- ---------------------------------------------------------------- reference
+create table if not exists plans (
+    plan_id        varchar primary key,
+    name_zh        varchar not null,
+    name_en        varchar not null,
+    doc_no         varchar,          -- issuing document number, e.g. 湛府〔2023〕14号
+    issued_on      date,
+    start_period   varchar not null, -- first quarter of the plan, e.g. 2023Q1
+    end_period     varchar not null, -- target quarter, e.g. 2025Q4
+    base_period    varchar not null, -- baseline quarter, e.g. 2022Q4
+    source_id      varchar not null
+);
+
+create table if not exists sources (
+    plan_id    varchar not null,
+    source_id  varchar not null,
+    file       varchar not null,
+    title_zh   varchar not null,
+    title_en   varchar not null,
+    doc_no     varchar,
+    issued_on  date,
+    primary key (plan_id, source_id)
+);
+
+create table if not exists indicators (
+    plan_id         varchar not null,
+    indicator_code  varchar not null,
+    category_zh     varchar not null,
+    category_en     varchar not null,
+    name_zh         varchar not null,
+    name_en         varchar not null,
+    unit            varchar not null,  -- canonical unit every figure is stored in
+    unit_en         varchar not null,
+    display_unit    varchar not null,
+    display_unit_en varchar not null,
+    display_factor  double not null,   -- shown value = stored value / display_factor
+    semantics       varchar not null check (semantics in ('level', 'new_since_base', 'yearly_flow')),
+    sort_order      integer not null,
+    note            varchar,
+    primary key (plan_id, indicator_code)
+);
+
+-- Units a figure may be written in, per canonical unit: value_in_canonical = value * factor.
+create table if not exists unit_conversions (
+    from_unit  varchar not null,
+    to_unit    varchar not null,
+    factor     double not null,
+    primary key (from_unit, to_unit)
+);
+
+create table if not exists sectors (
+    plan_id        varchar not null,
+    sector_code    varchar not null,
+    name_zh        varchar not null,
+    name_en        varchar not null,
+    aliases        varchar,  -- '|'-separated short forms accepted in uploads
+    task_group_no  integer,
+    sort_order     integer not null,
+    primary key (plan_id, sector_code)
+);
+
+create table if not exists districts (
+    plan_id        varchar not null,
+    district_code  varchar not null,
+    name_zh        varchar not null,
+    name_en        varchar not null,
+    aliases        varchar,
+    sort_order     integer not null,
+    primary key (plan_id, district_code)
+);
+
+-- Final targets (sector_code null = city-wide). Several rows may exist for one indicator when
+-- sources disagree; exactly one city-wide row per indicator has is_default.
+create table if not exists targets (
+    plan_id           varchar not null,
+    indicator_code    varchar not null,
+    sector_code       varchar,
+    year              integer not null,
+    period            varchar not null,
+    value             double not null,   -- canonical unit
+    value_as_written  varchar not null,  -- e.g. 1.8
+    unit_as_written   varchar not null,  -- e.g. 万座
+    comparator        varchar not null,  -- '>=', '=', '~' as the document words it
+    source_id         varchar not null,
+    source_ref        varchar not null,
+    is_default        boolean not null,
+    note              varchar
+);
+
+create table if not exists milestones (
+    plan_id         varchar not null,
+    indicator_code  varchar not null,
+    sector_code     varchar,
+    period          varchar not null,
+    value           double not null,
+    source_id       varchar not null,
+    source_ref      varchar not null,
+    note            varchar
+);
+
+create table if not exists task_groups (
+    plan_id      varchar not null,
+    group_no     integer not null,
+    name_zh      varchar not null,
+    name_en      varchar not null,
+    sector_code  varchar,
+    units_as_written varchar not null,
+    source_ref   varchar not null,
+    primary key (plan_id, group_no)
+);
+
+create table if not exists subtasks (
+    plan_id     varchar not null,
+    group_no    integer not null,
+    subtask_no  integer not null,
+    text_zh     varchar not null,
+    text_en     varchar not null,
+    primary key (plan_id, group_no, subtask_no)
+);
+
+create table if not exists responsible_units (
+    plan_id   varchar not null,
+    unit_zh   varchar not null,
+    unit_en   varchar not null,
+    kind      varchar not null,  -- municipal / county / other
+    primary key (plan_id, unit_zh)
+);
+
+-- Units are named per task group in the source table; every sub-task of a group shares them.
+create table if not exists task_group_units (
+    plan_id   varchar not null,
+    group_no  integer not null,
+    position  integer not null,
+    unit_zh   varchar not null,
+    primary key (plan_id, group_no, unit_zh)
+);
+
+create table if not exists indicator_tasks (
+    plan_id         varchar not null,
+    indicator_code  varchar not null,
+    group_no        integer not null,
+    subtask_no      integer,
+    note            varchar
+);
+
+-- ---------------------------------------------------------------- history (never deleted)
+create sequence if not exists batch_ids start 1;
+create sequence if not exists figure_ids start 1;
+create sequence if not exists task_update_ids start 1;
+create sequence if not exists audit_ids start 1;
+
+create table if not exists batches (
+    batch_id        integer primary key,
+    plan_id         varchar not null,
+    kind            varchar not null check (kind in ('load', 'rollback', 'demo')),
+    file_name       varchar,
+    file_sha256     varchar,
+    user_name       varchar not null,
+    loaded_at       timestamp not null,
+    row_count       integer not null,
+    is_demo         boolean not null,
+    rolls_back      integer,   -- for kind = 'rollback': the batch undone
+    rolled_back_by  integer,   -- set when a later rollback undid this batch
+    note            varchar
+);
+
+create table if not exists uploaded_files (
+    batch_id   integer primary key,
+    file_name  varchar not null,
+    content    blob not null
+);
+
+create table if not exists figures (
+    figure_id       bigint not null,
+    plan_id         varchar not null,
+    indicator_code  varchar not null,
+    period          varchar not null,
+    sector_code     varchar,
+    district_code   varchar,
+    value           double not null,   -- canonical unit of the indicator
+    batch_id        integer not null,
+    is_current      boolean not null,  -- false once a later batch superseded it
+    superseded_by   integer,           -- batch that replaced it
+    is_demo         boolean not null,
+    source_row      integer            -- row number in the uploaded file
+);
+
+create table if not exists task_updates (
+    update_id   bigint not null,
+    plan_id     varchar not null,
+    group_no    integer not null,
+    subtask_no  integer not null,
+    period      varchar not null,
+    status      varchar not null check (status in ('not_started', 'in_progress', 'done', 'delayed')),
+    note        varchar,
+    evidence    varchar,
+    user_name   varchar not null,
+    unit_zh     varchar,
+    updated_at  timestamp not null,
+    is_demo     boolean not null
+);
+
+create table if not exists audit_log (
+    audit_id    bigint not null,
+    logged_at   timestamp not null,
+    user_name   varchar not null,
+    role        varchar not null,
+    action      varchar not null,
+    plan_id     varchar,
+    batch_id    integer,
+    object_id   varchar,
+    before_json varchar,
+    after_json  varchar
+);
+
+-- Admin edits of targets and milestones (目标调整). The cited reference row is never changed;
+-- an edit names it by its natural key and is applied on top by kpi.store.queries.targets/milestones.
+-- `etl init` rebuilds the reference tables but never touches this table. Append-only: the
+-- latest edit of a row is in force; a revert is one more edit back to the cited value.
+create sequence if not exists target_edit_ids start 1;
+
+create table if not exists target_edits (
+    edit_id         bigint not null,
+    plan_id         varchar not null,
+    kind            varchar not null check (kind in ('target', 'milestone')),
+    indicator_code  varchar not null,
+    sector_code     varchar,
+    period          varchar not null,
+    source_id       varchar not null,
+    source_ref      varchar not null,
+    source_value    double not null,   -- the cited value when the edit was made
+    old_value       double not null,   -- the value in force before this edit (canonical unit)
+    new_value       double not null,   -- canonical unit of the indicator
+    reason          varchar not null,
+    user_name       varchar not null,
+    role            varchar not null,
+    edited_at       timestamp not null
+);

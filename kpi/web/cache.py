@@ -1,0 +1,131 @@
+"""Cached reads for the pages: one short-lived connection per query, keyed by file version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from kpi.base import config
+from kpi.measure import alerts, assessment, tasks
+from kpi.store import db, queries
+
+
+def db_file() -> str:
+    """The database path the app reads ($KPI_DB or data/dashboard.duckdb)."""
+    return str(config.db_path())
+
+
+def db_version(path: str) -> tuple[float, int, float]:
+    """Modification stamp of the file and its WAL: a write elsewhere invalidates the caches."""
+    p = Path(path)
+    wal = Path(path + ".wal")
+    stat = p.stat() if p.exists() else None
+    return (
+        stat.st_mtime if stat else 0.0,
+        stat.st_size if stat else 0,
+        wal.stat().st_mtime if wal.exists() else 0.0,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _query(path: str, version: tuple, fn_name: str, args: tuple):
+    """Run `kpi.store.queries.<fn_name>(con, *args)` on a short-lived read connection."""
+    del version  # part of the cache key only
+    with db.connect(path) as con:
+        return getattr(queries, fn_name)(con, *args)
+
+
+def query(path: str, fn_name: str, *args):
+    """Cached result of one kpi.store.queries function (frames are copies: callers may edit)."""
+    if not Path(path).exists():
+        db.ensure_database(Path(path))
+    result = _query(path, db_version(path), fn_name, tuple(args))
+    return result.copy() if isinstance(result, pd.DataFrame) else result
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _plan_data(path: str, version: tuple, plan_id: str, as_of: str) -> assessment.PlanData:
+    del version
+    with db.connect(path) as con:
+        return assessment.read_plan_data(con, plan_id, as_of)
+
+
+def load_plan_data(path: str, plan_id: str, as_of: str) -> assessment.PlanData:
+    """Reference rows and figures in force up to `as_of` (cached per database version)."""
+    return _plan_data(path, db_version(path), plan_id, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _status(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+    return assessment.status_table(_plan_data(path, version, plan_id, as_of), as_of)
+
+
+def load_status(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
+    """One status row per indicator: the numbers `python -m etl status` prints."""
+    return _status(path, db_version(path), plan_id, as_of).copy()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _sector_status(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+    return assessment.sector_status_table(_plan_data(path, version, plan_id, as_of), as_of)
+
+
+def load_sector_status(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
+    """One status row per indicator x sector with a sector target."""
+    return _sector_status(path, db_version(path), plan_id, as_of).copy()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _warning_list(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+    def q(fn_name: str, *args) -> pd.DataFrame:
+        return _query(path, version, fn_name, args).copy()  # cached frames stay untouched
+
+    return alerts.warning_list(
+        _plan_data(path, version, plan_id, as_of),
+        q("tasks", plan_id),
+        q("task_updates", plan_id, as_of),
+        q("indicator_tasks", plan_id),
+        q("responsible_units", plan_id),
+        as_of,
+        status=_status(path, version, plan_id, as_of).copy(),
+    )
+
+
+def load_warning_list(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
+    """The 预警督办清单 rows (kpi.measure.alerts), computed once per database version."""
+    return _warning_list(path, db_version(path), plan_id, as_of).copy()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _default_as_of(path: str, version: tuple, plan_id: str) -> str:
+    del version
+    with db.connect(path) as con:
+        return assessment.default_as_of(con, plan_id)
+
+
+def load_default_as_of(path: str, plan_id: str) -> str:
+    """The latest quarter with data, never later than the current quarter."""
+    return _default_as_of(path, db_version(path), plan_id)
+
+
+def clear_caches() -> None:
+    """Forget every cached query; call after any write."""
+    _query.clear()
+    _plan_data.clear()
+    _status.clear()
+    _sector_status.clear()
+    _warning_list.clear()
+    _default_as_of.clear()
+
+
+def load_task_board(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
+    """Every sub-task with its latest status and overdue flag at the as-of quarter."""
+    units = query(path, "responsible_units", plan_id)
+    return tasks.build_board(
+        query(path, "tasks", plan_id),
+        query(path, "latest_task_status", plan_id, as_of),
+        as_of,
+        dict(zip(units["unit_zh"], units["unit_en"], strict=True)),
+    )

@@ -1,0 +1,138 @@
+"""The shared sidebar and page context (language, plan, as-of quarter); page headers.
+
+Every page calls `page_setup()` first. When app.py already drew the shared sidebar in this run
+(st.navigation), it only reads the choices; when the page was opened on its own (by URL before
+app.py ran, or in AppTest.from_file) it draws the sidebar itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from kpi.base import i18n, periods
+from kpi.base.i18n import LANGS
+from kpi.web.cache import db_file, load_default_as_of, query
+
+LANG_KEY = "lang"
+PLAN_KEY = "plan_id"
+AS_OF_KEY = "as_of"
+INDICATOR_KEY = "indicator"
+
+# Set by app.py after it drew the sidebar; pages opened on their own never see it.
+_SIDEBAR_BY_APP = "_ui_sidebar_by_app"
+_LANG_NAMES = {"zh": "中文", "en": "English"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: language, plan, as-of quarter and the database file."""
+
+    lang: str
+    plan_id: str | None
+    as_of: str
+    db: str
+    plan: dict
+
+    def t(self, key: str, **fmt) -> str:
+        """The label `key` in this page's language."""
+        return i18n.t(key, self.lang, **fmt)
+
+
+def current_lang() -> str:
+    """The language chosen in the sidebar ("zh" until changed)."""
+    lang = st.session_state.get(LANG_KEY, i18n.DEFAULT_LANG)
+    return lang if lang in LANGS else i18n.DEFAULT_LANG
+
+
+def t(key: str, **fmt) -> str:
+    """The label `key` in the current language."""
+    return i18n.t(key, current_lang(), **fmt)
+
+
+def as_of_options(path: str, plan_id: str) -> list[str]:
+    """Quarters with figures, up to the current quarter, newest first (current if none)."""
+    current = periods.current_period()
+    options = [p for p in query(path, "periods_with_figures", plan_id) if p <= current]
+    return sorted(options, reverse=True) or [current]
+
+
+def sidebar() -> Context:
+    """Draw the shared sidebar controls (language, plan, as-of) and return the choices."""
+    path = db_file()
+    if st.session_state.get(LANG_KEY) not in LANGS:
+        st.session_state[LANG_KEY] = i18n.DEFAULT_LANG
+    with st.sidebar:
+        lang = st.radio(
+            i18n.t("sidebar.lang", current_lang()),
+            LANGS,
+            format_func=_LANG_NAMES.get,
+            key=LANG_KEY,
+            horizontal=True,
+        )
+        plans = query(path, "plans")
+        if plans.empty:
+            st.error(i18n.t("sidebar.no_plan", lang))
+            return Context(lang, None, periods.current_period(), path, {})
+        plan_ids = plans["plan_id"].tolist()
+        if st.session_state.get(PLAN_KEY) not in plan_ids:
+            st.session_state[PLAN_KEY] = plan_ids[0]
+        if len(plan_ids) > 1:
+            names = dict(zip(plan_ids, plans.to_dict("records"), strict=True))
+            st.selectbox(
+                i18n.t("sidebar.plan", lang),
+                plan_ids,
+                format_func=lambda p: i18n.name(names[p], lang),
+                key=PLAN_KEY,
+            )
+        plan_id = st.session_state[PLAN_KEY]
+        options = as_of_options(path, plan_id)
+        if st.session_state.get(AS_OF_KEY) not in options:
+            default = load_default_as_of(path, plan_id)
+            st.session_state[AS_OF_KEY] = default if default in options else options[0]
+        as_of = st.selectbox(
+            i18n.t("sidebar.as_of", lang),
+            options,
+            key=AS_OF_KEY,
+            help=i18n.t("sidebar.as_of_help", lang),
+        )
+    plan = plans.set_index("plan_id").loc[plan_id].to_dict() | {"plan_id": plan_id}
+    return Context(lang, plan_id, as_of, path, plan)
+
+
+def _context_from_state() -> Context:
+    path = db_file()
+    plans = query(path, "plans")
+    plan_id = st.session_state.get(PLAN_KEY)
+    if plans.empty or plan_id not in set(plans["plan_id"]):
+        return sidebar()
+    as_of = st.session_state.get(AS_OF_KEY) or load_default_as_of(path, plan_id)
+    plan = plans.set_index("plan_id").loc[plan_id].to_dict() | {"plan_id": plan_id}
+    return Context(current_lang(), plan_id, as_of, path, plan)
+
+
+def app_sidebar() -> Context:
+    """Called by app.py before pg.run(): draw the sidebar once for every page of this run."""
+    ctx = sidebar()
+    st.session_state[_SIDEBAR_BY_APP] = True
+    return ctx
+
+
+def page_setup() -> Context:
+    """First call of every page: the shared context, drawing the sidebar if app.py did not."""
+    if st.session_state.get(_SIDEBAR_BY_APP):
+        return _context_from_state()
+    # Opened on its own: app.py's page config did not run either.
+    st.set_page_config(layout="wide", page_title=i18n.t("app.title", current_lang()))
+    return sidebar()
+
+
+def page_header(ctx: Context, title_key: str) -> None:
+    """Page title, plan name, as-of quarter and the final-assessment line when it applies."""
+    st.title(ctx.t(title_key))
+    if not ctx.plan:
+        return
+    st.caption(f"{i18n.name(ctx.plan, ctx.lang)} · {ctx.t('common.as_of', as_of=ctx.as_of)}")
+    end = ctx.plan.get("end_period")
+    if end and periods.quarter_index(ctx.as_of) >= periods.quarter_index(end):
+        st.info(ctx.t("common.final", end=end))

@@ -1,0 +1,82 @@
+"""Streamlit pieces the pages share: demo banners and tables with their download buttons."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pandas as pd
+import streamlit as st
+
+from kpi.base import i18n
+from kpi.outputs import exports
+from kpi.web.cache import query
+from kpi.web.context import Context
+
+
+def demo_banner(ctx: Context) -> bool:
+    """Show the demo-data warning when any figure up to the as-of quarter is demo; True if shown."""
+    if ctx.plan_id is None:
+        return False
+    if query(ctx.db, "demo_figures_in_force", ctx.plan_id, ctx.as_of):
+        st.warning(i18n.t("demo.banner", ctx.lang))
+        return True
+    return False
+
+
+def task_demo_banner(ctx: Context, board: pd.DataFrame) -> bool:
+    """Warn that task statuses are demo data (演示任务状态) when any shown one is; True if shown."""
+    if board["is_demo"].any():
+        st.warning(ctx.t("tasks.demo_banner"))
+        return True
+    return False
+
+
+def _file_stem(ctx: Context, name: str) -> str:
+    # File names are built from our own identifiers only, never from user input.
+    parts = [name, ctx.plan_id or "", ctx.as_of, ctx.lang]
+    return "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", p) for p in parts if p)
+
+
+def table_captions(ctx: Context, title: str, *, demo: bool = False) -> list[str]:
+    """Caption rows for an exported table: title, plan and as-of quarter, demo notice."""
+    captions = [title]
+    if ctx.plan:
+        captions.append(
+            f"{i18n.name(ctx.plan, ctx.lang)} · {ctx.t('common.as_of', as_of=ctx.as_of)}"
+        )
+    if demo:
+        captions.append(ctx.t("demo.banner"))
+    return captions
+
+
+def data_table(
+    ctx: Context, df: pd.DataFrame, name: str, title: str, *, demo: bool = False, **dataframe_args
+) -> None:
+    """Show `df` as st.dataframe with CSV and XLSX buttons that download exactly what is shown.
+
+    `name` is an ASCII identifier for keys and file names; `title` heads the XLSX sheet, with the
+    plan, the as-of quarter and (when `demo`) the demo-data notice under it. Files are built only
+    when a button is clicked.
+    """
+    st.dataframe(df, hide_index=True, **dataframe_args)
+    stem = _file_stem(ctx, name)
+    captions = table_captions(ctx, title, demo=demo)
+    files = {
+        "csv": (functools.partial(exports.to_csv_bytes, df), "text/csv"),
+        "xlsx": (
+            functools.partial(exports.to_xlsx_bytes, {name: df}, title_rows={name: captions}),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    }
+    for column, (fmt, (data, mime)) in zip(st.columns(2, width=260), files.items(), strict=True):
+        column.download_button(
+            fmt.upper(),
+            data,
+            f"{stem}.{fmt}",
+            mime,
+            key=f"download_{fmt}_{name}",
+            icon=":material/download:",
+            on_click="ignore",
+            help=ctx.t("common.download_help"),
+        )
