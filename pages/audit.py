@@ -6,7 +6,7 @@ from kpi.outputs import intake_tables
 from kpi.web import cache, widgets, writes
 
 # Before anything is drawn: only administrators get past this line.
-user, ctx = writes.open_page("manage_users", "audit.title")
+_, ctx = writes.open_page("manage_users", "audit.title", needs_plan=False)
 t, lang = ctx.t, ctx.lang
 
 log = cache.query(ctx.db, "audit_log")

@@ -9,7 +9,7 @@ from kpi.store import account_changes
 from kpi.web import cache, writes
 
 # Before anything is drawn: only administrators get past this line.
-user, ctx = writes.open_page("manage_users", "users.title")
+user, ctx = writes.open_page("manage_users", "users.title", needs_plan=False)
 t, lang = ctx.t, ctx.lang
 
 path = auth_accounts.users_file()

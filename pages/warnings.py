@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi.base import config
 from kpi.measure import alerts
-from kpi.outputs import alert_tables
+from kpi.outputs import alert_tables, formatting
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -29,7 +29,7 @@ if warning_rows.empty:
     st.success(ctx.t("warnings.none"))
     st.stop()
 
-unit_names = alert_tables.unit_labels(warning_rows, ctx.lang)
+unit_names = formatting.unit_names(warning_rows, ctx.lang)
 left, right = st.columns([3, 1])
 units = left.multiselect(
     ctx.t("tasks.filter.units"),

@@ -108,7 +108,7 @@ def startup_warning(db: str | os.PathLike | None = None) -> str | None:
     try:
         users = load_users(path)
     except UsersFileError as err:
-        return f"⚠ {err.message_zh} / {err.message_en}"
+        return _warning_text(err.key, **err.params)
     except OSError as err:
         return _warning_text("accounts.file_unreadable", detail=err)
     if path.resolve().is_relative_to(config.DATA_DIR.resolve()):

@@ -32,11 +32,7 @@ from kpi.store import queries
 from kpi.store.queries import Con
 
 INDICATOR, TASK = "indicator", "task"
-
-
 RED_NOTICE, YELLOW_NOTICE = "red_notice", "yellow_notice"
-
-
 ESCALATIONS = (RED_NOTICE, YELLOW_NOTICE)
 WARNING_LIGHTS = (progress.RED, progress.YELLOW)
 
@@ -47,8 +43,6 @@ _STATE_RANK = {
     measure_tasks.REASON_DELAYED: 2,
     measure_tasks.REASON_NOT_REPORTED: 3,
 }
-
-
 WARNING_COLUMNS = [
     "unit_zh",
     "unit_en",
@@ -73,8 +67,6 @@ WARNING_COLUMNS = [
     "last_period",
     "is_demo",
 ]
-
-
 SUMMARY_COLUMNS = [
     "unit_zh",
     "unit_en",

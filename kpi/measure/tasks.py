@@ -60,8 +60,6 @@ BOARD_COLUMNS = [
     "overdue",
     "overdue_reason",
 ]
-
-
 SCORECARD_COLUMNS = [
     "unit_zh",
     "unit_en",

@@ -18,11 +18,6 @@ ESCALATION_COLORS = {RED_NOTICE: "#ff4b4b", YELLOW_NOTICE: "#ffbd45"}
 ESCALATION_BADGES = {RED_NOTICE: "red", YELLOW_NOTICE: "orange"}
 
 
-def unit_labels(warnings: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Chinese unit name -> its name in `lang`."""
-    return formatting.unit_names(warnings, lang)
-
-
 def escalation_text(level: str, lang: str) -> str:
     """红色督办 / 黄色提示 (or the English)."""
     return i18n.t(f"escalation.{level}", lang)
@@ -149,4 +144,4 @@ def unit_summary_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
         "col.longest": summary["longest"],
         "col.since": summary["since"],
     }
-    return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
+    return formatting.translated_frame(columns, lang)

@@ -40,7 +40,6 @@ from kpi.store import queries
 from kpi.store.db import connect
 from kpi.store.queries import Con
 
-FORMATS = ("pdf", "docx")
 TOP_MOVERS = 3  # biggest movers named in the summary, each way
 TOP_GAPS = 3  # indicators furthest behind named in the summary
 SUMMARY_UNITS = 2  # responsible units named per indicator in the summary
@@ -508,7 +507,7 @@ def bulletin_files(
     as_of: str,
     lang: str = "zh",
     *,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = bulletin_render.FORMATS,
     today: dt.date | None = None,
     exporter: chart_images.ChartExporter | None = None,
 ) -> dict[str, bytes]:
@@ -520,9 +519,7 @@ def bulletin_files(
     `exporter` it started even earlier (it stays open). The charts are exported once for both
     formats.
     """
-    unknown = set(formats) - set(FORMATS)
-    if unknown or not formats:
-        raise ValueError(f"formats must be some of {FORMATS}, not {formats!r}")
+    bulletin_render.check_formats(formats)  # before the store is read and chromium started
     if "pdf" in formats:
         pdf_render.preload_pdf_engine()  # about a second of imports, meanwhile
     with _connection(con_or_path) as con:
@@ -551,6 +548,5 @@ def bulletin_file(
     Both formats are rendered together (one chart export) and kept for the next click; pass
     `version` (kpi.web.cache.db_version) so that a write to the store starts afresh.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    bulletin_render.check_formats([fmt])
     return _cached_files(str(db), version, plan_id, as_of, lang, dt.date.today())[fmt]

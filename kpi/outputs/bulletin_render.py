@@ -12,6 +12,12 @@ from kpi.outputs.document import Bulletin
 FORMATS = ("pdf", "docx")
 
 
+def check_formats(formats: Sequence[str]) -> None:
+    """Raise ValueError unless `formats` is a non-empty selection of FORMATS."""
+    if not formats or set(formats) - set(FORMATS):
+        raise ValueError(f"formats must be some of {FORMATS}, not {formats!r}")
+
+
 def render_files(
     b: Bulletin, formats: Sequence[str] = FORMATS, *, exporter: ChartExporter | None = None
 ) -> dict[str, bytes]:
@@ -20,9 +26,7 @@ def render_files(
     Pass an `exporter` created before the bulletin was built to overlap chromium's start-up
     with that work (it is left open for the caller to close).
     """
-    unknown = set(formats) - set(FORMATS)
-    if unknown or not formats:
-        raise ValueError(f"formats must be some of {FORMATS}, not {formats!r}")
+    check_formats(formats)
     figures = [f.figure for f in b.figures()]
     files = {}
     with contextlib.ExitStack() as stack:

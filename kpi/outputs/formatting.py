@@ -18,8 +18,6 @@ LIGHT_BADGE_COLORS = {
     "red": "red",
     "grey": "gray",
 }
-
-
 LIGHT_ICONS = {"achieved": "✔", "green": "●", "yellow": "▲", "red": "■", "grey": "○"}
 
 
@@ -31,6 +29,11 @@ def _counts_in_wan(lang: str) -> bool:
     so it writes 17,379 sites, always with thousands separators.
     """
     return lang != "en"
+
+
+def translated_frame(columns: Mapping[str, Any], lang: str) -> pd.DataFrame:
+    """A table as shown: catalog key of each column header -> the column's values."""
+    return pd.DataFrame({i18n.t(key, lang): list(values) for key, values in columns.items()})
 
 
 def unit_names(units: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -121,7 +124,7 @@ EDITED_MARK = " ✎"  # after a target or milestone value that an admin edit rep
 
 def is_edited(row: Mapping[str, Any]) -> bool:
     """True when an admin edit is in force on a target or milestone row (kpi.store.target_edits)."""
-    return not is_missing(row.get("edited_value")) and row.get("edited_value") is not pd.NA
+    return not is_missing(row.get("edited_value"))
 
 
 def edit_text(row: Mapping[str, Any], meta: Mapping[str, Any], lang: str) -> str:

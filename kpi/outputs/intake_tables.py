@@ -12,10 +12,6 @@ from kpi.outputs import formatting
 from kpi.store.validation import Problem
 
 
-def translated_frame(columns: dict[str, list], lang: str) -> pd.DataFrame:
-    return pd.DataFrame({i18n.t(key, lang): values for key, values in columns.items()})
-
-
 def problems_table(problems: list[Problem], lang: str = "zh") -> pd.DataFrame:
     """Problems as shown: row, column, value, type and the message in the reader's language."""
     whole = i18n.t("intake.whole_file", lang)
@@ -26,7 +22,7 @@ def problems_table(problems: list[Problem], lang: str = "zh") -> pd.DataFrame:
         "intake.col.severity": [i18n.t(f"severity.{p.severity}", lang) for p in problems],
         "intake.col.message": [p.message(lang) for p in problems],
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)
 
 
 def _lookup(frame: pd.DataFrame, code: str, lang: str) -> dict[str, str]:
@@ -70,7 +66,7 @@ def diff_table(
         ],
         "intake.col.change": [i18n.t(f"change.{r['change']}", lang) for r in records],
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)
 
 
 def _number(value) -> float | None:
@@ -109,7 +105,7 @@ def batch_history_table(batches: pd.DataFrame, lang: str = "zh") -> pd.DataFrame
         "intake.col.in_force": [int(r["figures_in_force"]) for r in records],
         "col.demo": [yes if r["is_demo"] else no for r in records],
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)
 
 
 def batch_label(row: dict, lang: str = "zh") -> str:
@@ -134,7 +130,7 @@ def tracking_table(tracking: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "intake.col.figures": shown["figures"].astype(int).tolist(),
         "col.units": [i18n.join(list(u), lang) for u in shown["units"]],
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)
 
 
 def missing_units_table(by_unit: pd.DataFrame, lang: str = "zh", names_en=None) -> pd.DataFrame:
@@ -146,7 +142,7 @@ def missing_units_table(by_unit: pd.DataFrame, lang: str = "zh", names_en=None) 
         "intake.col.missing": by_unit["missing"].astype(int).tolist(),
         "intake.col.indicators": by_unit["indicators_en" if en else "indicators_zh"].tolist(),
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)
 
 
 def action_name(action: str, lang: str = "zh") -> str:
@@ -187,7 +183,7 @@ def audit_table(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "intake.col.before": [text(r["before_json"]) for r in records],
         "intake.col.after": [text(r["after_json"]) for r in records],
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)
 
 
 def audit_label(row: dict, lang: str = "zh") -> str:
@@ -236,4 +232,4 @@ def accounts_table(
             for r in rows
         ],
     }
-    return pd.DataFrame({i18n.t(k, lang): v for k, v in columns.items()})
+    return formatting.translated_frame(columns, lang)

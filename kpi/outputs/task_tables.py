@@ -15,7 +15,6 @@ from kpi.measure.tasks import (
     SOURCE_REF_SEPARATOR,
 )
 from kpi.outputs import formatting
-from kpi.outputs.intake_tables import translated_frame
 
 
 def unit_labels(board: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -79,7 +78,7 @@ def board_table(board: pd.DataFrame, lang: str, *, with_group: bool = True) -> p
     }
     if not with_group:
         del columns["col.group"]
-    return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
+    return formatting.translated_frame(columns, lang)
 
 
 def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -93,7 +92,7 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
         **{f"task_status.{s}": card[s] for s in (DONE, IN_PROGRESS, DELAYED, NOT_STARTED)},
         f"task_status.{NO_UPDATE}": card[NO_UPDATE],
     }
-    return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
+    return formatting.translated_frame(columns, lang)
 
 
 def overdue_units_table(by_unit: pd.DataFrame, lang: str, top: int | None = None) -> pd.DataFrame:
@@ -105,7 +104,7 @@ def overdue_units_table(by_unit: pd.DataFrame, lang: str, top: int | None = None
         "col.overdue": shown["overdue"].astype(int),
         "col.task_ref": [separator.join(refs) for refs in shown["task_refs"]],
     }
-    return pd.DataFrame({i18n.t(k, lang): list(v) for k, v in columns.items()})
+    return formatting.translated_frame(columns, lang)
 
 
 def _check_rows(check: pd.DataFrame, indicators: pd.DataFrame, lang: str, build) -> pd.DataFrame:
@@ -220,4 +219,4 @@ def task_history_table(
         ],
         "col.demo": [i18n.t("common.yes" if r["is_demo"] else "common.no", lang) for r in records],
     }
-    return translated_frame(columns, lang)
+    return formatting.translated_frame(columns, lang)

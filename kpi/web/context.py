@@ -45,11 +45,6 @@ def current_lang() -> str:
     return lang if lang in LANGS else i18n.DEFAULT_LANG
 
 
-def t(key: str, **fmt) -> str:
-    """The label `key` in the current language."""
-    return i18n.t(key, current_lang(), **fmt)
-
-
 def as_of_options(path: str, plan_id: str) -> list[str]:
     """Quarters with figures, up to the current quarter, newest first (current if none)."""
     current = periods.current_period()

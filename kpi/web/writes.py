@@ -25,16 +25,18 @@ _SUCCESS_KEY = "_write_success"
 _RESET_KEY = "_write_reset"
 
 
-def open_page(action: str, title_key: str) -> tuple[User, Context]:
+def open_page(action: str, title_key: str, *, needs_plan: bool = True) -> tuple[User, Context]:
     """The top of a write page: refuse, before anything is drawn, anyone who may not do `action`
     (a sign-in form instead); then the shared context, the title, the plan's name and the result
-    of the write that caused this run."""
+    of the write that caused this run. A page that does not `needs_plan` (accounts, the audit
+    log) does not name the plan and goes on when none is loaded."""
     user = guard(action, context.current_lang())
     ctx = context.page_setup()
     st.title(ctx.t(title_key))
-    if ctx.plan_id is None:
-        st.stop()
-    st.caption(i18n.name(ctx.plan, ctx.lang))
+    if needs_plan:
+        if ctx.plan_id is None:
+            st.stop()
+        st.caption(i18n.name(ctx.plan, ctx.lang))
     show_result()
     return user, ctx
 
