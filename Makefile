@@ -56,4 +56,4 @@ bench: setup system-deps
 	$(BIN)/python bench/bench_warnings.py
 
 clean:
-	rm -rf $(VENV) data/dashboard.duckdb data/dashboard.duckdb.wal artifacts
+	rm -rf $(VENV) data/dashboard.duckdb data/dashboard.duckdb.wal data/dashboard.duckdb.snapshots artifacts

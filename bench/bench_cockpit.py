@@ -60,11 +60,12 @@ def main() -> None:
     first = None
     for size in args.sizes:
         path = padded_db(work, template, size)
-        db.ensure_database(path)  # the one-off schema check is start-up cost, not per view
+        with db.read(path):  # the one-off publish of the first snapshot is not per view
+            pass
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            with db.connect(path) as con:
+            with db.read(path) as con:
                 as_of = assessment.default_as_of(con, PLAN)
                 status = assessment.indicator_status(con, PLAN, as_of)
             times.append(time.perf_counter() - start)

@@ -31,7 +31,12 @@ def make_data_dir(work: Path, n_districts: int) -> Path:
 
 
 def make_file(
-    path: Path, rows: int, indicators: dict[str, float], sectors: list[str], districts: list[str]
+    path: Path,
+    rows: int,
+    indicators: dict[str, float],
+    sectors: list[str],
+    districts: list[str],
+    breakdowns: dict[str, set[str]],
 ) -> None:
     """`rows` distinct keys, periods fastest; values rise towards the target (no warnings)."""
     quarters = [f"{y}Q{q}" for y in range(2023, 2026) for q in range(1, 5)]
@@ -43,6 +48,10 @@ def make_file(
                 # Breakdowns are a small share of the city-wide path (sector targets are ~1/10).
                 share = 1 if sector == district == "" else 0.01
                 for code, target in indicators.items():
+                    if (sector and "sector" not in breakdowns[code]) or (
+                        district and "district" not in breakdowns[code]
+                    ):
+                        continue  # a breakdown the indicator does not have is refused
                     for k, quarter in enumerate(quarters):
                         value = target * share * k / 20
                         f.write(f"{code},{quarter},{sector},{district},{value:g}\n")
@@ -50,6 +59,25 @@ def make_file(
                         if n == rows:
                             return
     raise SystemExit(f"only {n} distinct keys; add districts")
+
+
+def plan_shape(store: Path) -> tuple:
+    """(city targets by indicator, sectors, districts, breakdowns by indicator) of the plan."""
+    from kpi.store import db, ingest, queries
+
+    with db.read(store) as con:
+        plan_id = ingest.default_plan_id(con)
+        targets = queries.targets(con, plan_id)
+        city = targets[targets["sector_code"].isna() & targets["is_default"]]
+        indicators = dict(zip(city["indicator_code"], city["value"], strict=True))
+        sectors = [""] + queries.sectors(con, plan_id)["sector_code"].tolist()
+        districts = [""] + queries.districts(con, plan_id)["district_code"].tolist()
+        listed = queries.indicators(con, plan_id)
+        breakdowns = {
+            code: set(text.split("|")) if isinstance(text, str) else set()
+            for code, text in zip(listed["indicator_code"], listed["breakdowns"], strict=True)
+        }
+    return indicators, sectors, districts, breakdowns
 
 
 def best_of(repeat: int, run) -> float:
@@ -68,26 +96,20 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-"))
-    os.environ["KPI_DATA_DIR"] = str(make_data_dir(work, 300))
+    os.environ["KPI_DATA_DIR"] = str(make_data_dir(work, 2000))
     os.environ["KPI_MAX_UPLOAD_MB"] = "2000"
     import duckdb
 
-    from kpi.store import db, ingest, loads, queries
+    from kpi.store import db, loads
 
     template = work / "template.duckdb"
     db.ensure_database(template, with_demo=False)
-    with db.connect(template) as con:
-        plan_id = ingest.default_plan_id(con)
-        targets = queries.targets(con, plan_id)
-        city = targets[targets["sector_code"].isna() & targets["is_default"]]
-        indicators = dict(zip(city["indicator_code"], city["value"], strict=True))
-        sectors = [""] + queries.sectors(con, plan_id)["sector_code"].tolist()
-        districts = [""] + queries.districts(con, plan_id)["district_code"].tolist()
+    shape = plan_shape(template)
 
     print(f"{'rows':>9} {'duckdb bare s':>14} {'etl load s':>11} {'ratio':>6} {'reload s':>9}")
     for rows in args.sizes:
         csv_path = work / f"figures-{rows}.csv"
-        make_file(csv_path, rows, indicators, sectors, districts)
+        make_file(csv_path, rows, *shape)
 
         def bare_load(path: Path = csv_path) -> None:
             target = work / "bare.duckdb"

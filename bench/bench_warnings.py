@@ -41,7 +41,7 @@ def main() -> None:
     path = work / "demo.duckdb"
     db.ensure_database(path, with_demo=True)
     print(f"{'as of':>7} {'rows':>5} {'list s':>7} {'walk s':>7} {'naive walk s':>13}")
-    with db.connect(path) as con:
+    with db.read(path) as con:
         plan = queries.plan(con, PLAN)
         for as_of in periods.period_range(plan["start_period"], plan["end_period"]):
             data = assessment.read_plan_data(con, PLAN, as_of)

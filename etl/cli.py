@@ -1,37 +1,111 @@
 """`python -m etl`: load targets and progress figures into DuckDB and get them out again.
 
-Exit codes: 0 done, 1 refused (the input has errors, the store is busy, an account rule: nothing
-written), 2 usage error. Anything else is a bug and ends with its traceback.
+Exit codes: 0 done, 1 refused (the input has errors, the store is busy or cannot be opened, the
+disk is full, an account rule: nothing written), 2 usage error (also: --db in a folder that does
+not exist, except for `init`), 141 the reader of stdout went away (`... | head -1`), as for a tool
+ended by SIGPIPE. Anything else is a bug and ends with its traceback.
+
+Text printed as CSV or JSON is formula-safe: a cell a spreadsheet would run as a formula gets a
+leading apostrophe, as in the page downloads; `--raw` prints the stored text unchanged.
 """
 
 import argparse
 import contextlib
+import errno
 import json
+import os
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl import users
 from kpi.base import config, i18n, periods
-from kpi.base.errors import KpiError
+from kpi.base.errors import DatabaseBusy, InputRejected, KpiError
 from kpi.measure import alerts, assessment
-from kpi.outputs import fullexport, upload_template
-from kpi.store import demo, ingest, loads, queries, reference
+from kpi.outputs import exports, fullexport, upload_template
+from kpi.store import db, demo, ingest, loads, queries, reference
 from kpi.store.db import connect, ensure_database
 from kpi.store.validation import Problem
+
+# What a shell reports for a tool ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
+# DuckDB reports a full disk in the text of its error (an IOException, or a TransactionException
+# when the commit cannot write its log); this is the operating system's wording it passes on.
+_DISK_FULL_TEXT = os.strerror(errno.ENOSPC)
+# DuckDB's files carry this magic after an 8-byte checksum (its storage format's main header).
+# Given another file, DuckDB may open an empty in-memory store instead, or refuse it only later.
+_DUCKDB_MAGIC = (8, b"DUCK")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = check_db_path(args)
+        if code is None:
+            code = args.handler(args)
+            sys.stdout.flush()  # so a closed pipe shows here, not as a message at exit
+        return code
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
     except KpiError as err:
         print(f"{i18n.both('cli.error')}: {err.message_zh} / {err.message_en}", file=sys.stderr)
-        return 1
+        if isinstance(err, DatabaseBusy):  # which file, how long, what to do
+            path = config.db_path(getattr(args, "db", None))
+            seconds = f"{config.LOCK_WAIT_SECONDS:g}"
+            print(i18n.both("cli.busy", path=path, seconds=seconds), file=sys.stderr)
     except OSError as err:  # the machine's, not ours: a file that cannot be read or written
-        print(f"{i18n.both('cli.error')}: {err}", file=sys.stderr)
-        return 1
+        fail("cli.disk_full" if err.errno == errno.ENOSPC else "cli.file_error", detail=err)
+    except duckdb.Error as err:
+        if _DISK_FULL_TEXT in str(err):
+            fail("cli.disk_full", detail=err)
+        elif isinstance(err, duckdb.IOException):  # not a DuckDB file, unreadable, ...
+            fail("cli.store_unreadable", path=config.db_path(getattr(args, "db", None)), detail=err)
+        else:
+            raise
+    return 1
+
+
+def fail(key: str, **params) -> None:
+    """Print a refusal in both languages on stderr."""
+    print(f"{i18n.both('cli.error')}: {i18n.both(key, **params)}", file=sys.stderr)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not complain again."""
+    with contextlib.suppress(OSError, ValueError):  # stdout is not a file (a test capturing it)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def check_db_path(args: argparse.Namespace) -> int | None:
+    """Refuse a --db (or $KPI_DB) that is a folder or another kind of file (exit 1), or lies in a
+    folder that does not exist (exit 2).
+
+    Only `init` creates a new store in a new folder: elsewhere a mistyped path would quietly start
+    an empty store. Returns the exit code, or None to go on.
+    """
+    if not hasattr(args, "db"):  # `etl users`
+        return None
+    path = config.db_path(args.db)
+    if path.is_dir():
+        raise InputRejected("cli.db_is_folder", path=path)
+    if not is_duckdb_file(path):
+        raise InputRejected("cli.not_a_store", path=path)
+    if not path.parent.is_dir() and args.command != "init":
+        fail("cli.db_folder_missing", path=path, folder=path.parent)
+        return 2
+    return None
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """True unless `path` is a file without DuckDB's magic (a missing one becomes a new store)."""
+    if not path.is_file():
+        return True
+    offset, magic = _DUCKDB_MAGIC
+    with path.open("rb") as file:
+        return file.read(offset + len(magic))[offset:] == magic
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    command("init", cmd_init, "cli.help.init")
+    init = command("init", cmd_init, "cli.help.init")
+    init.add_argument("--user", default="cli", help="who refreshes (kept in the audit log)")
 
     load = command("load", cmd_load, "cli.help.load")
     load.add_argument("files", nargs="+", type=Path)
@@ -64,10 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--plan")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--as-of", type=_period_arg, help="YYYYQn: figures up to this quarter")
+    export.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
 
     history = command("history", cmd_history, "cli.help.history")
     history.add_argument("--plan")
     history.add_argument("--json", action="store_true")
+    history.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
 
     rollback = command("rollback", cmd_rollback, "cli.help.rollback")
     rollback.add_argument("batch_id", type=int)
@@ -82,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--plan")
     status.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
     status.add_argument("--format", choices=["csv", "json"], default="csv")
+    status.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
 
     report = command("report", cmd_report, "cli.help.report")
     report.add_argument("--plan")
@@ -117,7 +195,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     existed = path.exists()
     ensure_database(path)
     with connect(path) as con:
-        plan_ids = reference.load_all_plans(con) if existed else queries.plans(con)["plan_id"]
+        if existed:  # a refresh: its changes are audited
+            plan_ids = reference.load_all_plans(con, user_name=args.user, role="cli")
+        else:
+            plan_ids = queries.plans(con)["plan_id"]
     done = "cli.refreshed" if existed else "cli.created"
     print(i18n.both(done, path=path, plans=", ".join(plan_ids)))
     return 0
@@ -128,10 +209,12 @@ def cmd_load(args: argparse.Namespace) -> int:
     if missing:
         print(f"{i18n.both('cli.no_such_file')}: {', '.join(missing)}", file=sys.stderr)
         return 2
+    with db.read(args.db) as con:
+        plan_id = ingest.default_plan_id(con, args.plan)
     result = loads.load_files(
         args.files,
         db=args.db,
-        plan_id=args.plan,
+        plan_id=plan_id,
         user_name=args.user,
         dry_run=args.dry_run,
         strict=args.strict,
@@ -171,8 +254,8 @@ def problem_line(problem: Problem, lang: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with connect(args.db) as con:
-        plan_id = args.plan or ingest.default_plan_id(con)
+    with db.read(args.db) as con:
+        plan_id = ingest.default_plan_id(con, args.plan)
         as_of = args.as_of or "9999Q4"
         frame = {
             "targets": lambda: export_targets(con, plan_id),
@@ -199,7 +282,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 )
             ),
         }[args.what]()
-    write_frame(frame, args.format)
+    write_frame(frame, args.format, raw=args.raw)
     return 0
 
 
@@ -235,25 +318,27 @@ def export_targets(con, plan_id: str) -> pd.DataFrame:
     )
 
 
-def write_frame(frame: pd.DataFrame, fmt: str) -> None:
+def write_frame(frame: pd.DataFrame, fmt: str, *, raw: bool = False) -> None:
+    """Print as CSV or JSON; text cells formula-safe (exports.neutralise_formula) unless raw."""
     if fmt == "json":
         records = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         for record, units in zip(records, frame.get("units", [None] * len(frame)), strict=True):
             if units is not None:
                 record["units"] = list(units)
-        print(json.dumps(records, ensure_ascii=False, indent=2))
+        shown = records if raw else exports.neutralised_value(records)
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         out = frame.copy()
         if "units" in out:
             out["units"] = out["units"].map(lambda units: "、".join(units))
-        out.to_csv(sys.stdout, index=False)
+        (out if raw else exports.neutralised_frame(out)).to_csv(sys.stdout, index=False)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with connect(args.db) as con:
-        frame = queries.batches(con, args.plan or ingest.default_plan_id(con))
+    with db.read(args.db) as con:
+        frame = queries.batches(con, ingest.default_plan_id(con, args.plan))
     if args.json:
-        write_frame(frame, "json")
+        write_frame(frame, "json", raw=args.raw)
     else:
         print(frame.to_string(index=False) if not frame.empty else i18n.both("cli.no_batches"))
     return 0
@@ -275,8 +360,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    with connect(args.db) as con:
-        plan_id = args.plan or ingest.default_plan_id(con)
+    with db.read(args.db) as con:
+        plan_id = ingest.default_plan_id(con, args.plan)
         content = upload_template.upload_template(con, plan_id, args.format)
     if args.out:
         args.out.write_bytes(content)
@@ -290,11 +375,11 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with connect(args.db) as con:
-        plan_id = args.plan or ingest.default_plan_id(con)
+    with db.read(args.db) as con:
+        plan_id = ingest.default_plan_id(con, args.plan)
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
         frame = assessment.indicator_status(con, plan_id, as_of)
-    write_frame(frame[assessment.STATUS_COLUMNS], args.format)
+    write_frame(frame[assessment.STATUS_COLUMNS], args.format, raw=args.raw)
     return 0
 
 
@@ -317,8 +402,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = _out_format(args, ("pdf", "docx"))
     if fmt is None:
         return 2
-    with connect(args.db) as con:
-        plan_id = args.plan or ingest.default_plan_id(con)
+    with db.read(args.db) as con:
+        plan_id = ingest.default_plan_id(con, args.plan)
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
         has_figures = any(p <= as_of for p in queries.periods_with_figures(con, plan_id))
     # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
@@ -341,8 +426,8 @@ def cmd_export_all(args: argparse.Namespace) -> int:
     fmt = _out_format(args, ("xlsx", "zip"))
     if fmt is None:
         return 2
-    with connect(args.db) as con:
-        plan_id = args.plan or ingest.default_plan_id(con)
+    with db.read(args.db) as con:
+        plan_id = ingest.default_plan_id(con, args.plan)
     args.out.write_bytes(fullexport.export_file(config.db_path(args.db), plan_id, fmt, args.lang))
     print(i18n.both("cli.wrote_export", path=args.out, plan=plan_id))
     return 0

@@ -5,7 +5,7 @@ import hashlib
 import streamlit as st
 
 from kpi.auth import permissions
-from kpi.base import config
+from kpi.base import config, i18n
 from kpi.measure import tracking as measure_tracking
 from kpi.outputs import formatting, intake_tables, upload_template
 from kpi.store import intake
@@ -50,17 +50,36 @@ def template_buttons() -> None:
     st.info(t("upload.limit", mb=config.MAX_UPLOAD_MB), icon=":material/info:")
 
 
+def my_indicators() -> None:
+    """Which indicators a staff member's unit may report (admins report all; no line)."""
+    if user.role != "staff":
+        return
+    mine = intake.read_writable_indicators(ctx.db, ctx.plan_id, user)
+    indicators = cache.query(ctx.db, "indicators", ctx.plan_id)
+    units = formatting.unit_names(cache.query(ctx.db, "responsible_units", ctx.plan_id), lang)
+    unit = units.get(user.unit, user.unit)
+    if not mine:
+        st.warning(t("authority.may_report_none", unit=unit))
+    elif len(mine) == len(indicators):
+        st.caption(t("authority.may_report_all", unit=unit, n=len(mine)))
+    else:
+        rows = indicators.set_index("indicator_code").loc[mine].to_dict("records")
+        names = i18n.join([i18n.name(r, lang) for r in rows], lang)
+        st.caption(t("authority.may_report", unit=unit, indicators=names))
+
+
 def checked(key: tuple, content: bytes, file_name: str) -> UploadCheck:
     """The check of this file, run once with a progress bar and kept for the reruns."""
     cached = st.session_state.get("upload_check")
     if cached is not None and cached[0] == key:
         return cached[1]
     bar = st.progress(0.0, text=t("upload.stage.read"))
-    check = intake.check_file(
+    check = intake.check_for(
         ctx.db,
-        ctx.plan_id,
+        user,
         content,
         file_name,
+        ctx.plan_id,
         progress=lambda done, stage: bar.progress(done, text=t(f"upload.stage.{stage}")),
     )
     bar.progress(1.0, text=t("upload.stage.checked"))
@@ -194,7 +213,7 @@ def history() -> None:
 def tracking() -> None:
     st.subheader(t("upload.tracking"))
     choices = measure_tracking.period_choices(ctx.plan)
-    default = measure_tracking.reporting_period()
+    default = measure_tracking.reporting_period(ctx.plan)
     period = st.selectbox(
         t("upload.tracking_period"),
         choices,
@@ -231,10 +250,12 @@ def tracking() -> None:
 # ------------------------------------------------------------------ the page
 st.caption(t("upload.intro"))
 template_buttons()
+my_indicators()
 uploaded = st.file_uploader(t("upload.file"), type=["csv", "xlsx"], key="upload")
 if uploaded is not None:
     content = uploaded.getvalue()
-    key = (ctx.db, ctx.plan_id, uploaded.name, hashlib.sha256(content).hexdigest())
+    # The check holds this user's authority errors: another user signing in checks afresh.
+    key = (ctx.db, ctx.plan_id, user.username, uploaded.name, hashlib.sha256(content).hexdigest())
     done = st.session_state.get("upload_done")
     if done and done[0] == key:
         st.success(t("upload.committed", batch=done[1]))

@@ -1,11 +1,13 @@
 """Shared fixtures: throwaway databases built from data/ (with or without the demo dataset)."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from kpi.store import db
+from kpi.store.ingest import reference_for
 
 _TEMPLATES: dict[bool, Path] = {}
 
@@ -33,3 +35,12 @@ def demo_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path / "demo.duckdb"
     shutil.copy(_template(tmp_path_factory, True), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory):
+    """What an upload to the plan is checked against, on 2026-11-23 (the plan has ended)."""
+    path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
+    db.ensure_database(path, with_demo=False)
+    with db.read(path) as con:
+        return reference_for(con, "zhanjiang-dt-2023", date(2026, 11, 23))

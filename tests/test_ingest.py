@@ -103,7 +103,7 @@ def test_reloading_the_same_file_writes_no_new_versions(tmp_path: Path, demo_db:
 def test_rollback_restores_the_replaced_values_and_is_recorded(tmp_path, demo_db) -> None:
     old = current_value(demo_db, "idc_racks", "2025Q3")
     path = write(
-        tmp_path, "r.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\nidc_racks,2026Q1,42000\n"
+        tmp_path, "r.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\ncluster_network,2022Q4,1\n"
     )
     batch_id = loads.load_files([path], db=demo_db, plan_id=None, user_name="t").batch_ids[0]
     with connect(demo_db) as con:
@@ -112,7 +112,7 @@ def test_rollback_restores_the_replaced_values_and_is_recorded(tmp_path, demo_db
         versions = queries.figure_versions(con, PLAN)
     assert (result.restored, result.retired) == (1, 2)
     assert current_value(demo_db, "idc_racks", "2025Q3") == old
-    assert current_value(demo_db, "idc_racks", "2026Q1") is None  # new key: nothing to restore
+    assert current_value(demo_db, "cluster_network", "2022Q4") is None  # new key: none restored
     assert batches.at[batch_id, "rolled_back_by"] == result.rollback_batch_id
     assert batches.at[result.rollback_batch_id, "kind"] == "rollback"
     assert 41000 in versions["value"].tolist()  # the undone figure is kept, not deleted

@@ -13,6 +13,7 @@ from intake_helpers import run_page as run
 from streamlit.testing.v1 import AppTest
 
 from kpi.auth import accounts, signin
+from kpi.base import config
 from kpi.measure import assessment
 from kpi.store import db, queries, target_edits
 
@@ -265,7 +266,7 @@ def test_admin_changes_a_role(env):
 
 def test_users_page_is_read_only_with_the_demo_accounts_file(env, monkeypatch):
     monkeypatch.delenv("KPI_USERS_FILE")
-    monkeypatch.setattr(accounts, "demo_accounts_allowed", lambda db=None: True)
+    monkeypatch.setattr(config, "DEFAULT_DB_PATH", env)  # demo accounts need the demo store
     at = run(USERS, "admin")
     assert "演示账号文件" in texts(at.warning)
     assert not [b for b in at.button if b.label == "新增用户"]

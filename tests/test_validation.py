@@ -6,9 +6,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from kpi.store import db
-from kpi.store.ingest import reference_for
-from kpi.store.validation import check_table, parse_number, read_table
+from kpi.store.reading import read_table
+from kpi.store.validation import check_table, parse_number
 
 TODAY = date(2026, 11, 23)  # current quarter 2026Q4
 MAX = 20 * 2**20
@@ -35,14 +34,6 @@ MAX = 20 * 2**20
 )
 def test_parse_number_when_written_with_separators_units_and_wan(text, expected) -> None:
     assert parse_number(text) == expected
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
-    db.ensure_database(path, with_demo=False)
-    with db.connect(path) as con:
-        return reference_for(con, "zhanjiang-dt-2023", TODAY)
 
 
 def check_text(text: str, reference, encoding: str = "utf-8", name: str = "f.csv"):

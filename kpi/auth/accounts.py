@@ -86,22 +86,32 @@ def is_demo_file(path: str | os.PathLike) -> bool:
     return Path(path).resolve() == config.DEMO_USERS_FILE.resolve()
 
 
-def demo_accounts_allowed(db: str | os.PathLike | None = None) -> bool:
-    """Demo accounts may sign in only against the embedded default database."""
-    return config.is_default_db(config.db_path(db))
+def demo_accounts_allowed(
+    db: str | os.PathLike | None = None, *, demo_mode: bool | None = None
+) -> bool:
+    """Demo accounts may sign in only against the embedded default database, and only while it
+    holds the demo figures: `demo_mode` says so (the store knows, this floor does not; the app
+    always passes it, see kpi.web.signin); None checks the database path alone."""
+    return config.is_default_db(config.db_path(db)) and demo_mode is not False
 
 
-def demo_accounts_active(db: str | os.PathLike | None = None) -> bool:
+def demo_accounts_active(
+    db: str | os.PathLike | None = None, *, demo_mode: bool | None = None
+) -> bool:
     """True while the shipped demo accounts (documented passwords) are the ones signing in."""
-    return is_demo_file(users_file()) and demo_accounts_allowed(db)
+    return is_demo_file(users_file()) and demo_accounts_allowed(db, demo_mode=demo_mode)
 
 
-def startup_warning(db: str | os.PathLike | None = None) -> str | None:
+def startup_warning(
+    db: str | os.PathLike | None = None, *, demo_mode: bool | None = None
+) -> str | None:
     """A Chinese + English warning about the accounts set-up, or None when all is well."""
     path = users_file()
     if is_demo_file(path):
-        if demo_accounts_allowed(db):
+        if demo_accounts_allowed(db, demo_mode=demo_mode):
             return _warning_text("accounts.demo_in_use")
+        if config.is_default_db(config.db_path(db)):
+            return _warning_text("authority.demo_ended_banner")
         return _warning_text("accounts.demo_disabled")
     if not path.exists():
         return _warning_text("accounts.file_missing", path=path)
@@ -128,9 +138,11 @@ def _warning_text(key: str, **values: object) -> str:
 _logged_warning = threading.Event()
 
 
-def log_startup_warning(db: str | os.PathLike | None = None) -> str | None:
+def log_startup_warning(
+    db: str | os.PathLike | None = None, *, demo_mode: bool | None = None
+) -> str | None:
     """Log `startup_warning()` once per process and return it (for the app's banner)."""
-    warning = startup_warning(db)
+    warning = startup_warning(db, demo_mode=demo_mode)
     if warning and not _logged_warning.is_set():
         _logged_warning.set()
         log.warning(warning)
@@ -417,17 +429,21 @@ def list_users(path: str | os.PathLike | None = None) -> list[User]:
     return sorted(load_users(path).values(), key=lambda u: u.username)
 
 
-def active_accounts(path: str | os.PathLike | None = None) -> dict[str, Account]:
-    """Accounts that may sign in now: none from the demo file unless the DB is the default one."""
+def active_accounts(
+    path: str | os.PathLike | None = None, *, demo_mode: bool | None = None
+) -> dict[str, Account]:
+    """Accounts that may sign in now: none from the demo file unless `demo_accounts_allowed`."""
     path = Path(path or users_file())
-    if is_demo_file(path) and not demo_accounts_allowed():
+    if is_demo_file(path) and not demo_accounts_allowed(demo_mode=demo_mode):
         return {}
     return {n: a for n, a in _read_accounts(path).items() if not a.disabled}
 
 
-def lookup_user(username: str, path: str | os.PathLike | None = None) -> User | None:
-    """The current record of a signed-in user (None once removed or disabled)."""
-    account = active_accounts(path).get(username)
+def lookup_user(
+    username: str, path: str | os.PathLike | None = None, *, demo_mode: bool | None = None
+) -> User | None:
+    """The current record of a signed-in user (None once removed, disabled or the demo ended)."""
+    account = active_accounts(path, demo_mode=demo_mode).get(username)
     return account.user if account else None
 
 

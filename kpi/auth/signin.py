@@ -154,10 +154,12 @@ def authenticate(
     *,
     path: str | os.PathLike | None = None,
     limiter: RateLimiter | None = None,
+    demo_mode: bool | None = None,
 ) -> User | None:
     """The user when the password matches, else None; raises SignInLocked while locked out.
 
-    Failures count per username and per `client_key` (e.g. the Streamlit session id).
+    Failures count per username and per `client_key` (e.g. the Streamlit session id). Demo
+    accounts sign in only while `demo_mode` is not False (see accounts.demo_accounts_allowed).
     """
     limiter = limiter or LIMITER
     username = (username or "").strip()
@@ -167,7 +169,7 @@ def authenticate(
     wait = limiter.retry_after(keys)
     if wait:
         raise SignInLocked(wait)
-    accounts = active_accounts(path)
+    accounts = active_accounts(path, demo_mode=demo_mode)
     account = accounts.get(username)
     if account is not None:
         ok = _check_password(password or "", account.password_hash.encode("ascii"))

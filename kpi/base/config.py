@@ -21,6 +21,28 @@ _TRUE = {"1", "true", "yes", "on"}
 # Uploads larger than this are refused (the Streamlit server enforces the same limit).
 MAX_UPLOAD_MB = int(os.environ.get("KPI_MAX_UPLOAD_MB", "20"))
 
+# Limits checked before a file is parsed, so no upload can take unbounded memory or time.
+MAX_COLUMNS = 200  # the template has 8
+MAX_ROWS = 2_000_000
+MAX_CELL_CHARS = 4_096
+# Memory grows with the cells of a table (rows x columns, about 25 bytes each while read and
+# checked), not with its bytes: 20 MB of "1,1,1" is ten million cells. A template-shaped file
+# at the size limit has about five million.
+MAX_CELLS = 8_000_000
+XLSX_MAX_UNPACKED_MB = 200  # the sum of a workbook's members once unzipped
+XLSX_MAX_RATIO = 100  # unpacked / packed size of one member; zip bombs run to thousands
+# Files checked at once by this server; further uploads wait their turn (one visitor's large
+# file must not starve the others of memory).
+CONCURRENT_CHECKS = 2
+
+# A figure above this multiple of its indicator's largest target is refused as absurd; the
+# warning at TARGET_MULTIPLE_WARNING asks only for a second look.
+VALUE_CEILING_MULTIPLE = 1000.0
+
+# Sign-in sessions end after this long without a page run, and after this long in any case.
+SESSION_IDLE_MINUTES = float(os.environ.get("KPI_SESSION_IDLE_MINUTES", "30"))
+SESSION_MAX_HOURS = float(os.environ.get("KPI_SESSION_MAX_HOURS", "12"))
+
 # Another process (the CLI, or the app while the CLI runs) may hold the database file for the
 # length of one operation; waiting briefly is better than failing the user's action.
 LOCK_WAIT_SECONDS = float(os.environ.get("KPI_LOCK_WAIT", "15"))
@@ -69,3 +91,14 @@ def view_requires_login() -> bool:
 def browser_path() -> Path:
     """$BROWSER_PATH: the chromium that draws chart images (default Debian's /usr/bin/chromium)."""
     return Path(os.environ.get("BROWSER_PATH", "").strip() or DEFAULT_BROWSER_PATH)
+
+
+def snapshot_dir() -> Path | None:
+    """$KPI_SNAPSHOT_DIR: where read snapshots are (default: beside the database file)."""
+    value = os.environ.get("KPI_SNAPSHOT_DIR", "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def is_replica() -> bool:
+    """$KPI_REPLICA: this server only reads published snapshots, never writes (docs/DEPLOY.md)."""
+    return os.environ.get("KPI_REPLICA", "").strip().lower() in _TRUE

@@ -61,6 +61,18 @@ class DatabaseBusy(RetryLater):
     """The database file stayed locked by another process for longer than the wait."""
 
 
+class StoreFull(KpiError):
+    """The disk under the store is full; the write was rolled back."""
+
+    key = "error.store_full"
+
+
+class ReplicaReadOnly(KpiError):
+    """A write on a read-only replica: writes go to the primary server (docs/DEPLOY.md)."""
+
+    key = "error.replica_read_only"
+
+
 class SignInLocked(KpiError):
     """Sign-in refused while a username or client is locked after failed sign-ins."""
 

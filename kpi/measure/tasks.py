@@ -357,5 +357,5 @@ def staff_subtasks(
 
 def read_staff_subtasks(path: Path | str | None, plan_id: str, user: User | None, as_of: str):
     """`staff_subtasks` on a short-lived connection."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return staff_subtasks(con, plan_id, user, as_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -83,18 +84,22 @@ def missing_by_unit(tracking: pd.DataFrame) -> pd.DataFrame:
     return grouped[columns].reset_index(drop=True)
 
 
-def reporting_period(today: date | None = None) -> str:
-    """The quarter staff report on now: the last complete one (the template's period)."""
-    return periods.add_quarters(periods.current_period(today), -1)
+def reporting_period(plan: Mapping | None = None, today: date | None = None) -> str:
+    """The quarter staff report on now: the last complete one, or the plan's last quarter once
+    the plan has ended (figures after it are refused)."""
+    last_complete = periods.add_quarters(periods.current_period(today), -1)
+    end = plan.get("end_period") if plan else None
+    return min(last_complete, end) if end else last_complete
 
 
-def period_choices(plan: dict, today: date | None = None) -> list[str]:
-    """Quarters from the plan's first to the current one, newest first."""
-    first = str(plan.get("start_period") or reporting_period(today))
-    return periods.period_range(first, periods.current_period(today))[::-1]
+def period_choices(plan: Mapping, today: date | None = None) -> list[str]:
+    """Quarters from the plan's first to the current one (or the plan's last), newest first."""
+    first = str(plan.get("start_period") or reporting_period(plan, today))
+    last = min(periods.current_period(today), plan.get("end_period") or "9999Q4")
+    return periods.period_range(first, last)[::-1]
 
 
 def read_submission_tracking(path: Path | str | None, plan_id: str, period: str) -> pd.DataFrame:
     """`submission_tracking` on a short-lived connection."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return submission_tracking(con, plan_id, period)

@@ -37,7 +37,7 @@ from kpi.outputs import (
     task_tables,
 )
 from kpi.store import queries
-from kpi.store.db import connect
+from kpi.store.db import read
 from kpi.store.queries import Con
 
 TOP_MOVERS = 3  # biggest movers named in the summary, each way
@@ -480,7 +480,7 @@ def _connection(con_or_path: Con | str | Path | None) -> Iterator[Con]:
     if isinstance(con_or_path, duckdb.DuckDBPyConnection):
         yield con_or_path
     else:
-        with connect(con_or_path) as con:
+        with read(con_or_path) as con:
             yield con
 
 

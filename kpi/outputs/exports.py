@@ -46,7 +46,16 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def _neutralised_frame(df: pd.DataFrame) -> pd.DataFrame:
+def neutralised_value(value: Any) -> Any:
+    """neutralise_formula through lists and dicts too (JSON records: a task's list of units)."""
+    if isinstance(value, list | tuple):
+        return [neutralised_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: neutralised_value(v) for k, v in value.items()}
+    return neutralise_formula(value)
+
+
+def neutralised_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of df with text cells and text headers neutralised; numeric columns untouched."""
     out = df.copy()
     for position in range(out.shape[1]):
@@ -72,7 +81,7 @@ def _header_text(label: Any) -> str:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV as UTF-8 with BOM (Excel on Chinese Windows), CRLF lines, no index, neutralised text."""
-    text = _neutralised_frame(df).to_csv(index=False, lineterminator="\r\n")
+    text = neutralised_frame(df).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 
 

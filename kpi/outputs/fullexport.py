@@ -15,7 +15,7 @@ import pandas as pd
 from kpi.base import i18n
 from kpi.outputs import exports
 from kpi.store import queries
-from kpi.store.db import connect
+from kpi.store.db import read
 from kpi.store.queries import Con
 
 # Sheet / file names in workbook order.
@@ -101,10 +101,10 @@ def export_file(
     *,
     with_audit: bool = True,
 ) -> bytes:
-    """The full export of a plan as 'xlsx' or 'zip' bytes, on a short-lived connection."""
+    """The full export of a plan as 'xlsx' or 'zip' bytes, read from the newest snapshot."""
     if fmt not in ("xlsx", "zip"):
         raise ValueError(f"format must be xlsx or zip, not {fmt!r}")
-    with connect(db) as con:
+    with read(db) as con:
         frames = export_frames(con, plan_id, with_audit=with_audit)
         plan = queries.plan(con, plan_id)
     return to_xlsx(frames, plan, lang) if fmt == "xlsx" else to_zip(frames)

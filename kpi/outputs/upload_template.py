@@ -23,7 +23,7 @@ def upload_template(
     Headers are always the Chinese ones staff know; `lang` is the language of the XLSX's
     instructions sheet.
     """
-    period = reporting_period(today)
+    period = reporting_period(queries.plan(con, plan_id), today)
     indicators = queries.indicators(con, plan_id)
     # Headed as the reader accepts them (validation's header vocabulary), in this order.
     columns = {
@@ -85,8 +85,8 @@ def example_row(indicators: pd.DataFrame, period: str) -> list[str]:
 
 def template_files(path: Path | str | None, plan_id: str) -> dict[str, bytes | str]:
     """The CSV and XLSX upload templates, their period and an example row."""
-    with db.connect(path) as con:
-        period = reporting_period()
+    with db.read(path) as con:
+        period = reporting_period(queries.plan(con, plan_id))
         return {
             "csv": upload_template(con, plan_id, "csv"),
             "xlsx": upload_template(con, plan_id, "xlsx"),

@@ -20,9 +20,9 @@ def _is_lock_error(err: Exception) -> bool:
     return "lock" in text or "conflicting" in text
 
 
-def open_with_retry(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+def open_with_retry(path: Path, *, read_only: bool, wait: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying while another process holds its lock (config.LOCK_WAIT_SECONDS)."""
-    deadline = time.monotonic() + config.LOCK_WAIT_SECONDS
+    deadline = time.monotonic() + (config.LOCK_WAIT_SECONDS if wait else 0)
     delay = 0.02
     while True:
         try:

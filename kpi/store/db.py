@@ -12,28 +12,104 @@ from pathlib import Path
 import duckdb
 
 from kpi.base import config
-from kpi.store import demo, reference
+from kpi.base.errors import DatabaseBusy, ReplicaReadOnly, SetupError
+from kpi.store import demo, reference, snapshots
 from kpi.store.connection import SCHEMA_SQL, open_with_retry
 
 _ready_paths: set[Path] = set()
+_fresh_paths: set[Path] = set()  # published or checked in this process
 _ready_lock = threading.Lock()
 
 
 @contextmanager
-def connect(
-    path: Path | str | None = None, *, read_only: bool = False
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database for one operation, waiting while another process holds the lock."""
+def connect(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the primary store for one write, waiting while another process holds its lock.
+
+    On the way out, a commit made on the connection is published as a new read snapshot.
+    """
+    if config.is_replica():
+        raise ReplicaReadOnly()
     target = config.db_path(path)
-    if read_only or not target.exists():
+    if not target.exists():
         ensure_database(target)
-    con = open_with_retry(target, read_only=read_only)
+    con = open_with_retry(target, read_only=False)
     try:
-        if not read_only:
-            _ensure_schema(con, target)  # on this connection: a second open costs ~30 ms
+        _ensure_schema(con, target)  # on this connection: a second open costs ~30 ms
         yield con
     finally:
-        con.close()
+        try:
+            _publish_if_changed(con, target)
+        finally:
+            con.close()
+
+
+def _publish_if_changed(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Checkpoint, then publish the file when it differs from the newest snapshot."""
+    try:
+        con.execute("checkpoint")
+    except duckdb.Error:
+        return  # another connection of this process is mid-transaction; it publishes at its end
+    if snapshots.is_stale(target):
+        snapshots.publish(target)
+
+
+@contextmanager
+def read(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the newest snapshot: it never waits for a writer.
+
+    Pages, reports and exports read through it; they see each commit whole, once published.
+    """
+    target = config.db_path(path)
+    for _attempt in range(3):
+        snapshot = _newest_snapshot(target)
+        try:
+            con = duckdb.connect(str(snapshot), read_only=True)
+        except duckdb.IOException:
+            if snapshot.exists():
+                raise
+            continue  # pruned between reading the pointer and opening it: read the pointer again
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    raise DatabaseBusy(str(target))
+
+
+def _newest_snapshot(target: Path) -> Path:
+    """The snapshot to read; on first use in this process, publish a commit not yet published."""
+    if config.is_replica():
+        found = snapshots.newest(target)
+        if found is None:
+            raise SetupError("error.replica_no_snapshot", folder=snapshots.folder(target))
+        return found
+    with _ready_lock:
+        checked = target in _fresh_paths
+        _fresh_paths.add(target)
+    found = snapshots.newest(target)
+    if found is None or (not checked and snapshots.is_stale(target)):
+        _publish_now(target, wait=found is None)
+        found = snapshots.newest(target)
+    return found
+
+
+def _publish_now(target: Path, *, wait: bool) -> None:
+    """Publish the primary (built first if missing); without `wait`, skip it while it is busy."""
+    if not target.exists():
+        ensure_database(target)
+    try:
+        con = open_with_retry(target, read_only=False, wait=wait)
+    except DatabaseBusy:
+        if wait:
+            raise
+        return  # a writer holds it and will publish when it commits
+    try:
+        _ensure_schema(con, target)
+    finally:
+        try:
+            _publish_if_changed(con, target)
+        finally:
+            con.close()
 
 
 def ensure_database(path: Path, *, with_demo: bool | None = None) -> None:
@@ -60,8 +136,18 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     with _ready_lock:
         if path in _ready_paths:
             return
+        outdated = _lacks_breakdowns(con)
         con.execute(SCHEMA_SQL)
+        if outdated:  # a store built before indicators declared their breakdowns
+            reference.load_all_plans(con)
         _ready_paths.add(path)
+
+
+def _lacks_breakdowns(con: duckdb.DuckDBPyConnection) -> bool:
+    columns = con.execute(
+        "select column_name from information_schema.columns where table_name = 'indicators'"
+    ).fetchall()
+    return bool(columns) and ("breakdowns",) not in columns
 
 
 def build_database(path: Path, *, with_demo: bool) -> None:
@@ -95,3 +181,4 @@ def forget(path: Path) -> None:
     """Drop the 'already set up' mark (tests that delete and rebuild a file)."""
     with _ready_lock:
         _ready_paths.discard(Path(path))
+        _fresh_paths.discard(Path(path))

@@ -17,6 +17,7 @@ from kpi.store.connection import transaction
 
 DEMO_USER = "演示数据 demo"
 FIRST_PERIOD, LAST_PERIOD = "2023Q1", "2025Q4"
+ANY_QUARTER = "9999Q4"  # an as-of quarter after every figure
 
 # Share of the way from baseline to the 2025 target reached by 2025Q4, chosen so the demo shows
 # every light: achieved (>= 1), green, yellow, red, and one indicator that regresses.
@@ -264,9 +265,31 @@ def load_demo(con, *, today=None) -> list[int]:
 
 
 def remove_demo(con) -> dict:
-    """Delete every demo figure, demo batch and demo task update (one transaction)."""
+    """Delete every demo figure, demo batch and demo task update (one transaction).
+
+    The demo accounts sign in only while demo figures are in the store (intake.demo_mode), so
+    the same transaction records that they stop signing in."""
     with transaction(con):
-        return queries.delete_demo(con)
+        counts = queries.delete_demo(con)
+        queries.write_audit(
+            con,
+            user_name="etl",
+            role="admin",
+            action="end_demo_accounts",
+            plan_id=None,
+            object_id=config.DEMO_USERS_FILE.name,
+            before={"demo_accounts_sign_in": True},
+            after={"demo_accounts_sign_in": False},
+        )
+    return counts
+
+
+def has_demo_figures(con) -> bool:
+    """True while any plan has demo figures in force."""
+    return any(
+        queries.demo_figures_in_force(con, plan_id, ANY_QUARTER)
+        for plan_id in queries.plans(con)["plan_id"]
+    )
 
 
 if __name__ == "__main__":

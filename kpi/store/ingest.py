@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from kpi.base import config, periods
@@ -19,7 +20,8 @@ from kpi.base.errors import InputRejected
 from kpi.store import queries
 from kpi.store.connection import transaction
 from kpi.store.queries import Con
-from kpi.store.validation import CheckedFile, Problem, Reference, check_table, read_table
+from kpi.store.reading import read_table
+from kpi.store.validation import CheckedFile, Problem, Problems, Reference, check_table
 
 Progress = Callable[[float, str], None]
 
@@ -55,6 +57,12 @@ class UploadCheck:
 
 def reference_for(con: Con, plan_id: str, today: date | None = None) -> Reference:
     """What uploads for `plan_id` are checked against."""
+    try:
+        plan = queries.plan(con, plan_id)
+    except KeyError:
+        known = ", ".join(queries.plans(con)["plan_id"]) or "—"
+        raise InputRejected("error.unknown_plan", plan=plan_id, known=known) from None
+    targets = queries.targets(con, plan_id)
     return Reference(
         plan_id=plan_id,
         indicators=queries.indicators(con, plan_id),
@@ -62,6 +70,10 @@ def reference_for(con: Con, plan_id: str, today: date | None = None) -> Referenc
         districts=queries.districts(con, plan_id),
         conversions=queries.unit_conversions(con),
         latest_allowed_period=periods.current_period(today),
+        first_period=plan["base_period"],
+        last_period=plan["end_period"],
+        # Every target row counts, city-wide or per sector, in force (after admin edits).
+        largest_targets=targets.groupby("indicator_code")["value"].max().to_dict(),
     )
 
 
@@ -92,9 +104,9 @@ def check_upload(
     report(0.3, "check")
     rows, problems = check_table(table, reference_for(con, plan_id, today))
     checked.problems.extend(problems)
+    checked.rows = rows  # kept with errors too: further checks (who may write them) add theirs
     if rows is None or checked.errors:
         return result
-    checked.rows = rows
     report(0.6, "compare")
     con.register("staged", rows)
     try:
@@ -116,11 +128,13 @@ def check_upload(
 
 
 def _warning_problems(warnings: pd.DataFrame) -> list[Problem]:
-    """Plausibility warnings (level_decrease, above_target, big_change) as problems."""
-    problems = []
+    """Plausibility warnings (level_decrease, above_target, big_change) as problems, the first
+    MAX_LISTED_PROBLEMS listed and the rest counted."""
+    problems = Problems()
     columns = ("source_row", "code", "value", "reference", "reference_period")
+    listed = warnings.iloc[problems.first(np.arange(len(warnings)), "warning")]
     for row, code, value, reference, reference_period in zip(
-        *(warnings[c].tolist() for c in columns), strict=True
+        *(listed[c].tolist() for c in columns), strict=True
     ):
         params = {
             "value": value,
@@ -128,7 +142,7 @@ def _warning_problems(warnings: pd.DataFrame) -> list[Problem]:
             "reference_period": reference_period or "",
         }
         problems.append(Problem(int(row), "value", f"{value:g}", code, params, severity="warning"))
-    return problems
+    return problems.finished()
 
 
 def write_batch(
@@ -191,9 +205,10 @@ def _drop_count(listed: dict) -> dict:
     return {k: v for k, v in listed.items() if k != "count"}
 
 
-def default_plan_id(con: Con) -> str:
-    """$KPI_PLAN, else the most recently issued plan."""
-    wanted = config.plan_setting()
+def default_plan_id(con: Con, wanted: str | None = None) -> str:
+    """`wanted` (a --plan flag), else $KPI_PLAN, else the most recently issued plan; a plan that
+    is not loaded is refused, naming the loaded ones."""
+    wanted = wanted or config.plan_setting()
     known = queries.plans(con)["plan_id"].tolist()
     if wanted:
         if wanted not in known:

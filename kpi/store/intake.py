@@ -12,12 +12,13 @@ import pandas as pd
 
 from kpi.auth import permissions
 from kpi.auth.accounts import User
-from kpi.base import periods
-from kpi.base.errors import InputRejected, PreviewOutdated
+from kpi.base import config, i18n, periods
+from kpi.base.errors import InputRejected, PermissionDenied, PreviewOutdated
 from kpi.base.values import as_list
-from kpi.store import connection, db, ingest, queries
+from kpi.store import connection, db, demo, ingest, queries
 from kpi.store.ingest import RollbackResult, UploadCheck
 from kpi.store.queries import Con
+from kpi.store.validation import Problem
 from kpi.store.writer import writer
 
 # A task group naming this collective unit is the responsibility of every county-level unit.
@@ -27,6 +28,9 @@ NOT_STARTED, IN_PROGRESS, DONE, DELAYED = "not_started", "in_progress", "done", 
 TASK_STATUSES = (NOT_STARTED, IN_PROGRESS, DONE, DELAYED)
 MAX_NOTE_CHARS = 2000
 MAX_EVIDENCE_CHARS = 500
+# Rows outside the uploader's unit listed one by one; the rest are counted in one more problem,
+# so that a large file of another unit's figures cannot flood memory with problems.
+MAX_AUTHORITY_ROWS = 500
 
 
 def commit_upload(
@@ -43,6 +47,8 @@ def commit_upload(
     if check.checked.warnings and not accept_warnings:
         raise InputRejected("intake.warnings_not_accepted", n=len(check.checked.warnings))
     with writer(path) as con:
+        # Checked again here, whatever the check object says: the page keeps it across reruns.
+        _require_authority(con, check, user)
         if _outdated(con, check):
             raise PreviewOutdated()
         with connection.transaction(con):
@@ -190,18 +196,169 @@ def record_task_update(
 def check_file(
     path: Path | str | None, plan_id: str, content: bytes, file_name: str, progress=None
 ) -> UploadCheck:
-    """Check an upload against the store (writes nothing); `progress(fraction, stage)`."""
-    with db.connect(path) as con:
-        return ingest.check_upload(con, content, file_name, plan_id, progress=progress)
+    """Check an upload against the store, for nobody in particular (tests, scripts): no
+    authority rows; pages use `check_for`, and `commit_upload` checks authority again anyway."""
+    return check_for(path, None, content, file_name, plan_id, progress)
+
+
+def check_for(
+    path: Path | str | None,
+    user: User | None,
+    content: bytes,
+    file_name: str,
+    plan_id: str,
+    progress=None,
+) -> UploadCheck:
+    """Check an upload by `user` against the store (writes nothing); `progress(fraction, stage)`.
+
+    Besides `ingest.check_upload`, each row of an indicator the user's unit is not responsible
+    for is an error naming the unit and the indicator (see `writable_indicators`). Reads the
+    newest snapshot: `commit_upload` finds out if the figures moved on since."""
+    with db.read(path) as con:
+        check = ingest.check_upload(con, content, file_name, plan_id, progress=progress)
+        if check.checked.rows is not None:
+            problems = authority_problems(con, plan_id, user, check.checked.rows)
+            if problems:
+                # A row this user may not write needs no plausibility warning as well.
+                refused = {p.row for p in problems if p.row}
+                kept = [
+                    p
+                    for p in check.checked.problems
+                    if p.severity == "error" or p.row not in refused
+                ]
+                check.checked.problems = sorted(
+                    kept + problems, key=lambda p: (p.row or 0, p.severity, p.code)
+                )
+    return check
+
+
+# ------------------------------------------------------------------ who writes which figures
+
+
+def indicator_units(con: Con, plan_id: str) -> dict[str, list[str]]:
+    """Per indicator: the units of the task groups linked to it, as the plan names them."""
+    tasks = queries.tasks(con, plan_id)
+    group_units = {
+        int(g): as_list(u) for g, u in zip(tasks["group_no"], tasks["units"], strict=True)
+    }
+    links = queries.indicator_tasks(con, plan_id)
+    units: dict[str, list[str]] = {}
+    for code, group_no in zip(links["indicator_code"], links["group_no"], strict=True):
+        listed = units.setdefault(code, [])
+        listed += [u for u in group_units.get(int(group_no), []) if u not in listed]
+    return units
+
+
+def writable_indicators(con: Con, plan_id: str, user: User | None) -> list[str]:
+    """The indicators `user` may write figures for, in display order.
+
+    Admins: all. Staff: those whose linked task groups list their unit (the collective county
+    unit counts for every county-level unit). Viewers and visitors: none. Every entry path that
+    writes figures for a person asks this (the command line's `etl load` is IT's and is not
+    limited)."""
+    codes = queries.indicators(con, plan_id)["indicator_code"].tolist()
+    owners = indicator_units(con, plan_id)
+    counties = county_units(con, plan_id)
+    return [
+        code
+        for code in codes
+        if permissions.can(user, "upload", unit=expand_units(owners.get(code, []), counties))
+    ]
+
+
+def read_writable_indicators(path: Path | str | None, plan_id: str, user: User | None) -> list:
+    """`writable_indicators` on a short-lived connection."""
+    with db.read(path) as con:
+        return writable_indicators(con, plan_id, user)
+
+
+def _bilingual_units(con: Con, plan_id: str, units: list[str]) -> dict[str, str]:
+    """Unit names joined in each language (as a problem's or error's parameter)."""
+    rows = queries.responsible_units(con, plan_id)
+    english = dict(zip(rows["unit_zh"], rows["unit_en"], strict=True))
+    return {
+        "name_zh": i18n.join(units, "zh"),
+        "name_en": i18n.join([english.get(u) or u for u in units], "en"),
+    }
+
+
+def authority_problems(
+    con: Con, plan_id: str, user: User | None, rows: pd.DataFrame
+) -> list[Problem]:
+    """An error on each row (up to MAX_AUTHORITY_ROWS, then one for the rest) whose indicator
+    the user's unit is not responsible for; none for admins."""
+    if user is None or user.role == "admin" or rows.empty:
+        return []
+    known = rows[rows["indicator_code"].notna()]  # an unknown indicator has its own error
+    outside = known[~known["indicator_code"].isin(writable_indicators(con, plan_id, user))]
+    if outside.empty:
+        return []
+    unit = _bilingual_units(con, plan_id, [user.unit or ""])
+    owners = indicator_units(con, plan_id)
+    names = queries.indicators(con, plan_id).set_index("indicator_code")
+    params = {
+        code: {
+            "unit": unit,
+            "code": code,
+            "indicator": names.loc[code, ["name_zh", "name_en"]].to_dict(),
+            "owners": _bilingual_units(con, plan_id, owners.get(code, [])),
+        }
+        for code in outside["indicator_code"].unique()
+    }
+    listed = outside.head(MAX_AUTHORITY_ROWS)
+    problems = [
+        Problem(
+            int(row),
+            "indicator_code",
+            code,
+            "not_own_indicator",
+            params[code],
+            key="authority.not_own_indicator",
+        )
+        for row, code in zip(listed["source_row"], listed["indicator_code"], strict=True)
+    ]
+    if len(outside) > len(listed):
+        more = {"unit": unit, "n": len(outside) - len(listed)}
+        problems.append(
+            Problem(None, "indicator_code", None, "not_own_more", more, key="authority.more_rows")
+        )
+    return problems
+
+
+def _require_authority(con: Con, check: UploadCheck, user: User) -> None:
+    """Refuse (PermissionDenied) a batch with any figure outside the user's unit's indicators."""
+    rows = check.checked.rows
+    if rows is None or rows.empty or user.role == "admin":
+        return
+    outside = rows[~rows["indicator_code"].isin(writable_indicators(con, check.plan_id, user))]
+    if outside.empty:
+        return
+    raise PermissionDenied(
+        "upload",
+        "authority.commit_refused",
+        unit=user.unit,
+        n=len(outside),
+        indicators=", ".join(outside["indicator_code"].unique()[:10]),
+    )
+
+
+def demo_mode(path: Path | str | None) -> bool:
+    """True while the store is in demo mode: the embedded default database with demo figures in
+    it. The shipped demo accounts sign in only then (kpi.web.signin passes this down)."""
+    target = config.db_path(path)
+    if not config.is_default_db(target):
+        return False  # no need to open the store
+    with db.read(target) as con:
+        return demo.has_demo_figures(con)
 
 
 def original_file(path: Path | str | None, batch_id: int) -> tuple[str, bytes] | None:
     """The bytes of a batch's uploaded file, and its name as uploaded (shown, never a path)."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return queries.uploaded_file(con, int(batch_id))
 
 
 def read_task_history(path: Path | str | None, plan_id: str, group_no: int, subtask_no: int):
     """Every update of one sub-task, newest first, on a short-lived connection."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return queries.task_history(con, plan_id, int(group_no), int(subtask_no))

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from kpi.base import config
 from kpi.store.connection import transaction
 from kpi.store.db import connect
 from kpi.store.ingest import UploadCheck, check_upload, default_plan_id, write_batch
+from kpi.store.queries import Con
+from kpi.store.reading import size_problem
+from kpi.store.validation import CheckedFile
 
 
 @dataclass
@@ -51,12 +55,7 @@ def load_files(
     """Check every file; when all pass, write them all in one transaction (one batch each)."""
     with connect(db) as con:
         plan_id = plan_id or default_plan_id(con)
-        checks = [
-            check_upload(
-                con, Path(p).read_bytes(), Path(p).name, plan_id, today=today, full_diff=False
-            )
-            for p in paths
-        ]
+        checks = [_check_file(con, Path(p), plan_id, today) for p in paths]
         result = LoadResult(checks, [], dry_run, strict)
         if result.ok and not dry_run:
             # One transaction for all files: any failure leaves the store as it was.
@@ -65,3 +64,14 @@ def load_files(
                     batch_id = write_batch(con, check, user_name=user_name, role="cli")
                     result.batch_ids.append(batch_id)
     return result
+
+
+def _check_file(con: Con, path: Path, plan_id: str, today: date | None) -> UploadCheck:
+    """check_upload on a file's content; a file over the size limit is refused unread."""
+    max_bytes = config.MAX_UPLOAD_MB * 2**20
+    too_large = size_problem(path.stat().st_size, max_bytes)
+    if too_large:
+        return UploadCheck(path.name, b"", plan_id, CheckedFile(path.name, problems=[too_large]))
+    with open(path, "rb") as f:
+        content = f.read(max_bytes + 1)  # a file growing meanwhile is still refused by its size
+    return check_upload(con, content, path.name, plan_id, today=today, full_diff=False)

@@ -38,6 +38,7 @@ create table if not exists indicators (
     display_unit_en varchar not null,
     display_factor  double not null,   -- shown value = stored value / display_factor
     semantics       varchar not null check (semantics in ('level', 'new_since_base', 'yearly_flow')),
+    breakdowns      varchar,           -- 'sector|district', 'district' ...: the breakdowns it has
     sort_order      integer not null,
     note            varchar,
     primary key (plan_id, indicator_code)
@@ -239,3 +240,6 @@ create table if not exists target_edits (
     role            varchar not null,
     edited_at       timestamp not null
 );
+
+-- Columns added after the first release: files built before them gain them here.
+alter table indicators add column if not exists breakdowns varchar;

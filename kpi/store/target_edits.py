@@ -112,13 +112,13 @@ def editable_rows(con: Con, plan_id: str) -> pd.DataFrame:
 
 def read_editable_rows(path: Path | str | None, plan_id: str) -> pd.DataFrame:
     """`editable_rows` on a short-lived connection."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return editable_rows(con, plan_id)
 
 
 def read_target_edits(path: Path | str | None, plan_id: str) -> pd.DataFrame:
     """Every edit of the plan, newest first, on a short-lived connection."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return queries.target_edits(con, plan_id)
 
 

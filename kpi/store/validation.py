@@ -1,14 +1,13 @@
-"""Read an uploaded progress table (CSV or XLSX) and check it; problems are returned as data.
+"""Check the cells of an uploaded progress table (read by kpi.store.reading); problems are data.
 
-Staff export from Excel on Chinese Windows, so the reader accepts UTF-8 (with or without BOM) and
-GBK/GB18030, Chinese or English headers, several ways of writing a quarter, and numbers with
+Staff write Chinese or English headers, several spellings of a quarter, and numbers with
 thousands separators, full-width digits, 万/亿 and a trailing unit. Every distinct cell value is
-parsed once and mapped back, which keeps a 1M-row file fast.
+parsed once and mapped back, which keeps a 1M-row file fast. What could poison the store is
+refused: periods outside the plan's reporting window, numbers that are not finite or above a
+ceiling per indicator, ambiguous digit grouping, breakdowns an indicator does not have.
 """
 
-import csv
 import difflib
-import io
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,9 +18,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow import csv as pa_csv
 
-from kpi.base import i18n, periods
+from kpi.base import config, i18n, periods
 
 HEADER_ROW = 1  # rows are numbered as in Excel: the header is row 1, data starts at row 2
 
@@ -87,6 +85,9 @@ class Reference:
     districts: pd.DataFrame  # district_code, name_zh, name_en, aliases
     conversions: pd.DataFrame  # from_unit, to_unit, factor
     latest_allowed_period: str  # the current quarter; later periods are in the future
+    first_period: str  # the plan's baseline quarter: the first one figures may be given for
+    last_period: str  # the plan's last quarter
+    largest_targets: Mapping[str, float]  # indicator_code -> its largest target (canonical unit)
 
 
 @dataclass
@@ -141,155 +142,50 @@ def normalise_header(text: str) -> str:
     return re.sub(r"\(.*?\)$", "", folded) if not folded.startswith("县") else folded
 
 
-_HEADER_LOOKUP = {
+HEADER_LOOKUP = {
     normalise_header(alias): column
     for column, aliases in HEADER_ALIASES.items()
     for alias in aliases
 }
 
 
-# ------------------------------------------------------------------ reading
-
-
-def read_table(
-    content: bytes, file_name: str, *, max_bytes: int
-) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Decode a CSV or XLSX upload into a frame of strings (one column per header)."""
-    if len(content) > max_bytes:
-        size = {"size_mb": len(content) / 2**20, "limit_mb": max_bytes / 2**20}
-        return None, [_file_problem("file_too_large", **size)]
-    kind = _file_kind(content, file_name)
-    if kind is None:
-        return None, [_file_problem("unsupported_file")]
-    if kind == "xlsx":
-        try:
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, header=None, engine="openpyxl")
-        except Exception as err:  # a damaged workbook is the user's problem to fix, not a crash
-            return None, [_file_problem("unreadable_file", error=type(err).__name__)]
-    else:
-        text = _decode(content)
-        if text is None:
-            return None, [_file_problem("bad_encoding")]
-        frame = _parse_csv(text)
-    return _trim(frame)
-
-
-def _file_problem(code: str, key: str | None = None, **params: object) -> Problem:
+def file_problem(code: str, key: str | None = None, **params: object) -> Problem:
     """A problem with the whole file (no row, no column)."""
     return Problem(None, None, None, code, params, key=key)
 
 
-def _file_kind(content: bytes, file_name: str) -> str | None:
-    suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
-    if content[:4] == b"PK\x03\x04":
-        return "xlsx" if suffix in ("xlsx", "xlsm", "") else None
-    if suffix not in ("csv", "txt", ""):
-        return None
-    # Binary data (images, old .xls renamed) has NUL bytes; text CSV never does.
-    return None if b"\x00" in content[:4096] else "csv"
-
-
-def _decode(content: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _parse_csv(text: str) -> pd.DataFrame:
-    """Cells as strings; the index is the 0-based line number in the file."""
-    body = text.lstrip("\r\n")
-    skipped = text[: len(text) - len(body)].count("\n")
-    if not body.strip():
-        return pd.DataFrame()
-    try:
-        delimiter = csv.Sniffer().sniff(body[:4096], delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        frame = _read_csv_arrow(body, delimiter)
-    except pa.ArrowInvalid:
-        # Ragged rows (a title line above the header, notes beside the table): pad them.
-        lines = list(csv.reader(io.StringIO(body), delimiter=delimiter))
-        width = max(map(len, lines))
-        frame = pd.DataFrame([line + [""] * (width - len(line)) for line in lines], dtype=str)
-    frame.index = frame.index + skipped
-    return frame
-
-
-def _read_csv_arrow(body: str, delimiter: str) -> pd.DataFrame:
-    """Every cell as text, columns numbered; raises ArrowInvalid on ragged rows or blank lines.
-
-    Arrow's reader is several times faster than pandas' on large files.
-    """
-    width = len(next(csv.reader(io.StringIO(body), delimiter=delimiter)))
-    names = [str(i) for i in range(width)]
-    table = pa_csv.read_csv(
-        io.BytesIO(body.encode("utf-8")),
-        read_options=pa_csv.ReadOptions(column_names=names),
-        parse_options=pa_csv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
-        ),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
-        ),
-    )
-    frame = table.to_pandas()
-    frame.columns = range(width)
-    return frame
-
-
-def _header_row(frame: pd.DataFrame, nonblank_rows: pd.Series) -> int:
-    """The first of the top rows naming two known columns (a title line may sit above it)."""
-    candidates = nonblank_rows[nonblank_rows].index[:10]
-    for index in candidates:
-        known = sum(normalise_header(cell) in _HEADER_LOOKUP for cell in frame.loc[index])
-        if known >= 2:
-            return int(index)
-    return int(candidates[0])
-
-
-def _trim(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Drop blank trailing rows and blank columns; use the first non-blank row as the header."""
-    frame = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
-    filled = frame != ""
-    nonblank_rows = filled.any(axis=1)
-    if frame.empty or not nonblank_rows.any():
-        return None, [_file_problem("empty_file")]
-    header_at = _header_row(frame, nonblank_rows)
-    frame = frame.loc[:, filled.any(axis=0)]
-    last_row = int(nonblank_rows[::-1].idxmax())
-    header = frame.loc[header_at].tolist()
-    body = frame.loc[header_at + 1 : last_row]
-    body.columns = header
-    # Excel row numbers: position in the sheet, 1-based.
-    body.insert(0, "_row", body.index.to_numpy() + 1)
-    if body.empty:
-        return None, [_file_problem("empty_file", "problem.empty_file_header_only")]
-    return body.reset_index(drop=True), []
-
-
 # ------------------------------------------------------------------ cell parsers
 
-_NUMBER = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(万|亿)?(.*)$")
+# A number as staff write it, after NFKC folding (full-width digits and the Chinese comma become
+# ASCII): digits, with thousands separators only in groups of three, an optional decimal part and
+# exponent, then 万/亿 and an inline unit of letters only (座, 万座, 亿元, 家, %), never digits,
+# dots or control characters, so '1.2.3' and '0x10' are bad numbers, not numbers with a unit.
+_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
+_NUMBER = re.compile(
+    rf"([+-]?(?:{_DIGITS}(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?)(万|亿)?([^\W\d_]*%?)"
+)
 _MULTIPLIERS = {None: 1.0, "万": 1e4, "亿": 1e8}
+# The digits before the decimal point; with commas they must be groups of three ('1,234'), as
+# '1,2,3', '12,34' or '1,23,456' could be meant as several numbers or a mistyped one.
+_GROUPED = re.compile(_DIGITS)
+_INTEGER_PART = re.compile(r"[+-]?([0-9][0-9,]*)")
+# Starts like a number: '1.2.3' and '0x10' are malformed numbers, '很多' is no number at all.
+_NUMBER_START = re.compile(r"[+-]?\.?[0-9]")
+
+
+def _fold_number(text: str) -> str:
+    """Full-width folded, lower case; a space between digits is a thousands separator."""
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    return re.sub(r"(?<=\d) (?=\d)", ",", folded).replace(" ", "")
 
 
 def parse_number(text: str) -> tuple[float, str] | None:
     """'1,234', '１２３４', '1.8万', '3亿元', '18000座' -> (value, inline unit), else None."""
-    folded = unicodedata.normalize("NFKC", text).strip().lower()
-    folded = folded.replace(",", "").replace("，", "").replace(" ", "")
-    match = _NUMBER.match(folded)
+    match = _NUMBER.fullmatch(_fold_number(text))
     if not match:
         return None
     number, multiplier, unit = match.groups()
-    try:
-        value = float(number) * _MULTIPLIERS[multiplier]
-    except ValueError:
-        return None
-    return value, unit.strip()
+    return float(number.replace(",", "")) * _MULTIPLIERS[multiplier], unit
 
 
 # ------------------------------------------------------------------ checking
@@ -307,10 +203,44 @@ class Bad(NamedTuple):
 # A cell parser returns the parsed value (None for a blank cell) or what is wrong with it.
 Parsed = object | Bad
 
+# Problems listed one by one per file; beyond this they are counted. A file wrong on each of a
+# million rows then costs what one wrong on a thousand does, and the report stays readable.
+MAX_LISTED_PROBLEMS = 1000
+
+
+class Problems(list):
+    """The problems of one file: the first `limit` listed, the others only counted."""
+
+    def __init__(self, limit: int = MAX_LISTED_PROBLEMS) -> None:
+        super().__init__()
+        self.limit = limit
+        self.unlisted = {"error": 0, "warning": 0}
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < self.limit:
+            super().append(problem)
+        else:
+            self.unlisted[problem.severity] += 1
+
+    def first(self, indices: np.ndarray, severity: str = "error") -> np.ndarray:
+        """The rows (positions) of a finding to list; the others are counted, not built."""
+        room = max(self.limit - len(self), 0)
+        self.unlisted[severity] += max(len(indices) - room, 0)
+        return indices[:room]
+
+    def finished(self) -> list[Problem]:
+        """The listed problems and, per severity, one more saying how many were not listed."""
+        counted = [
+            Problem(None, None, None, f"more_{severity}s", {"n": n, "limit": self.limit}, severity)
+            for severity, n in self.unlisted.items()
+            if n
+        ]
+        return [*self, *counted]
+
 
 def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Map headers, parse every cell and return the rows in canonical form plus all problems."""
-    problems: list[Problem] = []
+    problems = Problems()
     columns = _map_headers(list(table.columns[1:]), problems)
     if "indicator_code" not in columns and "indicator_name" not in columns:
         problems.append(_missing_column("indicator_code"))
@@ -318,16 +248,17 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
         if required not in columns:
             problems.append(_missing_column(required))
     if any(p.severity == "error" for p in problems):
-        return None, problems
+        return None, problems.finished()
 
     # Template rows left unfilled are skipped with a notice rather than rejected.
     unfilled = table[columns["value"]] == ""
-    for row in table.loc[unfilled, "_row"]:
+    blank_rows = table.loc[unfilled, "_row"].to_numpy()
+    for row in problems.first(blank_rows, "warning"):
         problems.append(Problem(int(row), "value", "", "blank_value_skipped", severity="warning"))
     table = table[~unfilled].reset_index(drop=True)
     if table.empty:
-        problems.append(_file_problem("empty_file", "problem.empty_file_no_values"))
-        return None, problems
+        problems.append(file_problem("empty_file", "problem.empty_file_no_values"))
+        return None, problems.finished()
     rows = table["_row"].to_numpy()
     blank = pd.Series("", index=table.index)
     text = {name: table[source] for name, source in columns.items()}
@@ -350,6 +281,7 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
             column,
             problems,
         )
+    _check_breakdowns(out, text, blank, ref, problems)
     out["value"] = _resolve_values(
         text["value"], text.get("unit", blank), out["indicator_code"], ref, rows, problems
     )
@@ -362,11 +294,11 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
             "value": "float64",
         }
     )
-    error_rows = {p.row for p in problems if p.severity == "error"}
-    clean = out[~out["source_row"].isin(error_rows)]
-    _check_duplicates(clean, problems)
+    if not problems.unlisted["error"]:  # else not every row with an error is known
+        error_rows = {p.row for p in problems if p.severity == "error"}
+        _check_duplicates(out[~out["source_row"].isin(error_rows)], problems)
     problems.sort(key=lambda p: (p.row or 0, _column_order(p.column), p.code))
-    return out, problems
+    return out, problems.finished()
 
 
 def _column_order(column: str | None) -> tuple[int, str]:
@@ -374,10 +306,10 @@ def _column_order(column: str | None) -> tuple[int, str]:
     return (COLUMNS.index(column), "") if column in COLUMNS else (len(COLUMNS), column or "")
 
 
-def _map_headers(headers: list[str], problems: list[Problem]) -> dict[str, str]:
+def _map_headers(headers: list[str], problems: Problems) -> dict[str, str]:
     columns: dict[str, str] = {}
     for header in headers:
-        canonical = _HEADER_LOOKUP.get(normalise_header(header))
+        canonical = HEADER_LOOKUP.get(normalise_header(header))
         if canonical is None:
             problems.append(
                 Problem(
@@ -408,7 +340,7 @@ def _parse_column(
     parse,
     rows,
     column: str,
-    problems: list[Problem],
+    problems: Problems,
     shown: pd.Series | None = None,
 ) -> pd.Series:
     """Parse each distinct cell once, report the rows whose cell has a problem, map the values."""
@@ -417,7 +349,7 @@ def _parse_column(
     values = np.empty(len(results), dtype=object)
     values[:] = [None if isinstance(result, Bad) else result for result in results]
     bad = np.array([isinstance(result, Bad) for result in results], dtype=bool)
-    for index in np.flatnonzero(bad[codes]):
+    for index in problems.first(np.flatnonzero(bad[codes])):
         found = results[codes[index]]
         cell = raw.iat[index] if shown is None else shown.iat[index]
         problems.append(
@@ -435,6 +367,9 @@ def _check_period(text: str, ref: Reference) -> Parsed:
         return Bad("bad_period", {"text": text})
     if period > ref.latest_allowed_period:
         return Bad("future_period", {"period": period, "current": ref.latest_allowed_period})
+    if not ref.first_period <= period <= ref.last_period:
+        window = {"period": period, "first": ref.first_period, "last": ref.last_period}
+        return Bad("period_outside_plan", window)
     return period
 
 
@@ -464,7 +399,7 @@ def _check_place(text: str, lookup: dict[str, str], column: str) -> Parsed:
 
 
 def _resolve_indicators(
-    codes: pd.Series, names: pd.Series, ref: Reference, rows, problems: list[Problem]
+    codes: pd.Series, names: pd.Series, ref: Reference, rows, problems: Problems
 ) -> pd.Series:
     lookup = _names_lookup(ref.indicators, "indicator_code")
     suggestions = {_fold_name(n): n for n in ref.indicators["name_zh"]}
@@ -491,13 +426,53 @@ def _resolve_indicators(
     return _parse_column(codes + "\x1f" + names, resolve, rows, "indicator", problems, shown)
 
 
+def _check_breakdowns(
+    out: pd.DataFrame,
+    text: dict[str, pd.Series],
+    blank: pd.Series,
+    ref: Reference,
+    problems: Problems,
+) -> None:
+    """A sector or district given for an indicator without that breakdown is an error."""
+    has = {
+        code: [b for b in breakdowns.split("|") if b] if isinstance(breakdowns, str) else []
+        for code, breakdowns in zip(
+            ref.indicators["indicator_code"], ref.indicators["breakdowns"], strict=True
+        )
+    }
+    indicators = ref.indicators.set_index("indicator_code")
+    which, distinct = pd.factorize(out["indicator_code"])
+    for column in ("sector", "district"):
+        # Per distinct indicator; the last entry is for rows without one (already an error).
+        allowed = np.array([column in has[code] for code in distinct] + [True])
+        refused = out[f"{column}_code"].notna().to_numpy() & ~allowed[which]
+        for index in problems.first(np.flatnonzero(refused)):
+            code = out["indicator_code"].iat[index]
+            names = indicators.loc[code, ["name_zh", "name_en"]].to_dict()
+            if has[code]:
+                key, params = None, {"indicator": names, "allowed": _column_names(has[code])}
+            else:
+                key, params = "problem.unsupported_breakdown_city_only", {"indicator": names}
+            cell = text.get(column, blank).iat[index]
+            row = int(out["source_row"].iat[index])
+            problems.append(Problem(row, column, cell, "unsupported_breakdown", params, key=key))
+
+
+def _column_names(columns: list[str]) -> dict[str, str]:
+    """The columns' names in both languages (joined), as a message parameter."""
+    return {
+        f"name_{lang}": i18n.join([i18n.t(f"column.{c}", lang) for c in columns], lang)
+        for lang in i18n.LANGS
+    }
+
+
 def _resolve_values(
     raw: pd.Series,
     unit_column: pd.Series,
     indicator_codes: pd.Series,
     ref: Reference,
     rows,
-    problems: list[Problem],
+    problems: Problems,
 ) -> pd.Series:
     """Numbers in the indicator's canonical unit; unparseable, negative or unconvertible -> NaN."""
     number = _plain_numbers(raw)
@@ -510,7 +485,10 @@ def _resolve_values(
         cell = raw.iat[index]
         found = parsed[cell]
         if isinstance(found, Bad):
-            problems.append(Problem(int(rows[index]), "value", cell, found.code, found.params))
+            shown = _visible(cell)
+            problems.append(
+                Problem(int(rows[index]), "value", shown, found.code, found.params, key=found.key)
+            )
             continue
         number[index], unit = found
         inline_unit[index] = unit
@@ -521,13 +499,54 @@ def _resolve_values(
             problems.append(Problem(int(rows[index]), "unit", given, "unit_conflict", params))
     unit_text = pd.Series(np.where(inline_unit != "", inline_unit, unit_given), index=raw.index)
     factors = _unit_factors(indicator_codes, unit_text, ref, rows, problems).to_numpy(float)
-    values = number * factors
-    negative = values < 0
-    for index in np.flatnonzero(negative):
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = number * factors  # 1e308 万座 overflows to inf: refused below
+    too_large = np.isinf(values)
+    negative = (values < 0) & ~too_large
+    for index in problems.first(np.flatnonzero(too_large)):
+        cell = raw.iat[index]
+        problems.append(Problem(int(rows[index]), "value", cell, "value_too_large", {"text": cell}))
+    for index in problems.first(np.flatnonzero(negative)):
         cell = raw.iat[index]
         problems.append(Problem(int(rows[index]), "value", cell, "negative_value", {"text": cell}))
-    values[negative | rejected] = np.nan
+    above = _above_ceiling(values, indicator_codes, raw, ref, rows, problems)
+    values[negative | rejected | too_large | above] = np.nan
     return pd.Series(values, index=raw.index)
+
+
+def _above_ceiling(
+    values: np.ndarray,
+    indicator_codes: pd.Series,
+    raw: pd.Series,
+    ref: Reference,
+    rows,
+    problems: Problems,
+) -> np.ndarray:
+    """Rows above VALUE_CEILING_MULTIPLE x their indicator's largest target: absurd, refused.
+
+    Indicators without a target have no ceiling (only finiteness).
+    """
+    which, distinct = pd.factorize(indicator_codes)
+    # Per distinct indicator; the last entry is for rows without one.
+    largest = np.array([ref.largest_targets.get(c, np.nan) for c in distinct] + [np.nan])[which]
+    ceilings = largest * config.VALUE_CEILING_MULTIPLE
+    # NaN (no target, or a value already refused) compares False; inf is refused as too large.
+    above = (values > ceilings) & np.isfinite(values)
+    if not above.any():
+        return above
+    indicators = ref.indicators.set_index("indicator_code")
+    for index in problems.first(np.flatnonzero(above)):
+        indicator = indicators.loc[indicator_codes.iat[index]]
+        params = {
+            "value": float(values[index]),
+            "ceiling": float(ceilings[index]),
+            "target": float(largest[index]),
+            "multiple": config.VALUE_CEILING_MULTIPLE,
+            "indicator": {"name_zh": indicator["name_zh"], "name_en": indicator["name_en"]},
+            "unit": {"name_zh": indicator["unit"], "name_en": indicator["unit_en"]},
+        }
+        problems.append(Problem(int(rows[index]), "value", raw.iat[index], "above_ceiling", params))
+    return above
 
 
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
@@ -544,13 +563,33 @@ def _plain_numbers(raw: pd.Series) -> np.ndarray:
 
 
 def _parse_value_cell(cell: str) -> Parsed:
-    """(value, inline unit) of a cell that is not a plain decimal."""
+    """(value, inline unit) of a cell that is not a plain decimal, or why it is no number."""
     if cell == "":
         return Bad("missing_value")
+    hidden = [f"U+{ord(c):04X}" for c in dict.fromkeys(cell) if _is_control(c)]
+    if hidden:
+        return Bad("control_character", {"text": _visible(cell), "chars": hidden})
     parsed = parse_number(cell)
-    if parsed is None:
-        return Bad("bad_value", {"text": cell})
-    return parsed
+    if parsed is not None:
+        return parsed
+    folded = _fold_number(cell)
+    integer_part = _INTEGER_PART.match(folded)
+    digits = integer_part[1] if integer_part else ""
+    if "," in digits and not _GROUPED.fullmatch(digits.rstrip(",")):
+        return Bad("ambiguous_grouping", {"text": cell})
+    if _NUMBER_START.match(folded):
+        return Bad("bad_value", {"text": cell}, "problem.bad_value_malformed")
+    return Bad("bad_value", {"text": cell})
+
+
+def _is_control(char: str) -> bool:
+    """NUL, BEL, tab, zero-width space, ...: Unicode's control and format characters."""
+    return unicodedata.category(char).startswith("C")
+
+
+def _visible(text: str) -> str:
+    """The text with its control characters written as escapes (\\x00), safe to print."""
+    return "".join(c.encode("unicode_escape").decode() if _is_control(c) else c for c in text)
 
 
 def _fold_unit(unit: str) -> str:
@@ -562,7 +601,7 @@ def _unit_factors(
     unit_text: pd.Series,
     ref: Reference,
     rows,
-    problems: list[Problem],
+    problems: Problems,
 ) -> pd.Series:
     """Factor to the indicator's canonical unit per row; rows with a foreign unit get NaN."""
     canonical = dict(zip(ref.indicators["indicator_code"], ref.indicators["unit"], strict=True))
@@ -588,14 +627,16 @@ def _unit_factors(
     return pd.to_numeric(_parse_column(pairs, factor, rows, "unit", problems, unit_text))
 
 
-def _check_duplicates(rows: pd.DataFrame, problems: list[Problem]) -> None:
+def _check_duplicates(rows: pd.DataFrame, problems: Problems) -> None:
     key = ["indicator_code", "period", "sector_code", "district_code"]
     keyed = rows[key].fillna("")
     duplicated = keyed.duplicated(keep=False)
     if not duplicated.any():
         return
     first_row = rows[duplicated].groupby(key, dropna=False)["source_row"].transform("min")
-    for source_row, first in zip(rows.loc[duplicated, "source_row"], first_row, strict=True):
-        if source_row != first:
-            params = {"first": int(first)}
-            problems.append(Problem(int(source_row), "indicator", None, "duplicate_key", params))
+    source_rows = rows.loc[duplicated, "source_row"].to_numpy()
+    repeats = np.flatnonzero(source_rows != first_row.to_numpy())
+    for index in problems.first(repeats):
+        params = {"first": int(first_row.iat[index])}
+        row = int(source_rows[index])
+        problems.append(Problem(row, "indicator", None, "duplicate_key", params))

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from kpi.base import config
-from kpi.base.errors import RetryLater
+from kpi.base.errors import RetryLater, StoreFull
 from kpi.store import db
 from kpi.store.queries import Con
 
@@ -35,6 +35,8 @@ def writer(path: Path | str | None) -> Iterator[Con]:
         with db.connect(path) as con:
             yield con
     except duckdb.TransactionException as err:
+        if "no space left" in str(err).lower():
+            raise StoreFull() from err
         raise RetryLater(str(err)) from err
     except duckdb.IOException as err:
         if "lock" in str(err).lower():

@@ -1,4 +1,5 @@
-"""Cached reads for the pages: one short-lived connection per query, keyed by file version."""
+"""Cached reads for the pages: one short-lived read of the newest snapshot per query, keyed by
+its version."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 
 from kpi.base import config
 from kpi.measure import alerts, assessment, tasks
-from kpi.store import db, queries
+from kpi.store import db, queries, snapshots
 
 
 def db_file() -> str:
@@ -17,38 +18,29 @@ def db_file() -> str:
     return str(config.db_path())
 
 
-def db_version(path: str) -> tuple[float, int, float]:
-    """Modification stamp of the file and its WAL: a write elsewhere invalidates the caches."""
-    p = Path(path)
-    wal = Path(path + ".wal")
-    stat = p.stat() if p.exists() else None
-    return (
-        stat.st_mtime if stat else 0.0,
-        stat.st_size if stat else 0,
-        wal.stat().st_mtime if wal.exists() else 0.0,
-    )
+def db_version(path: str) -> int:
+    """The newest published snapshot's version: a commit anywhere invalidates the caches."""
+    return snapshots.version(Path(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _query(path: str, version: tuple, fn_name: str, args: tuple):
+def _query(path: str, version: int, fn_name: str, args: tuple):
     """Run `kpi.store.queries.<fn_name>(con, *args)` on a short-lived read connection."""
     del version  # part of the cache key only
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return getattr(queries, fn_name)(con, *args)
 
 
 def query(path: str, fn_name: str, *args):
     """Cached result of one kpi.store.queries function (frames are copies: callers may edit)."""
-    if not Path(path).exists():
-        db.ensure_database(Path(path))
     result = _query(path, db_version(path), fn_name, tuple(args))
     return result.copy() if isinstance(result, pd.DataFrame) else result
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _plan_data(path: str, version: tuple, plan_id: str, as_of: str) -> assessment.PlanData:
+def _plan_data(path: str, version: int, plan_id: str, as_of: str) -> assessment.PlanData:
     del version
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return assessment.read_plan_data(con, plan_id, as_of)
 
 
@@ -58,7 +50,7 @@ def load_plan_data(path: str, plan_id: str, as_of: str) -> assessment.PlanData:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _status(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+def _status(path: str, version: int, plan_id: str, as_of: str) -> pd.DataFrame:
     return assessment.status_table(_plan_data(path, version, plan_id, as_of), as_of)
 
 
@@ -68,7 +60,7 @@ def load_status(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _sector_status(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+def _sector_status(path: str, version: int, plan_id: str, as_of: str) -> pd.DataFrame:
     return assessment.sector_status_table(_plan_data(path, version, plan_id, as_of), as_of)
 
 
@@ -78,7 +70,7 @@ def load_sector_status(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _warning_list(path: str, version: tuple, plan_id: str, as_of: str) -> pd.DataFrame:
+def _warning_list(path: str, version: int, plan_id: str, as_of: str) -> pd.DataFrame:
     def q(fn_name: str, *args) -> pd.DataFrame:
         return _query(path, version, fn_name, args).copy()  # cached frames stay untouched
 
@@ -99,9 +91,9 @@ def load_warning_list(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _default_as_of(path: str, version: tuple, plan_id: str) -> str:
+def _default_as_of(path: str, version: int, plan_id: str) -> str:
     del version
-    with db.connect(path) as con:
+    with db.read(path) as con:
         return assessment.default_as_of(con, plan_id)
 
 

@@ -1,11 +1,16 @@
 """Streamlit side of sign-in: the form, the sign-out button and `guard`, called by every page.
 
 A page can be opened by URL before app.py ran, so each page calls `guard(action, lang)` at its
-top; write functions still call `permissions.require` themselves.
+top; write functions still call `permissions.require` themselves. Every run that asks for the
+signed-in user (app.py, `guard`) also ends a session that has expired (idle for
+config.SESSION_IDLE_MINUTES, or older than config.SESSION_MAX_HOURS) or whose demo account no
+longer signs in, and says why: the run then goes on signed out, so the write it was about to do
+is refused like any visitor's.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 import streamlit as st
@@ -14,10 +19,53 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from kpi.auth import accounts, permissions, signin
 from kpi.auth.accounts import User
 from kpi.base import config, errors, i18n
+from kpi.store import intake
+from kpi.web import cache, context
 
 SESSION_KEY = "auth_username"  # st.session_state holds only the username, never a password
+SIGNED_IN_AT = "auth_signed_in_at"  # time.time() of the sign-in
+LAST_SEEN = "auth_last_seen"  # time.time() of the latest run of this session signed in
 
 Location = Literal["main", "sidebar"]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _demo_mode_of(path: str, version: int) -> bool:
+    del version  # part of the cache key only: a write elsewhere (etl demo remove) changes it
+    return intake.demo_mode(path)
+
+
+def demo_mode() -> bool | None:
+    """Whether the store is in demo mode, when that matters: None unless the accounts in use
+    are the shipped demo ones (then the store is not asked at all)."""
+    if not accounts.is_demo_file(accounts.users_file()):
+        return None
+    path = cache.db_file()
+    return _demo_mode_of(path, cache.db_version(path))
+
+
+def _start_session(username: str) -> None:
+    now = time.time()
+    st.session_state[SESSION_KEY] = username
+    st.session_state[SIGNED_IN_AT] = now
+    st.session_state[LAST_SEEN] = now
+
+
+def _end_session() -> None:
+    for key in (SESSION_KEY, SIGNED_IN_AT, LAST_SEEN):
+        st.session_state.pop(key, None)
+
+
+def _expiry(now: float) -> tuple[str, dict] | None:
+    """Why this session has expired (catalog key and values), or None; a session from before
+    these stamps existed starts its clocks now."""
+    signed_in_at = st.session_state.setdefault(SIGNED_IN_AT, now)
+    last_seen = st.session_state.setdefault(LAST_SEEN, now)
+    if now - signed_in_at > config.SESSION_MAX_HOURS * 3600:
+        return "session.max_expired", {"hours": f"{config.SESSION_MAX_HOURS:g}"}
+    if now - last_seen > config.SESSION_IDLE_MINUTES * 60:
+        return "session.idle_expired", {"minutes": f"{config.SESSION_IDLE_MINUTES:g}"}
+    return None
 
 
 def _client_key() -> str | None:
@@ -27,17 +75,32 @@ def _client_key() -> str | None:
 
 
 def current_user() -> User | None:
-    """The signed-in user, re-read from the accounts file so removals and role changes apply."""
+    """The signed-in user, re-read from the accounts file so removals and role changes apply.
+
+    An expired session, or a demo account once the demo is over, is signed out here with a
+    message saying why."""
     value = st.session_state.get(SESSION_KEY)
     username = getattr(value, "username", value)  # tolerate a User stored by a caller
     if not isinstance(username, str) or not username:
         return None
-    try:
-        user = accounts.lookup_user(username)
-    except (errors.UsersFileError, OSError):
-        user = None
+    now = time.time()
+    ended = _expiry(now)
+    user = None
+    if ended is None:
+        in_demo = demo_mode()
+        try:
+            user = accounts.lookup_user(username, demo_mode=in_demo)
+        except (errors.UsersFileError, OSError):
+            user = None
+        if user is None and in_demo is False:
+            ended = "session.demo_ended", {}
     if user is None:
-        st.session_state.pop(SESSION_KEY, None)
+        _end_session()
+        if ended is not None:
+            key, values = ended
+            st.warning(i18n.t(key, context.current_lang(), **values), icon=":material/logout:")
+        return None
+    st.session_state[LAST_SEEN] = now
     return user
 
 
@@ -58,7 +121,7 @@ def sign_in_form(lang: str = "zh", *, location: Location = "main") -> User | Non
         area.error(i18n.t("signin.empty", lang))
         return None
     try:
-        user = signin.authenticate(username, password, _client_key())
+        user = signin.authenticate(username, password, _client_key(), demo_mode=demo_mode())
     except errors.SignInLocked as locked:
         area.error(locked.message(lang))
         return None
@@ -68,7 +131,7 @@ def sign_in_form(lang: str = "zh", *, location: Location = "main") -> User | Non
     if user is None:
         area.error(i18n.t("signin.failed", lang))
         return None
-    st.session_state[SESSION_KEY] = user.username
+    _start_session(user.username)
     st.rerun()
     return user  # not reached: st.rerun() ends this run
 
@@ -81,13 +144,13 @@ def sign_out_button(lang: str = "zh", *, location: Location = "sidebar") -> None
     area = st.sidebar if location == "sidebar" else st.container()
     area.caption(_account_line("signin.signed_in_as", user, lang))
     if area.button(i18n.t("signin.sign_out", lang), key=f"auth_{location}_sign_out"):
-        st.session_state.pop(SESSION_KEY, None)
+        _end_session()
         st.rerun()
 
 
 def startup_banner() -> None:
     """Show `accounts.startup_warning()` (demo accounts etc.) and log it once per process."""
-    warning = accounts.log_startup_warning()
+    warning = accounts.log_startup_warning(demo_mode=demo_mode())
     if warning:
         st.warning(warning)
 

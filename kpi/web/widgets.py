@@ -57,7 +57,9 @@ def data_table(
 
     `name` is an ASCII identifier for keys and file names; `title` heads the XLSX sheet, with the
     plan, the as-of quarter and (when `demo`) the demo-data notice under it. Files are built only
-    when a button is clicked.
+    when a button is clicked. These buttons are the only download: the table's own toolbar export
+    would write cells raw (=HYPERLINK(...)), so .streamlit/config.toml turns it off
+    (client.disableDataExport).
     """
     st.dataframe(df, hide_index=True, **dataframe_args)
     stem = _file_stem(ctx, name)

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from kpi.auth.accounts import User
-from kpi.base import i18n
-from kpi.base.errors import KpiError, PreviewOutdated
+from kpi.base import config, i18n
+from kpi.base.errors import KpiError, PreviewOutdated, ReplicaReadOnly
 from kpi.web import cache, context
 from kpi.web.context import Context
 from kpi.web.signin import guard
@@ -33,6 +33,9 @@ def open_page(action: str, title_key: str, *, needs_plan: bool = True) -> tuple[
     user = guard(action, context.current_lang())
     ctx = context.page_setup()
     st.title(ctx.t(title_key))
+    if config.is_replica():
+        st.info(ReplicaReadOnly().message(ctx.lang))
+        st.stop()
     if needs_plan:
         if ctx.plan_id is None:
             st.stop()

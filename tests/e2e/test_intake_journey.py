@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from kpi.base import periods
 from kpi.measure import tracking
-from kpi.store import connection, ingest
+from kpi.store import connection, ingest, queries
 from kpi.store import db as store_db
 from tests.e2e.browser import (
     assert_no_exception,
@@ -140,7 +140,9 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
     with page.expect_download(timeout=T) as info:
         page.get_by_role("button", name="下载 CSV 模板").click()
     template = Path(info.value.path()).read_bytes()
-    assert info.value.suggested_filename == f"template-{tracking.reporting_period()}.csv"
+    with store_db.read(server.db) as con:
+        due = tracking.reporting_period(queries.plan(con, PLAN))
+    assert info.value.suggested_filename == f"template-{due}.csv"
     rows = list(csv.DictReader(io.StringIO(template.decode("utf-8-sig"))))
     assert list(rows[0]) == TEMPLATE_HEADER
     indicators = fetch(
@@ -148,7 +150,7 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
     )
     assert {r["指标代码"]: r["指标名称"] for r in rows} == dict(indicators)
     assert len(rows) == len(indicators) and ("base_stations_5g", "5G 基站") in indicators
-    assert {r["期间"] for r in rows} == {tracking.reporting_period()}
+    assert {r["期间"] for r in rows} == {due}
     assert all(r["数值"] == "" for r in rows)
 
     # A GBK file as Excel on Chinese Windows saves it: Chinese headers, names and quarters.
