@@ -98,23 +98,22 @@ def zip_bomb(unpacked_mb: int) -> bytes:
 
 
 def billion_laughs() -> bytes:
-    """A workbook whose shared strings define nested XML entities."""
+    """A workbook whose sheet defines nested XML entities (a billion 'lol's once expanded)."""
     entities = '<!ENTITY a0 "lol">' + "".join(
         f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)
     )
-    strings = (
-        f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]>'
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-        'uniqueCount="1"><si><t>&a9;</t></si></sst>'
-    ).encode()
     source = zipfile.ZipFile(io.BytesIO(workbook(("Sheet1", [["指标代码", "期间", "数值"]]))))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
             data = source.read(info)
-            out.writestr(
-                info.filename, strings if info.filename.endswith("sharedStrings.xml") else data
-            )
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = f"<!DOCTYPE worksheet [{entities}]>".encode() + data.replace(
+                    b"</sheetData>",
+                    b"<row r='2'><c r='A2' t='inlineStr'><is><t>&a9;</t></is></c></row>"
+                    b"</sheetData>",
+                )
+            out.writestr(info.filename, data)
     return buffer.getvalue()
 
 
