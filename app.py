@@ -10,6 +10,7 @@ from kpi.web import context, signin
 
 HERE = Path(__file__).parent
 
+context.read_url()  # a shared link or a reload: the view its address names
 lang = context.current_lang()
 st.set_page_config(layout="wide", page_title=i18n.t("app.title", lang), page_icon="📊")
 
@@ -28,7 +29,9 @@ pages = [
     for path, key, icon, default in PAGES
     if (HERE / path).exists()
 ]
-# Write pages are listed only for roles that may use them; each page also guards itself.
+# Write pages are listed only for roles that may use them, but always registered: opened by
+# address (a bookmark, signed out), the page itself says why it refuses and offers the sign-in
+# form, where an unregistered page would silently fall back to the overview.
 user = signin.current_user()
 WRITE_PAGES = [
     ("pages/upload.py", "upload.nav", ":material/upload_file:", "upload"),
@@ -38,13 +41,18 @@ WRITE_PAGES = [
     ("pages/users.py", "nav.users", ":material/manage_accounts:", "manage_users"),
 ]
 pages += [
-    st.Page(path, title=i18n.t(key, lang), icon=icon)
+    st.Page(
+        path,
+        title=i18n.t(key, lang),
+        icon=icon,
+        visibility="visible" if permissions.role_allows(user, action) else "hidden",
+    )
     for path, key, icon, action in WRITE_PAGES
-    if permissions.role_allows(user, action) and (HERE / path).exists()
+    if (HERE / path).exists()
 ]
 pg = st.navigation(pages)
 context.app_sidebar()
-signin.startup_banner()
+signin.startup_banner(user, lang)
 if user is None:
     signin.sign_in_form(lang, location="sidebar")
 else:

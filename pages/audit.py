@@ -27,14 +27,15 @@ actions = right.multiselect(
 )
 entries = intake_tables.filter_audit(log, users, actions)
 shown = intake_tables.audit_table(entries, lang)
-st.caption(t("audit.shown", shown=len(shown), total=len(log)))
-json_column = st.column_config.TextColumn(width=300)
+st.caption(t("audit.shown", shown=len(shown), total=len(log)) + " · " + t("audit.raw_note"))
+side_column = st.column_config.TextColumn(width=360)
 widgets.data_table(
     ctx,
     shown,
     "audit_log",
     t("audit.title"),
-    column_config={t("intake.col.before"): json_column, t("intake.col.after"): json_column},
+    download=intake_tables.audit_table(entries, lang, raw=True),
+    column_config={t("intake.col.before"): side_column, t("intake.col.after"): side_column},
 )
 st.caption(t("audit.cli"))
 
@@ -46,10 +47,15 @@ if not entries.empty:
         format_func=lambda i: intake_tables.audit_label(records[i], lang),
         key="audit_detail",
     )
-    before, after = st.columns(2)
-    for column, label, field in (
-        (before, "intake.col.before", "before_json"),
-        (after, "intake.col.after", "after_json"),
+    for column, label, field in zip(
+        st.columns(2),
+        ("intake.col.before", "intake.col.after"),
+        ("before_json", "after_json"),
+        strict=True,
     ):
         column.markdown(f"**{t(label)}**")
-        column.json(intake_tables.parse_json(records[picked][field]), expanded=True)
+        lines, tables = intake_tables.audit_fields(records[picked][field], lang)
+        column.markdown(intake_tables.audit_markdown(lines, lang) or "—")
+        for name, table in tables.items():
+            column.caption(f"{name} · {t('audit.rows', n=len(table))}")
+            column.dataframe(table, hide_index=True, height=min(35 * (len(table) + 1) + 3, 360))

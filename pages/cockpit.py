@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from kpi.base import config, i18n
-from kpi.measure import series, tasks
-from kpi.outputs import charts, formatting, status_tables, task_tables
+from kpi.base import config
+from kpi.measure import progress, series, tasks
+from kpi.outputs import charts, palette, status_tables, task_tables
 from kpi.web import cache, context, widgets
 
 OVERDUE_UNITS_SHOWN = 5
@@ -18,23 +18,22 @@ demo = widgets.demo_banner(ctx)
 status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
 data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 counts = series.light_counts(status)
+# From the plan's last quarter on: 达标 / 未达标 / 无数据 only.
+shown = progress.lights_of(status_tables.is_final(status))
 
-for col, (light, n) in zip(st.columns(len(counts)), counts.items(), strict=True):
-    col.metric(
-        formatting.light_badge_markdown(light, ctx.lang),
-        n,
-        help=i18n.t(f"light_desc.{light}", ctx.lang),
-        border=True,
-    )
+# One line of badges, not a tile per light: on a phone the tiles would fill the first screen.
+st.markdown(palette.light_counts_markdown({light: counts[light] for light in shown}, ctx.lang))
 st.caption(
-    ctx.t(
-        "cockpit.legend",
-        yellow=f"{config.YELLOW_FROM_POINTS:g}",
-        red=f"{config.RED_ABOVE_POINTS:g}",
+    status_tables.legend(
+        status,
+        ctx.lang,
+        end=ctx.plan["end_period"],
+        yellow=config.YELLOW_FROM_POINTS,
+        red=config.RED_ABOVE_POINTS,
     )
 )
 
-st.subheader(ctx.t("cockpit.laggards"))
+st.subheader(status_tables.behind_title(status, ctx.lang))
 behind = status_tables.laggards(
     status,
     cache.query(ctx.db, "indicator_tasks", ctx.plan_id),
@@ -43,17 +42,20 @@ behind = status_tables.laggards(
     ctx.lang,
 )
 if behind.empty:
-    st.success(ctx.t("cockpit.laggards_none"))
+    st.success(status_tables.behind_title(status, ctx.lang, empty=True))
 else:
-    widgets.data_table(
-        ctx,
-        behind,
-        "cockpit_laggards",
-        ctx.t("cockpit.laggards"),
-        demo=demo,
-        width="stretch",
-        height=35 * (len(behind) + 1) + 3,
-    )
+    # One entry per indicator, every unit in full: it reads on a phone as on a wide screen.
+    for entry in task_tables.responsible_markdown(behind, ctx.lang):
+        st.markdown(entry)
+    with st.expander(ctx.t("cockpit.behind_table")):
+        widgets.data_table(
+            ctx,
+            behind,
+            "cockpit_laggards",
+            status_tables.behind_title(status, ctx.lang),
+            demo=demo,
+            width="stretch",
+        )
 
 # Overdue sub-tasks (no update in the as-of quarter, or 滞后), and the units with the most.
 st.subheader(ctx.t("cockpit.overdue"))
@@ -72,7 +74,7 @@ if link.button(
     key="open_overdue_tasks",
     on_click=lambda: st.session_state.update(tasks_overdue_only=True),
 ):
-    st.switch_page("pages/tasks.py")
+    st.switch_page("pages/tasks.py", query_params=context.view_query(ctx))
 if board["is_demo"].any():
     link.caption(ctx.t("cockpit.overdue_demo"))
 by_unit = tasks.overdue_by_unit(board)
@@ -112,10 +114,12 @@ for category, group in cards.groupby("category", sort=False):
                     on_click=open_indicator,
                     args=(code,),
                 ):
-                    st.switch_page("pages/indicator.py")
+                    query = context.view_query(ctx, **{context.INDICATOR_KEY: code})
+                    st.switch_page("pages/indicator.py", query_params=query)
                 st.markdown(f"**{card['name']}**")
                 st.markdown(f"#### {card['actual_vs_target']}")
-                st.progress(card["progress"], text=f"{card['completion']} · {card['expected']}")
+                progress_text = " · ".join(x for x in (card["completion"], card["expected"]) if x)
+                st.progress(card["progress"], text=progress_text)
                 spark = measures[code]
                 if not spark.empty:
                     st.plotly_chart(

@@ -27,11 +27,13 @@ code = st.selectbox(
         f"{i18n.light_name(rows[c]['light'], ctx.lang)} · {i18n.name(rows[c], ctx.lang)}"
     ),
 )
+context.keep_in_url(ctx, indicator=code)  # a reload or a shared link opens this indicator
 row = rows[code]
 
-trend = i18n.trend_name(row["trend_label"], ctx.lang)
+# After the plan the badge (达标 / 未达标) is the verdict: no trend advice beside it.
+trend = "" if row["is_final"] else f":gray[{i18n.trend_name(row['trend_label'], ctx.lang)}] · "
 measure = ctx.t("indicator.semantics", semantics=i18n.semantics_name(row["semantics"], ctx.lang))
-st.markdown(f"{formatting.light_badge_markdown(row['light'], ctx.lang)} :gray[{trend}] · {measure}")
+st.markdown(f"{formatting.light_badge_markdown(row['light'], ctx.lang)} {trend}{measure}")
 st.plotly_chart(
     charts.indicator_chart(
         **chart_data.chart_inputs(data, row, ctx.lang), title=i18n.name(row, ctx.lang)

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from kpi.base import config
-from kpi.measure import series
-from kpi.outputs import reference_tables
+from kpi.measure import series, tasks
+from kpi.outputs import palette, reference_tables, task_tables
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -27,6 +27,15 @@ st.markdown(
         red=f"{config.RED_ABOVE_POINTS:g}",
     )
 )
+st.subheader(ctx.t("method.palette"))
+widgets.data_table(
+    ctx,
+    palette.legend_styled(ctx.lang),  # each row painted in its colour
+    "method_palette",
+    ctx.t("method.palette"),
+    download=palette.legend_table(ctx.lang),
+)
+st.caption(palette.legend_caption(ctx.lang))
 st.subheader(ctx.t("method.semantics"))
 widgets.data_table(
     ctx,
@@ -73,13 +82,17 @@ widgets.data_table(
     ctx.t("method.multi_targets"),
 )
 st.markdown(f"**{ctx.t('method.sector_sum')}**")
+# The check of the 分行业 page, same sign and tolerance (series.sector_sum_check).
+check = series.sector_sum_check(
+    data.targets, tasks.sector_indicator_codes(data.targets, data.indicators)
+)
 widgets.data_table(
     ctx,
-    reference_tables.sector_sum_table(data.targets, data.indicators, ctx.lang),
+    task_tables.sector_target_check_table(check, data.indicators, ctx.lang),
     "method_sector_sum",
     ctx.t("method.sector_sum"),
 )
-st.caption(ctx.t("method.sector_sum_note"))
+st.caption(ctx.t("sectors.sum_check_help"))
 
 st.subheader(ctx.t("method.demo"))
 st.markdown(ctx.t("method.demo_text", n=demo_count) if demo_count else ctx.t("method.no_demo"))

@@ -77,5 +77,6 @@ for column, fmt in ((left, "xlsx"), (right, "zip")):
             fmt,
         )
 
-st.divider()
-st.caption(ctx.t("reports.cli", as_of=ctx.as_of))
+if with_audit:  # command lines are for whoever runs the server, not for readers
+    st.divider()
+    st.caption(ctx.t("reports.cli", as_of=ctx.as_of))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi.base import i18n
-from kpi.measure import tasks
+from kpi.measure import series, tasks
 from kpi.outputs import charts, task_tables
 from kpi.web import cache, context, widgets
 
@@ -36,7 +36,7 @@ if not grid.empty:
 
     st.subheader(ctx.t("sectors.sum_check"))
     status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
-    check = tasks.sector_sum_check(data.targets, codes, sector_status, status)
+    check = series.sector_sum_check(data.targets, codes, sector_status, status)
     for message in task_tables.mismatch_messages(check, data.indicators, ctx.lang):
         st.warning(message, icon="⚖️")
     title = ctx.t("sectors.sum_check")

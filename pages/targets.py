@@ -52,7 +52,7 @@ st.caption(
 if formatting.is_edited(row):
     st.caption(formatting.edit_text(row, ind, lang))
 scaled = float(ind.get("display_factor") or 1) != 1
-with st.form("targets_form", clear_on_submit=False):
+with st.form("targets_form", clear_on_submit=False, enter_to_submit=False):
     shown = st.number_input(
         t("targets.new_value", unit=unit),
         min_value=0.0,

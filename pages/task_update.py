@@ -57,7 +57,7 @@ if latest is not None:
     status_now = i18n.task_status_name(latest["status"], lang)
     st.caption(t("task_update.current", status=status_now, period=latest["period"]))
 
-with st.form("task_update_form", clear_on_submit=True):
+with st.form("task_update_form", clear_on_submit=True, enter_to_submit=False):
     st.markdown(f"**{t('task_update.form')}**")
     left, right = st.columns(2)
     status = left.selectbox(

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from kpi.base import i18n
 from kpi.measure import tasks
-from kpi.outputs import charts, task_tables
+from kpi.outputs import charts, palette, task_tables
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -19,7 +18,7 @@ demo = widgets.task_demo_banner(ctx, board)
 
 counts = tasks.status_counts(board)
 metrics = [(ctx.t("tasks.metric.total"), len(board), None)]
-metrics += [(i18n.task_status_name(s, ctx.lang), counts[s], None) for s in tasks.STATUSES[:4]]
+metrics += [(palette.task_label(s, ctx.lang), counts[s], None) for s in tasks.STATUSES[:4]]
 metrics.append((ctx.t("tasks.metric.overdue"), counts["overdue"], ctx.t("tasks.overdue_help")))
 for col, (label, value, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value, help=help_text, border=True)
@@ -38,7 +37,7 @@ units = left.multiselect(
 statuses = middle.multiselect(
     ctx.t("tasks.filter.status"),
     list(tasks.STATUSES),
-    format_func=lambda s: i18n.task_status_name(s, ctx.lang),
+    format_func=lambda s: palette.task_label(s, ctx.lang),
     placeholder=ctx.t("tasks.filter.all"),
     key="tasks_statuses",
 )
@@ -82,8 +81,12 @@ if not card.empty:
         ctx.t("tasks.scorecard"),
         demo=demo,
         column_config={
-            ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(**rate_format, color="red"),
-            ctx.t("col.done_rate"): st.column_config.ProgressColumn(**rate_format, color="green"),
+            ctx.t("col.overdue_rate"): st.column_config.ProgressColumn(
+                **rate_format, color=palette.task_state("delayed").color
+            ),
+            ctx.t("col.done_rate"): st.column_config.ProgressColumn(
+                **rate_format, color=palette.task_state("done").color
+            ),
         },
     )
     st.plotly_chart(charts.unit_status_bars(card, ctx.lang), key="tasks_unit_bars")

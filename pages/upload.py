@@ -251,7 +251,11 @@ def tracking() -> None:
 st.caption(t("upload.intro"))
 template_buttons()
 my_indicators()
-uploaded = st.file_uploader(t("upload.file"), type=["csv", "xlsx"], key="upload")
+uploaded = st.file_uploader(
+    t("upload.file"), type=["csv", "xlsx"], key="upload", max_upload_size=config.MAX_UPLOAD_MB
+)
+# The uploader's own words are Streamlit's English and cannot be set (docs/ARCHITECTURE.md).
+st.caption(t("notice.uploader", mb=config.MAX_UPLOAD_MB))
 if uploaded is not None:
     content = uploaded.getvalue()
     # The check holds this user's authority errors: another user signing in checks afresh.

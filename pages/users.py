@@ -57,7 +57,7 @@ names = [a["username"] for a in accounts]
 by_name = {a["username"]: a for a in accounts}
 unit_help = t("users.unit_help")
 
-with add, st.form("users_add", clear_on_submit=False):
+with add, st.form("users_add", clear_on_submit=False, enter_to_submit=False):
     left, right = st.columns(2)
     username = left.text_input(t("users.col.username"), key="users_add_name")
     display_name = right.text_input(t("users.col.display_name"), key="users_add_display")
@@ -89,7 +89,7 @@ with add, st.form("users_add", clear_on_submit=False):
 with change:
     picked = st.selectbox(t("users.pick"), names, key="users_change_pick")
     current = by_name[picked]
-    with st.form("users_change"):
+    with st.form("users_change", enter_to_submit=False):
         left, right = st.columns(2)
         role = left.selectbox(
             t("intake.col.role"),
@@ -122,7 +122,7 @@ with change:
 
 with password:
     picked = st.selectbox(t("users.pick"), names, key="users_pw_pick")
-    with st.form("users_password", clear_on_submit=True):
+    with st.form("users_password", clear_on_submit=True, enter_to_submit=False):
         pw = st.text_input(
             t("users.password", n=auth_accounts.MIN_PASSWORD_CHARS), type="password", key="users_pw"
         )
@@ -137,7 +137,7 @@ with remove:
     st.caption(t("users.remove_rules"))
     picked = st.selectbox(t("users.pick"), names, key="users_remove_pick")
     actions = ["enable" if by_name[picked]["disabled"] else "disable", "delete"]
-    with st.form("users_remove"):
+    with st.form("users_remove", enter_to_submit=False):
         action = st.radio(
             t("users.action"),
             actions,

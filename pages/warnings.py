@@ -3,8 +3,8 @@
 import streamlit as st
 
 from kpi.base import config
-from kpi.measure import alerts
-from kpi.outputs import alert_tables, formatting
+from kpi.measure import alerts, series
+from kpi.outputs import alert_tables, formatting, status_tables
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -17,14 +17,22 @@ widgets.demo_banner(ctx)
 widgets.task_demo_banner(ctx, warning_rows[warning_rows["kind"] == alerts.TASK])
 st.caption(ctx.t("warnings.caption", red_from=config.RED_NOTICE_FROM_QUARTERS))
 
-counts = alerts.notice_counts(warning_rows)
+status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
+counts = series.counts(
+    status,
+    cache.load_task_board(ctx.db, ctx.plan_id, ctx.as_of),
+    warning_rows,
+)
 metrics = [
-    (ctx.t("warnings.metric.units"), counts["units"]),
-    (alert_tables.notices_badge(alerts.RED_NOTICE, ctx.lang), counts[alerts.RED_NOTICE]),
-    (alert_tables.notices_badge(alerts.YELLOW_NOTICE, ctx.lang), counts[alerts.YELLOW_NOTICE]),
+    (ctx.t("warnings.metric.units"), "warning_units", ctx.t("counts.warning_units_help")),
+    *[
+        (alert_tables.notices_badge(level, ctx.lang), level, ctx.t("warnings.metric.help"))
+        for level in alerts.ESCALATIONS
+    ],
 ]
-for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
-    col.metric(label, value, help=ctx.t("warnings.metric.help"), border=True)
+for col, (label, key, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
+    col.metric(label, counts[key], help=help_text, border=True)
+st.markdown(alert_tables.warning_summary(counts, status_tables.is_final(status), ctx.lang))
 if warning_rows.empty:
     st.success(ctx.t("warnings.none"))
     st.stop()

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.delta_generator import DeltaGenerator
 
 from kpi.store import db
 from kpi.store.ingest import reference_for
@@ -44,3 +45,17 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
     db.ensure_database(path, with_demo=False)
     with db.read(path) as con:
         return reference_for(con, "zhanjiang-dt-2023", date(2026, 11, 23))
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
+    """Every download button a page draws, by key: (data or the callable that makes it, name)."""
+    seen: dict[str, tuple] = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, mime=None, **kwargs):
+        seen[kwargs.get("key")] = (data, file_name)
+        return original(self, label, data, file_name, mime, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return seen

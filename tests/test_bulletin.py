@@ -20,8 +20,8 @@ from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from etl.cli import main as etl_main
-from kpi.base import config
-from kpi.outputs import bulletin, document, docx_render, fullexport, pdf_render
+from kpi.base import config, i18n
+from kpi.outputs import bulletin, document, docx_render, fullexport, palette, pdf_render
 from kpi.outputs.chart_images import ChartExporter
 from kpi.outputs.docx_xml import xml_element
 from kpi.store import db, loads, queries
@@ -35,7 +35,7 @@ needs_chromium = pytest.mark.skipif(
 )
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 DOC_NO = re.compile(r"\S*〔\d{4}〕\d+号")  # document numbers are proper names: 湛府〔2023〕14号
-LIGHT_ZH = {"red": "红灯", "yellow": "黄灯"}
+LIGHT_ZH = {"red": "红灯", "yellow": "黄灯", "missed": "未达标"}
 
 
 def _squash(text: str) -> str:
@@ -127,9 +127,10 @@ def test_summary_counts_equal_etl_status_when_demo_data(store: Path, status) -> 
     counts = bulletin.summary_counts(inputs.status)
     expected = status["light"].value_counts()
     assert counts["total"] == len(status) == 26
-    for light in ("achieved", "green", "yellow", "red", "grey"):
+    for light in ("achieved", "missed", "grey"):
         assert counts[light] == int(expected.get(light, 0)), light
-    assert counts["red"] > 0 and counts["yellow"] > 0  # otherwise the chart checks prove little
+    assert counts["missed"] > 0  # otherwise the chart checks prove little
+    assert counts["green"] == counts["yellow"] == counts["red"] == 0  # the plan has ended
 
 
 @needs_chromium
@@ -137,8 +138,7 @@ def test_pdf_summary_sentence_states_etl_status_counts(rendered, status) -> None
     n = status["light"].value_counts()
     sentence = (
         f"截至{AS_OF}，纳入监测的{len(status)}项指标中，达标{n.get('achieved', 0)}项，"
-        f"绿灯{n.get('green', 0)}项，黄灯{n.get('yellow', 0)}项，红灯{n.get('red', 0)}项，"
-        f"无数据{n.get('grey', 0)}项。"
+        f"未达标{n.get('missed', 0)}项，无数据{n.get('grey', 0)}项。"
     )
     assert sentence in _squash(rendered["pages"][0])
     docx_text = "\n".join(p.text for p in rendered["docx"].paragraphs)
@@ -146,10 +146,11 @@ def test_pdf_summary_sentence_states_etl_status_counts(rendered, status) -> None
 
 
 @needs_chromium
-def test_every_red_and_yellow_indicator_has_a_captioned_chart(rendered, status) -> None:
+def test_every_missed_indicator_has_a_captioned_chart(rendered, status) -> None:
     text = _squash("\n".join(rendered["pages"]))
     docx_captions = [p.text for p in rendered["docx"].paragraphs if p.style.name == "Caption"]
-    behind = status[status["light"].isin(["red", "yellow"])]
+    behind = status[status["light"].isin(["red", "yellow", "missed"])]
+    assert set(behind["light"]) == {"missed"}
     for row in behind.to_dict("records"):
         caption = f"{row['name_zh']}（{LIGHT_ZH[row['light']]}）"
         assert re.search(r"图\d+" + re.escape(_squash(caption)), text), caption
@@ -232,10 +233,54 @@ def test_english_bulletin_has_no_chinese_in_headings(store: Path, status) -> Non
         assert not CJK.search(DOC_NO.sub("", text)), text
     n = status["light"].value_counts()
     assert (
-        f"of the 26 indicators monitored {n['achieved']} are achieved, {n['green']} green, "
-        f"{n['yellow']} yellow, {n['red']} red and {n.get('grey', 0)} without data"
+        f"of the 26 indicators monitored {n['achieved']} are achieved, {n['missed']} missed "
+        f"and {n.get('grey', 0)} without data"
     ) in b.summary_paragraphs[0]
     assert b.demo_notice.startswith("[DEMO DATA]")
+
+
+def _texts(b: document.Bulletin, sections: int) -> str:
+    """The summary and the first `sections` sections: paragraphs, captions and table cells."""
+    parts = list(b.summary_paragraphs)
+    for section in b.sections[:sections]:
+        parts += [section.heading, *section.paragraphs, *(f.caption for f in section.figures)]
+        for table in section.tables:
+            parts += [table.caption, *map(str, table.data.columns)]
+            parts += [str(v) for v in table.data.to_numpy().ravel()]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_final_bulletin_speaks_of_achieved_and_missed_only(store: Path, lang: str) -> None:
+    b = bulletin.build_bulletin(store, PLAN, AS_OF, lang)
+    # Sections 1-4: the figures; the method section (5) explains the lights of earlier quarters.
+    text = _texts(b, 4)
+    assert i18n.light_name("green", lang) not in b.summary_paragraphs[0]
+    if lang == "zh":  # in English "Green" is also a sector's name (Green steel)
+        assert "绿灯" not in text
+    for label in ("acceleration_needed", "on_track"):
+        assert i18n.trend_name(label, lang) not in text, label
+    assert i18n.light_name("missed", lang) in text
+
+
+def test_bulletin_before_the_end_keeps_the_sequential_lights(store: Path) -> None:
+    b = bulletin.build_bulletin(store, PLAN, "2024Q2", "zh")
+    assert "绿灯" in b.summary_paragraphs[0] and "未达标" not in _texts(b, 4)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_bulletin_completion_divides_to_the_percentage_shown(store: Path, lang: str) -> None:
+    b = bulletin.build_bulletin(store, PLAN, AS_OF, lang)
+    column = b.sections[0].tables[0].data[i18n.t("col.completion", lang)]
+    checked = 0
+    for cell in column:
+        pct = re.match(r"(-?[\d.]+)%", cell)
+        parts = re.search(r"(-?[\d,.]+) (?:/ |of )\D*?([\d,.]+)", cell)
+        if pct and parts:
+            done, needed = (float(x.replace(",", "")) for x in parts.groups())
+            assert f"{done / needed * 100:.1f}" == pct.group(1), cell
+            checked += 1
+    assert checked >= 4  # 5G, 数据中心机架, 数字人才, 服务收入: measured from a baseline
 
 
 def test_bulletin_without_data_has_no_charts_and_no_demo_notice(empty_db: Path) -> None:
@@ -426,14 +471,14 @@ def test_sector_matrix_shades_every_indicator_column_by_its_own_light(store: Pat
     )
     html = pdf_render.bulletin_html(b, [])
     first = matrix.cell_lights["智能制造典型场景"][0]
-    assert f'<td class="light light-{first}">60.0% (6/10)</td>' in html
+    assert re.search(f'<td class="light light-{first}">[^<]*60.0%（6 / 10 个）</td>', html)
     table = Document(io.BytesIO(docx_render.render_docx(b, pngs=[]))).tables[0]
     fills = [
         [xml_element(cell).tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in row.cells[1:]]
         for row in table.rows[1:]
     ]
     expected = [
-        [document.LIGHT_COLOURS[matrix.cell_lights[col][r]][0] for col in matrix.data.columns[1:]]
+        [palette.print_colours()[matrix.cell_lights[col][r]][0] for col in matrix.data.columns[1:]]
         for r in range(len(matrix.data))
     ]
     assert fills == expected

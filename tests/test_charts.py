@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from kpi.measure import assessment
-from kpi.outputs import chart_data, charts
+from kpi.outputs import chart_data, charts, palette
 from kpi.store import db
 
 PLAN = "zhanjiang-dt-2023"
@@ -104,3 +104,98 @@ def test_figures_export_without_streamlit(plan_2024q2) -> None:
     fig = _chart(plan_2024q2, "service_revenue")
     assert fig.to_dict()["data"]
     assert Path(charts.__file__).read_text(encoding="utf-8").count("import streamlit") == 0
+
+
+# ------------------------------------------------------------------ finishing (issue 11, item 9)
+
+
+def _target_annotations(fig: go.Figure) -> list:
+    return [a for a in fig.layout.annotations if "目标" in (a.text or "") and not a.showarrow]
+
+
+def test_target_labels_say_the_value_once_without_the_document(plan_2024q2) -> None:
+    fig = _chart(plan_2024q2, "smart_equipment")
+    texts = sorted(a.text for a in _target_annotations(fig))
+    # Two documents set 1600 台: one label; the documents are in the legend.
+    assert texts == ["2025年目标 1380 台", "2025年目标 1600 台"]
+
+
+def test_close_target_labels_go_to_opposite_sides_of_their_lines(plan_2024q2) -> None:
+    fig = _chart(plan_2024q2, "base_stations_5g")
+    by_text = {a.text: a for a in _target_annotations(fig)}
+    high, low = by_text["2025年目标 1.86 万座"], by_text["2025年目标 1.8 万座"]
+    assert (high.yanchor, low.yanchor) == ("bottom", "top")
+
+
+@pytest.mark.parametrize(
+    ("values", "top", "expected"),
+    [
+        ([1.8, 1.86], 1.9, {1.86: ("left", True), 1.8: ("left", False)}),
+        ([1600, 1380, 1600], 1700, {1600: ("left", True), 1380: ("left", False)}),
+        # 990 under its line would overlap 1000's label under its own: it moves to the right.
+        (
+            [1100, 1000, 990],
+            1200,
+            {1100: ("left", True), 1000: ("left", False), 990: ("right", False)},
+        ),
+        ([5.0], 0.0, {5.0: ("left", True)}),
+    ],
+)
+def test_target_label_places(values, top, expected) -> None:
+    assert charts.target_label_places(values, top) == expected
+
+
+def test_milestone_labels_show_the_value_away_from_the_marker(plan_2024q2) -> None:
+    fig = _chart(plan_2024q2, "base_stations_5g")
+    labels = [a for a in fig.layout.annotations if a.showarrow is not False and a.ax]
+    assert [a.text for a in labels] == ["0.9 万座", "1.2 万座", "1.5 万座"]
+    assert all(a.ay < 0 and a.bgcolor for a in labels)  # above, on white
+    assert labels[0].ax > 0 and labels[1].ax < 0  # the first quarter's label leans right
+    milestones = next(t for t in fig.data if t.name == "阶段目标")
+    assert milestones.mode == "markers"
+    assert "湛府办〔2022〕32号" in milestones.customdata[0]  # the document, in the hover
+
+
+def test_indicator_chart_leaves_room_between_the_y_axis_and_the_first_quarter(
+    plan_2024q2,
+) -> None:
+    fig = _chart(plan_2024q2, "smart_equipment")
+    n = len(fig.layout.xaxis.categoryarray)
+    assert list(fig.layout.xaxis.range) == [-0.7, n - 0.5]
+    assert fig.layout.yaxis.ticklabelstandoff > 0
+
+
+def _grid(light: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name_zh": ["甲"],
+            "name_en": ["A"],
+            "indicator_code": ["x"],
+            "actual": [3.0],
+            "target": [10.0],
+            "completion": [30.0],
+            "light": [light],
+        }
+    )
+
+
+def test_sector_bar_values_are_horizontal_and_carry_the_light_symbol() -> None:
+    fig = charts.sector_bars(_grid("red"), "zh", unit="个")
+    assert [t.textangle for t in fig.data] == [0, 0]
+    assert fig.data[1].text == ("■ 3",)
+
+
+@pytest.mark.parametrize("light", ["achieved", "green", "yellow", "red", "missed", "grey"])
+def test_sector_heatmap_colours_every_light_with_its_symbol(light: str) -> None:
+    fig = charts.sector_heatmap(_grid(light), {"x": "指标"}, "zh")
+    symbol = palette.LIGHTS[light].symbol
+    assert fig.data[0].text[0][0].startswith(f"<b>{symbol} ")
+    legend = [t for t in fig.data[1:] if t.name]
+    assert [t.marker.color for t in legend] == [palette.LIGHTS[light].color]
+    assert legend[0].name.startswith(symbol)
+
+
+def test_indicator_chart_labels_year_ends_only_so_a_phone_can_read_them(plan_2024q2) -> None:
+    fig = _chart(plan_2024q2, "base_stations_5g")
+    assert list(fig.layout.xaxis.tickvals) == ["2022Q4", "2023Q4", "2024Q4", "2025Q4"]
+    assert fig.layout.xaxis.tickangle == 0

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kpi.base import i18n
+from kpi.outputs import palette
 from kpi.store import db
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["../app.py", "../pages/cockpit.py", "../pages/indicator.py", "../pages/method.py"]
 AS_OFS = ["2024Q2", None]  # None: the default (latest quarter with data, the final one here)
-LIGHT_LABELS = {
-    "zh": {"red": "红灯", "achieved": "达标"},
-    "en": {"red": "Red", "achieved": "Achieved"},
-}
+SEQUENTIAL = ("achieved", "green", "yellow", "red", "grey")
+FINAL = ("achieved", "missed", "grey")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,6 +71,17 @@ def run(page: str, lang: str, as_of: str | None = None, **state) -> AppTest:
     return at
 
 
+def is_card_badge(text: str, colour: str = "") -> bool:
+    """A card's first line: one badge (the light counts line has several; the behind list's
+    entries run over several lines)."""
+    return text.startswith(f":{colour}") and text.count("-badge[") == 1 and "\n" not in text
+
+
+def light_counts_line(at: AppTest) -> str:
+    """The overview's one line of light counts (badges)."""
+    return next(m.value for m in at.markdown if m.value.count("-badge[") >= 3)
+
+
 def texts(at: AppTest) -> str:
     """Everything the page wrote as markdown, captions, headers, alerts and metric labels."""
     parts = [
@@ -100,14 +111,42 @@ def test_page_runs_with_demo_banner_when_demo_data(kpi_db, page, lang, as_of) ->
 def test_cockpit_shows_the_lights_of_etl_status(kpi_db, page, lang, as_of) -> None:
     expected = etl_status(kpi_db, as_of)
     at = run(page, lang, as_of)
-    n_red = sum(row["light"] == "red" for row in expected)
-    red_cards = [m for m in at.markdown if m.value.startswith(":red-badge[")]
+    n_red = sum(row["light"] in ("red", "missed") for row in expected)
+    red_cards = [m for m in at.markdown if is_card_badge(m.value, "red")]
     assert len(red_cards) == n_red
-    for light, label in LIGHT_LABELS[lang].items():
-        tile = next(m for m in at.metric if m.label.endswith(f" {label}]"))
-        assert tile.value == str(sum(row["light"] == light for row in expected))
-    cards = [m for m in at.markdown if m.value.startswith(":") and "-badge[" in m.value]
+    shown = FINAL if as_of is None else SEQUENTIAL
+    counts = {light: sum(row["light"] == light for row in expected) for light in shown}
+    assert palette.light_counts_markdown(counts, lang) in [m.value for m in at.markdown]
+    cards = [m for m in at.markdown if is_card_badge(m.value)]
     assert len(cards) == len(expected)
+
+
+def test_etl_status_lights_are_final_at_the_plan_end(kpi_db) -> None:
+    lights = {row["light"] for row in etl_status(kpi_db, "2025Q4")}
+    assert lights <= set(FINAL) and "missed" in lights
+    assert {row["light"] for row in etl_status(kpi_db, "2024Q2")} <= set(SEQUENTIAL)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cockpit_at_plan_end_shows_achieved_missed_no_data(kpi_db, lang) -> None:
+    at = run("../pages/cockpit.py", lang, "2025Q4")
+    line = light_counts_line(at)
+    assert [word in line for word in map(lambda x: i18n.light_name(x, lang), FINAL)] == [True] * 3
+    page = texts(at)
+    assert not any(i18n.light_name(x, lang) in page for x in ("green", "yellow", "red"))
+    assert i18n.trend_name("acceleration_needed", lang) not in page
+    assert i18n.trend_name("on_track", lang) not in page
+    table = at.dataframe[0].value
+    assert set(table[table.columns[0]]) == {i18n.light_name("missed", lang)}
+
+
+def test_cockpit_before_plan_end_keeps_sequential_lights(kpi_db) -> None:
+    at = run("../pages/cockpit.py", "zh", "2024Q2")
+    line = light_counts_line(at)
+    words = ["达标", "绿灯", "黄灯", "红灯", "无数据"]
+    positions = [line.index(word) for word in words]
+    assert positions == sorted(positions)
+    assert "需加快" in texts(at) and "未达标" not in texts(at)
 
 
 @pytest.mark.parametrize("lang, chinese", [("zh", True), ("en", False)])
@@ -131,11 +170,16 @@ def test_cockpit_has_no_final_line_before_the_end(kpi_db) -> None:
     assert "最终评估" not in texts(run("../pages/cockpit.py", "zh", "2024Q2"))
 
 
-def test_cockpit_lists_responsible_units_of_laggards(kpi_db) -> None:
+def test_cockpit_lists_every_responsible_unit_of_laggards(kpi_db) -> None:
     at = run("../pages/cockpit.py", "zh", "2024Q2")
     table = at.dataframe[0].value
     assert set(table["状态"]) <= {"红灯", "黄灯"}
     assert table["责任单位"].str.contains("市工业和信息化局").any()
+    assert not table["责任单位"].str.contains("等 .* 个单位", regex=True).any()
+    entries = [m.value for m in at.markdown if "责任单位：" in m.value]
+    assert len(entries) == len(table)
+    for entry, units in zip(entries, table["责任单位"], strict=True):
+        assert units in entry.replace("\\", "")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -167,7 +211,9 @@ def test_method_page_shows_source_discrepancies(kpi_db) -> None:
     at = run("../pages/method.py", "zh")
     frames = [d.value for d in at.dataframe]
     sums = next(f for f in frames if "分行业合计" in f.columns)
-    assert set(sums["一致"]) == {"✔", "✘"}
+    assert set(sums["一致"]) == {"是", "否"}
+    # the check of the 分行业 page: city minus the sectors (1600 − 1380 台)
+    assert sums.set_index("指标").loc["工业机器人/智能装备", "差额"] == "220 台"
     multi = next(f for f in frames if "考核采用" in f.columns and len(f) < 20)
     assert {"5G 基站", "工业机器人/智能装备"} <= set(multi["指标"])
     assert {"湛府〔2023〕14号", "湛府办〔2022〕32号"} <= set(multi["文号"])

@@ -6,7 +6,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
@@ -42,20 +41,6 @@ def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppT
 def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KPI_DB", str(demo_db))
     return demo_db
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
-    """Every download button drawn, by key: (data callable or bytes, file name)."""
-    seen: dict[str, tuple] = {}
-    original = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, mime=None, **kwargs):
-        seen[kwargs.get("key")] = (data, file_name)
-        return original(self, label, data, file_name, mime, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return seen
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from intake_helpers import dump_tables, fixture_bytes, use_accounts
 from intake_helpers import run_page as run
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
@@ -218,7 +219,7 @@ def test_staff_sees_only_own_units_subtasks_and_appends_an_update(env):
     assert len(history) == before + 1
     newest = history.iloc[0]
     assert (newest["进展"], newest["说明"], newest["填报人"]) == (
-        "滞后",
+        "■ 滞后",
         "光缆施工受台风影响",
         "staff2",
     )
@@ -255,8 +256,37 @@ def test_admin_sees_audit_log_with_filters_and_download(env):
     assert at.selectbox(key="audit_detail").value == int(
         intake_tables.filter_audit(queries_audit(env), [], ["update_task"])["audit_id"].iloc[0]
     )
-    assert at.json and at.json[1].value  # the "after" of the entry, as JSON
+    # Before and after read as "name: value" in the page language, never as raw JSON.
+    after = table["改动后"].iloc[0]
+    assert "状态：已完成" in after and "说明：完成" in after and "{" not in after
+    assert not at.json
+    assert any("- 状态：已完成" in m.value for m in at.markdown)
     assert at.get("download_button")
+
+
+def test_audit_page_shows_a_loads_figures_as_a_table_in_english(env):
+    at = run(AUDIT, "admin", "en")
+    at.multiselect(key="audit_actions").select("load").run()
+    table = frames(at, "Action")[0]
+    assert "Figures written: 830" in table["After"].iloc[0]
+    figures = frames(at, "Indicator code")
+    assert figures and len(figures[-1]) == 200  # at most ingest.AUDIT_FIGURES_LIMIT listed
+
+
+def test_audit_download_keeps_the_raw_json(env, monkeypatch):
+    seen = {}
+    original = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, mime=None, **kwargs):
+        seen[kwargs.get("key")] = data
+        return original(self, label, data, file_name, mime, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    run(AUDIT, "admin")
+    csv = seen["download_csv_audit_log"]()
+    text = csv.decode("utf-8-sig")
+    assert '""figures_written"": 830' in text  # the JSON as written, quoted for CSV
+    assert "写入的数值：830" not in text
 
 
 def queries_audit(path):
@@ -276,17 +306,37 @@ def queries_audit(path):
         ("admin", {"pages/upload.py", "pages/task_update.py", "pages/audit.py"}),
     ],
 )
-def test_navigation_lists_write_pages_only_for_roles_that_may_use_them(env, username, allowed):
+def test_navigation_lists_write_pages_only_for_roles_that_may_use_them(
+    env, monkeypatch, username, allowed
+):
+    listed = nav_visibility(monkeypatch)
     for page in ("pages/upload.py", "pages/task_update.py", "pages/audit.py"):
         at = run(APP, username, check=False)
+        assert listed[page] == ("visible" if page in allowed else "hidden")
+        # Registered either way: opened by address, a page says why it refuses (no redirect).
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
         if page in allowed:
-            at.switch_page(page)
-            at.run()
-            assert not at.exception, [e.value for e in at.exception]
             assert not at.error
         else:
-            with pytest.raises(ValueError):
-                at.switch_page(page)
+            assert at.error and not at.get("file_uploader")
+            assert [b for b in at.button if b.key == "auth_main_submit"]
+
+
+def nav_visibility(monkeypatch) -> dict[str, str]:
+    """Record, for each page file app.py gives st.navigation, whether it is listed ("visible")."""
+    import streamlit as st
+
+    listed: dict[str, str] = {}
+    navigation = st.navigation
+
+    def recording(pages, **kwargs):
+        listed.update({f"pages/{p.url_path}.py": p.visibility for p in pages})
+        return navigation(pages, **kwargs)
+
+    monkeypatch.setattr(st, "navigation", recording)
+    return listed
 
 
 def test_sidebar_has_sign_in_or_sign_out(env):

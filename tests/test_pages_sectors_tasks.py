@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
 from kpi.measure import assessment, tasks
+from kpi.outputs import palette
 from kpi.store import db, queries
 
 SECTORS_PAGE = "../pages/sectors.py"
@@ -89,7 +90,7 @@ def test_tasks_page_shows_every_subtask_and_overdue_count_when_run(
     assert (table[i18n.t("col.overdue", lang)] != "").sum() == overdue
     assert _metric(at, i18n.t("tasks.metric.total", lang)) == 71
     for status in ("done", "in_progress", "delayed"):
-        shown = _metric(at, i18n.task_status_name(status, lang))
+        shown = _metric(at, palette.task_label(status, lang))
         assert shown == int((board["status"] == status).sum())
     card = _frame(at, "tasks_scorecard")
     unit_col = i18n.t("col.unit", lang)
@@ -107,11 +108,17 @@ def test_tasks_page_labels_are_in_the_chosen_language(demo_env: Path, lang: str)
     titles = [s.value for s in at.subheader] + [at.title[0].value]
     if lang == "zh":
         assert "进展" in headers and "责任单位" in headers
-        assert statuses <= {"未启动", "推进中", "已完成", "滞后", "未填报"}
+        assert statuses <= {"○ 未启动", "◐ 推进中", "✔ 已完成", "■ 滞后", "▲ 未填报"}
         assert "任务清单" in titles
     else:
         assert not any(CJK.search(h) for h in headers), headers
-        assert statuses <= {"Not started", "In progress", "Done", "Delayed", "Not reported"}
+        assert statuses <= {
+            "○ Not started",
+            "◐ In progress",
+            "✔ Done",
+            "■ Delayed",
+            "▲ Not reported",
+        }
         assert not any(CJK.search(t) for t in titles), titles
         units = table[i18n.t("col.units", lang)]
         assert units.str.contains("Municipal Bureau of Industry").any()
@@ -158,7 +165,7 @@ def test_tasks_page_without_updates_flags_every_subtask_and_no_demo_banner(
     at = _run(TASKS_PAGE)
     assert not any("演示" in w for w in _warnings(at))
     assert _metric(at, "逾期/滞后") == 71
-    assert set(_frame(at, "tasks_board")["进展"]) == {"未填报"}
+    assert set(_frame(at, "tasks_board")["进展"]) == {"▲ 未填报"}
 
 
 # ------------------------------------------------------------------ sectors page
@@ -226,7 +233,7 @@ def test_sectors_page_selector_shows_that_sectors_key_tasks(demo_env: Path) -> N
     table = _frame(at, "sectors_tasks")
     expected = tasks.sector_tasks(board, "agri_marine_food")
     assert list(table["序号"]) == list(expected["task_ref"])
-    assert list(table["进展"]) == [i18n.task_status_name(s) for s in expected["status"]]
+    assert list(table["进展"]) == [palette.task_label(s, "zh") for s in expected["status"]]
     assert any(s.value.startswith("农海产品加工") for s in at.subheader)
     assert any("演示任务状态" in w for w in _warnings(at))
 

@@ -23,12 +23,11 @@ from lxml import etree
 
 from kpi.base import config
 from kpi.base.errors import SetupError
-from kpi.outputs import chart_images
+from kpi.outputs import chart_images, palette
 from kpi.outputs.bulletin_render import render_both
 from kpi.outputs.chart_images import ChartExporter, figures_to_png, for_print
 from kpi.outputs.document import (
     CJK_FONT,
-    LIGHT_COLOURS,
     Bulletin,
     Figure,
     Section,
@@ -293,9 +292,10 @@ def test_bulletin_html_escapes_text_and_colours_lights() -> None:
     page = bulletin_html(bulletin, [])
     assert "&lt;img src=&#34;http://evil/x.png&#34;&gt; &amp; 更多" in page  # markupsafe
     assert '<img src="http://evil' not in page
-    assert '<td class="light light-red">红</td>' in page
-    assert '<td class="light light-grey">无数据</td>' in page
-    assert f"background: #{LIGHT_COLOURS['red'][0]}" in page
+    # The symbol goes with the colour, so a black-and-white print still tells the lights apart.
+    assert '<td class="light light-red">■ 红</td>' in page
+    assert '<td class="light light-grey">○ 无数据</td>' in page
+    assert f"background: #{palette.LIGHTS['red'].fill}" in page
 
 
 def test_render_docx_sets_east_asian_font_and_shades_light_cells() -> None:
@@ -309,7 +309,8 @@ def test_render_docx_sets_east_asian_font_and_shades_light_cells() -> None:
 
     light_cells = [row.cells[3] for row in doc.tables[0].rows[1:]]
     fills = [xml_element(cell).tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in light_cells]
-    assert fills == [LIGHT_COLOURS[key][0] for key in LIGHTS]
+    assert fills == [palette.LIGHTS[key].fill for key in LIGHTS]
+    assert [cell.text[0] for cell in light_cells] == [palette.LIGHTS[k].symbol for k in LIGHTS]
     assert len(doc.inline_shapes) == 2
 
 

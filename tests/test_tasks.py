@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpi.base import i18n
-from kpi.measure import assessment, tasks
+from kpi.measure import assessment, series, tasks
 from kpi.outputs import charts, task_tables
 from kpi.store import db, queries
 
@@ -255,7 +255,7 @@ def test_sector_indicator_codes_keeps_indicators_with_sector_targets_in_display_
 
 
 def test_sector_sum_check_compares_sector_target_sum_with_city_target_and_sources() -> None:
-    check = tasks.sector_sum_check(_targets(), ["scen", "equip"]).set_index("indicator_code")
+    check = series.sector_sum_check(_targets(), ["scen", "equip"]).set_index("indicator_code")
     targets = ["sector_target_sum", "city_target", "target_difference"]
     assert check.loc["scen", targets].tolist() == [5.0, 5.0, 0.0]
     assert bool(check.loc["scen", "targets_match"])
@@ -281,7 +281,7 @@ def test_sector_sum_check_compares_actual_sums_when_statuses_given() -> None:
         }
     )
     city_status = pd.DataFrame({"indicator_code": ["scen", "equip"], "actual": [4.0, None]})
-    check = tasks.sector_sum_check(_targets(), ["scen", "equip"], sector_status, city_status)
+    check = series.sector_sum_check(_targets(), ["scen", "equip"], sector_status, city_status)
     check = check.set_index("indicator_code")
     actuals = ["sector_actual_sum", "city_actual", "actual_difference"]
     assert check.loc["scen", actuals].tolist() == [3.0, 4.0, 1.0]
@@ -348,7 +348,7 @@ def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
     assert (early["status"] == tasks.NO_UPDATE).all() and early["overdue"].all()
     # the sector sums of 专栏1
     codes = tasks.sector_indicator_codes(data.targets, data.indicators)
-    check = tasks.sector_sum_check(data.targets, codes).set_index("indicator_code")
+    check = series.sector_sum_check(data.targets, codes).set_index("indicator_code")
     assert check["sector_target_sum"].to_dict() == {
         "smart_scenarios": 80.0,
         "smart_factories": 20.0,
@@ -369,8 +369,8 @@ def test_task_board_on_demo_database_has_all_71_subtasks_and_consistent_counts(
 @pytest.mark.parametrize(
     ("lang", "headers", "status", "overdue", "units"),
     [
-        ("zh", ["序号", "任务组", "进展", "逾期/滞后"], "滞后", "⚠ 滞后", "工信局、发改局"),
-        ("en", ["No.", "Task group", "Status", "Overdue"], "Delayed", "⚠ Delayed", None),
+        ("zh", ["序号", "任务组", "进展", "逾期/滞后"], "■ 滞后", "⚠ 滞后", "工信局、发改局"),
+        ("en", ["No.", "Task group", "Status", "Overdue"], "■ Delayed", "⚠ Delayed", None),
     ],
 )
 def test_board_table_translates_headers_statuses_and_units(
@@ -381,7 +381,7 @@ def test_board_table_translates_headers_statuses_and_units(
     row = table.iloc[1]
     assert (row.iloc[2], row.iloc[3]) == (status, overdue)
     assert row[i18n.t("col.units", lang)] == (units or "MIIT bureau; NDRC bureau")
-    assert table.iloc[4, 2] == i18n.t("task_status.no_update", lang)
+    assert table.iloc[4, 2] == "▲ " + i18n.t("task_status.no_update", lang)
     assert table.iloc[4, 4] == "—"  # never updated: no last period
 
 
@@ -431,7 +431,7 @@ def _indicator_rows() -> pd.DataFrame:
 
 
 def test_sector_check_tables_and_mismatch_message_show_numbers_with_sources() -> None:
-    check = tasks.sector_sum_check(_targets(), ["scen", "equip"])
+    check = series.sector_sum_check(_targets(), ["scen", "equip"])
     targets = task_tables.sector_target_check_table(check, _indicator_rows(), "zh")
     assert targets.iloc[1].tolist() == [
         "智能装备",
@@ -474,7 +474,7 @@ def test_unit_status_bars_stack_statuses_per_unit_in_scorecard_order(board: pd.D
     card = tasks.unit_scorecard(board)
     fig = charts.unit_status_bars(card, "en")
     names = [trace.name for trace in fig.data]
-    assert names == ["Done", "In progress", "Delayed", "Not reported"]
+    assert names == ["✔ Done", "◐ In progress", "▲ Not reported", "■ Delayed"]
     assert list(fig.data[0].y) == ["District A", "MIIT bureau", "NDRC bureau"]
     assert sum(sum(trace.x) for trace in fig.data) == card["n_subtasks"].sum()
 
@@ -492,6 +492,44 @@ def test_sector_bars_colour_actuals_by_light_and_wrap_long_names() -> None:
     )
     fig = charts.sector_bars(grid, "en", unit="machines")
     target, actual = fig.data
-    assert list(target.y) == [10.0, 2.0] and list(actual.y) == [3.0, None]
+    assert target.orientation == actual.orientation == "h"  # readable on a phone
+    assert list(target.x) == [10.0, 2.0] and list(actual.x) == [3.0, None]
     assert list(actual.marker.color) == [charts.LIGHT_COLORS["red"], charts.LIGHT_COLORS["grey"]]
-    assert "<br>" in actual.x[0]
+    assert "<br>" in actual.y[0]
+
+
+# ------------------------------------------------------------------ who is responsible, in full
+
+
+def test_responsible_markdown_lists_every_unit_and_keeps_the_columns_in_order() -> None:
+    units = "、".join(f"单位{i}" for i in range(12))  # more than any table cell would show
+    behind = pd.DataFrame(
+        {
+            "状态": ["红灯", "黄灯"],
+            "指标": ["5G*基站", "云平台"],
+            "完成率": ["25.1%", "60.0%（新增 30 / 应新增 50，基期 10）"],
+            "落后（百分点）": ["74.9", "12.0"],
+            "责任单位": [units, "市科技局"],
+            "任务": ["20(1), 20(2)", "3(1)"],
+        }
+    )
+    first, second = task_tables.responsible_markdown(behind, "zh")
+    assert first.split("  \n") == [
+        r":red-badge[■ 红灯] **5G\*基站**",
+        r"完成率：25\.1% · 落后（百分点）：74\.9",
+        "责任单位：" + units,
+        r"任务：20\(1\), 20\(2\)",
+    ]
+    assert second.split("  \n")[0] == ":orange-badge[▲ 黄灯] **云平台**"
+    # The long completion text keeps its own line, before the short cells that follow it.
+    assert second.split("  \n")[1].startswith("完成率：60\\.0%")
+    assert second.split("  \n")[2] == r"落后（百分点）：12\.0 · 责任单位：市科技局 · 任务：3\(1\)"
+
+
+def test_unit_status_bars_show_a_long_unit_name_in_full(board: pd.DataFrame) -> None:
+    card = tasks.unit_scorecard(board)
+    long = "People's governments (administrative committees) of all counties and districts"
+    card["unit_en"] = [long] + list(card["unit_en"].iloc[1:])
+    fig = charts.unit_status_bars(card, "en")
+    label = fig.data[0].y[0]
+    assert label.replace("<br>", " ") == long and "<br>" in label

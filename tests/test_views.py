@@ -152,11 +152,19 @@ def test_explain_status_flags_an_assumed_baseline() -> None:
     assert "基数为首个数据（假定）" in _explain(_row(baseline_assumed=True))
 
 
-def test_explain_status_final_gives_the_margin() -> None:
-    row = _row(is_final=True, actual=17379.0, final_margin=-621.0, light="green")
+def test_explain_status_final_gives_the_verdict_and_the_margin() -> None:
+    row = _row(is_final=True, actual=17379.0, final_margin=-621.0, light="missed")
     text = _explain(row, as_of="2025Q4")
-    assert "此为最终评估：差 621 座" in text
+    assert "此为最终评估：未达到目标（差 621 座），故为未达标" in text
     assert "趋势" not in text
+    assert "序时" not in text
+
+
+def test_explain_status_final_achieved_gives_the_margin() -> None:
+    row = _row(is_final=True, actual=18080.0, final_margin=80.0, light="achieved")
+    text = _explain(row, as_of="2025Q4")
+    assert "已达到目标，故为达标" in text
+    assert "此为最终评估：超出 80 座" in text
 
 
 def test_explain_status_without_data() -> None:
@@ -182,6 +190,7 @@ def test_light_counts_in_order_with_zeros() -> None:
         "green": 1,
         "yellow": 0,
         "red": 2,
+        "missed": 0,
         "grey": 0,
     }
 
@@ -205,18 +214,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 
 def test_sector_sum_check_finds_the_smart_equipment_gap(demo) -> None:
     data, _, _ = demo
-    check = series.sector_sum_check(data.targets).set_index("indicator_code")
-    assert check.loc["smart_equipment", ["city_target", "sector_sum"]].tolist() == [1600, 1380]
-    assert check.loc["smart_equipment", "difference"] == -220
-    assert not check.loc["smart_equipment", "consistent"]
-    assert (
-        check.loc["smart_scenarios", "sector_sum"] == 80
-        and check.loc["smart_scenarios", "consistent"]
-    )
-    assert (
-        check.loc["smart_factories", "sector_sum"] == 20
-        and check.loc["smart_factories", "consistent"]
-    )
+    codes = ["smart_equipment", "smart_scenarios", "smart_factories"]
+    check = series.sector_sum_check(data.targets, codes).set_index("indicator_code")
+    row = check.loc["smart_equipment"]
+    assert [row["city_target"], row["sector_target_sum"]] == [1600, 1380]
+    assert row["target_difference"] == 220  # city minus the sectors: the city asks 220 台 more
+    assert not row["targets_match"]
+    for code, total in (("smart_scenarios", 80), ("smart_factories", 20)):
+        assert check.loc[code, "sector_target_sum"] == total
+        assert check.loc[code, "targets_match"]
     assert set(check["n_sectors"]) == {11}
 
 

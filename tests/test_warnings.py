@@ -310,7 +310,16 @@ def test_units_come_most_serious_first_and_red_notices_first_within() -> None:
         3,
     ]
     assert summary.loc["单位乙", "longest"] == 6 and summary.loc["单位乙", "since"] == "2023Q4"
-    assert alerts.notice_counts(listed) == {"units": 4, "red_notice": 6, "yellow_notice": 3}
+    assert alerts.notice_counts(listed) == {
+        "warned_indicators": 2,  # alpha, gamma
+        "warned_tasks": 4,
+        "warning_units": 3,  # the placeholder of the unlinked gamma is not a unit
+        "indicator_units": 2,
+        "task_units": 3,
+        "notices": 9,  # unit × warning
+        "red_notice": 6,
+        "yellow_notice": 3,
+    }
 
 
 def test_filters_keep_chosen_units_and_levels_when_set() -> None:
@@ -323,7 +332,7 @@ def test_filters_keep_chosen_units_and_levels_when_set() -> None:
 def test_list_is_empty_when_nothing_is_behind() -> None:
     listed = _list("2024Q1", tasks=_tasks().iloc[0:0])
     assert listed.empty and list(listed.columns) == alerts.WARNING_COLUMNS
-    assert alerts.notice_counts(listed) == {"units": 0, "red_notice": 0, "yellow_notice": 0}
+    assert set(alerts.notice_counts(listed).values()) == {0}
     assert alerts.unit_summary(listed).empty
     table = alert_tables.warning_table(listed, _indicators(), "en")
     assert table.empty and "Escalation" in table.columns
@@ -395,7 +404,8 @@ def test_indicator_runs_match_etl_status_at_every_quarter(demo, as_of: str) -> N
     status = assessment.indicator_status(con, plan_id, as_of).set_index("indicator_code")
     lights = {}
     indicators = listed[listed["kind"] == alerts.INDICATOR].drop_duplicates("ref")
-    assert set(indicators["ref"]) == set(status.index[status["light"].isin(["red", "yellow"])])
+    warned = status["light"].isin(alerts.WARNING_LIGHTS)  # red, yellow; missed after the plan
+    assert set(indicators["ref"]) == set(status.index[warned])
     for row in indicators.to_dict("records"):
         for column in ("actual", "target", "completion", "gap_points"):
             assert row[column] == status.loc[row["ref"], column]
@@ -407,7 +417,7 @@ def test_indicator_runs_match_etl_status_at_every_quarter(demo, as_of: str) -> N
                 lights[quarter] = dict(zip(frame["indicator_code"], frame["light"], strict=True))
         assert tuple(lights[q][row["ref"]] for q in quarters) == row["trail"]
         if row["since"] > "2023Q1":
-            assert lights[before][row["ref"]] not in ("red", "yellow")
+            assert lights[before][row["ref"]] not in alerts.WARNING_LIGHTS
 
 
 @pytest.mark.parametrize("as_of", ["2025Q4", "2024Q3"])

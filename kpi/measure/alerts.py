@@ -34,11 +34,12 @@ from kpi.store.queries import Con
 INDICATOR, TASK = "indicator", "task"
 RED_NOTICE, YELLOW_NOTICE = "red_notice", "yellow_notice"
 ESCALATIONS = (RED_NOTICE, YELLOW_NOTICE)
-WARNING_LIGHTS = (progress.RED, progress.YELLOW)
+WARNING_LIGHTS = tuple(progress.BEHIND_RANK)  # red and yellow; missed once the plan has ended
 
 # Most serious first: red light, yellow light, delayed, not reported.
 _STATE_RANK = {
     progress.RED: 0,
+    progress.MISSED: 0,
     progress.YELLOW: 1,
     measure_tasks.REASON_DELAYED: 2,
     measure_tasks.REASON_NOT_REPORTED: 3,
@@ -379,9 +380,22 @@ def export_frame(warnings: pd.DataFrame) -> pd.DataFrame:
 
 
 def notice_counts(warnings: pd.DataFrame) -> dict[str, int]:
-    """Units with any warning, red notices and yellow notices (one per unit and warning)."""
+    """The counts only the warning list knows (series.counts adds the indicator and task counts).
+
+    warning_units: units with any warning, each once (the placeholder of an indicator without a
+    linked unit is not a unit); indicator_units / task_units: units with a red or yellow
+    indicator / with an overdue sub-task; warned_indicators / warned_tasks: distinct indicators and
+    sub-tasks on the list; notices, red_notice, yellow_notice: rows of the list, one per unit and
+    warning (an indicator linked to five units makes five notices).
+    """
+    units = warnings[warnings["unit_zh"] != _no_unit()[0]]
     return {
-        "units": int(warnings["unit_zh"].nunique()),
+        "warned_indicators": int(warnings.loc[warnings["kind"] == INDICATOR, "ref"].nunique()),
+        "warned_tasks": int(warnings.loc[warnings["kind"] == TASK, "ref"].nunique()),
+        "warning_units": int(units["unit_zh"].nunique()),
+        "indicator_units": int(units.loc[units["kind"] == INDICATOR, "unit_zh"].nunique()),
+        "task_units": int(units.loc[units["kind"] == TASK, "unit_zh"].nunique()),
+        "notices": len(warnings),
         RED_NOTICE: int((warnings["escalation"] == RED_NOTICE).sum()),
         YELLOW_NOTICE: int((warnings["escalation"] == YELLOW_NOTICE).sum()),
     }

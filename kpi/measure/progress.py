@@ -26,15 +26,30 @@ ACHIEVED = "achieved"
 GREEN = "green"
 YELLOW = "yellow"
 RED = "red"
+MISSED = "missed"
 GREY = "grey"
-LIGHTS = (ACHIEVED, GREEN, YELLOW, RED, GREY)
+# Before the plan's last quarter a target is judged against the expected path (序时进度); from
+# the last quarter on it is final: reached (达标) or not (未达标), no green/yellow/red any more.
+SEQUENTIAL_LIGHTS = (ACHIEVED, GREEN, YELLOW, RED, GREY)
+FINAL_LIGHTS = (ACHIEVED, MISSED, GREY)
+LIGHTS = (ACHIEVED, GREEN, YELLOW, RED, MISSED, GREY)
+# Lights that put an indicator on the behind list, most serious first (missed ranks with red).
+BEHIND_RANK = {RED: 0, MISSED: 0, YELLOW: 1}
 
 REGRESSING = "regressing"
 ON_TRACK = "on_track"
 ACCELERATION_NEEDED = "acceleration_needed"
 NO_DATA = "no_data"
 INSUFFICIENT_DATA = "insufficient_data"
-TREND_LABELS = (ACHIEVED, REGRESSING, ON_TRACK, ACCELERATION_NEEDED, NO_DATA, INSUFFICIENT_DATA)
+TREND_LABELS = (
+    ACHIEVED,
+    MISSED,
+    REGRESSING,
+    ON_TRACK,
+    ACCELERATION_NEEDED,
+    NO_DATA,
+    INSUFFICIENT_DATA,
+)
 
 # Two-sided ~80 % interval of a normal distribution.
 BAND_Z = 1.28
@@ -257,22 +272,36 @@ def completion(actual: float | None, baseline: float | None, target: float) -> f
     return (actual - baseline) / (target - baseline) * 100.0
 
 
+def is_final(as_of: str, end_period: str) -> bool:
+    """Is `as_of` the plan's last quarter or later, where the assessment is final?"""
+    return quarter_index(as_of) >= quarter_index(end_period)
+
+
+def lights_of(final: bool) -> tuple[str, ...]:
+    """The lights a quarter can show, in display order: FINAL_LIGHTS or SEQUENTIAL_LIGHTS."""
+    return FINAL_LIGHTS if final else SEQUENTIAL_LIGHTS
+
+
 def traffic_light(
     actual: float | None,
     target: float,
     gap_points: float | None,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    final: bool = False,
 ) -> str:
-    """Return 'achieved', 'green', 'yellow', 'red' or 'grey' (no data).
+    """Return 'achieved', 'green', 'yellow', 'red', 'missed' or 'grey' (no data).
 
-    achieved: actual >= target. Otherwise by gap (expected - actual completion, points):
-    green below yellow_from (ahead of plan is green), yellow from yellow_from up to and including
-    red_above, red above red_above.
+    achieved: actual >= target. Final (the plan's last quarter or later): missed otherwise.
+    Before that by gap (expected - actual completion, points): green below yellow_from (ahead
+    of plan is green), yellow from yellow_from up to and including red_above, red above it.
     """
     if actual is None or gap_points is None:
         return GREY
     if _reaches(actual, target):
         return ACHIEVED
+    if final:
+        return MISSED
     if not _reaches(gap_points, thresholds.yellow_from):
         return GREEN
     if not _exceeds(gap_points, thresholds.red_above):
@@ -360,17 +389,22 @@ def trend_label(
     previous_actual: float | None,
     target: float,
     projection: Projection | None,
+    *,
+    final: bool = False,
 ) -> str:
     """Return the trend label, first rule that applies.
 
-    no_data (no actual); achieved (actual >= target); regressing (actual below the previous
-    quarter's, or negative fitted slope); insufficient_data (no projection: a single point);
-    on_track (projected >= target); acceleration_needed otherwise.
+    no_data (no actual); achieved (actual >= target); missed (final: no quarter is left to
+    catch up, so no advice); regressing (actual below the previous quarter's, or negative
+    fitted slope); insufficient_data (no projection: a single point); on_track (projected >=
+    target); acceleration_needed otherwise.
     """
     if actual is None:
         return NO_DATA
     if _reaches(actual, target):
         return ACHIEVED
+    if final:
+        return MISSED
     falling = previous_actual is not None and _exceeds(previous_actual, actual)
     if falling or (projection is not None and projection.slope_per_quarter < 0):
         return REGRESSING
@@ -390,8 +424,8 @@ def assess(
 
     actual = measure at the latest period <= as_of that has one (data_period). Expected and
     expected completion are taken at as_of itself, so an unreported quarter still raises the bar;
-    after end_period the expected value is the target (100 %). is_final once as_of >= end_period,
-    with final_margin = actual - target.
+    after end_period the expected value is the target (100 %). is_final once as_of >= end_period:
+    the light is then achieved, missed or grey, and final_margin = actual - target.
     """
     cutoff = quarter_index(as_of)
     figures = {p: v for p, v in ind.figures.items() if quarter_index(p) <= cutoff}
@@ -416,7 +450,7 @@ def assess(
     expected_done = completion(expected, baseline, ind.target)
     gap = expected_done - done if expected_done is not None and done is not None else None
     projection = project(measure, as_of=as_of, end_period=ind.end_period)
-    is_final = cutoff >= quarter_index(ind.end_period)
+    final = is_final(as_of, ind.end_period)
 
     return Status(
         actual=actual,
@@ -427,7 +461,7 @@ def assess(
         expected=expected,
         expected_completion=expected_done,
         gap_points=gap,
-        light=traffic_light(actual, ind.target, gap, thresholds),
+        light=traffic_light(actual, ind.target, gap, thresholds, final=final),
         projected=projection.projected if projection is not None else None,
         projected_low=projection.low if projection is not None else None,
         projected_high=projection.high if projection is not None else None,
@@ -436,10 +470,10 @@ def assess(
             if projection is not None
             else None
         ),
-        trend_label=trend_label(actual, previous, ind.target, projection),
+        trend_label=trend_label(actual, previous, ind.target, projection, final=final),
         required_per_quarter=required_per_quarter(actual, ind.target, as_of, ind.end_period),
         data_period=data_period,
         previous_actual=previous,
-        is_final=is_final,
-        final_margin=actual - ind.target if is_final and actual is not None else None,
+        is_final=final,
+        final_margin=actual - ind.target if final and actual is not None else None,
     )

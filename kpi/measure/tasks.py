@@ -1,4 +1,4 @@
-"""Key tasks (附件1): task board, overdue flags, unit scorecard, sector checks (numbers).
+"""Key tasks (附件1): task board, overdue flags, unit scorecard, sector grid (numbers).
 
 Pure pandas over frames from kpi.store.queries and kpi.measure.assessment. A sub-task is
 overdue (逾期/滞后) at an as-of quarter when its latest status is 'delayed', or when it has
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kpi.auth import permissions
@@ -272,63 +271,6 @@ def sector_grid(
     )
     grid = grid.sort_values(["sort_order", "indicator_order"], kind="stable")
     return grid.drop(columns="indicator_order").reset_index(drop=True)
-
-
-def _source_refs(rows: pd.DataFrame) -> str:
-    return SOURCE_REF_SEPARATOR.join(dict.fromkeys(rows["source_ref"].astype(str)))
-
-
-def _sector_source(rows: pd.DataFrame) -> str:
-    """The common document part of the sector rows' source refs (e.g. '专栏1')."""
-    parts = (ref.split(" ")[0] for ref in rows["source_ref"].astype(str))
-    return SOURCE_REF_SEPARATOR.join(dict.fromkeys(parts))
-
-
-def sector_sum_check(
-    targets: pd.DataFrame,
-    indicator_codes: list[str],
-    sector_status: pd.DataFrame | None = None,
-    city_status: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Per indicator: sum of sector default targets vs the city-wide default target, with sources.
-
-    Also, when status frames are given, the sum of sector actuals vs the city-wide actual.
-    Differences are city minus sum of sectors. `city_sources` lists every city-wide row with the
-    default value (default first), so a total stated twice in the plan shows both places.
-    """
-    rows = []
-    for code in indicator_codes:
-        of_code = targets[targets["indicator_code"] == code]
-        sector_rows = of_code[of_code["sector_code"].notna() & of_code["is_default"]]
-        city_rows = of_code[of_code["sector_code"].isna()]
-        default = city_rows[city_rows["is_default"]]
-        city_target = float(default["value"].iloc[0]) if not default.empty else np.nan
-        same_value = city_rows[np.isclose(city_rows["value"].astype(float), city_target)]
-        same_value = same_value.sort_values("is_default", ascending=False, kind="stable")
-        sector_sum = float(sector_rows["value"].sum())
-        row = {
-            "indicator_code": code,
-            "n_sectors": int(sector_rows["sector_code"].nunique()),
-            "sector_target_sum": sector_sum,
-            "city_target": city_target,
-            "target_difference": city_target - sector_sum,
-            "targets_match": bool(np.isclose(city_target, sector_sum)),
-            "sector_source": _sector_source(sector_rows),
-            "city_sources": _source_refs(same_value),
-            "sector_actual_sum": np.nan,
-            "city_actual": np.nan,
-            "actual_difference": np.nan,
-        }
-        if sector_status is not None and city_status is not None:
-            actuals = sector_status.loc[sector_status["indicator_code"] == code, "actual"]
-            city = city_status.loc[city_status["indicator_code"] == code, "actual"]
-            row["sector_actual_sum"] = float(actuals.astype(float).sum(min_count=1))
-            row["city_actual"] = (
-                float(city.iloc[0]) if not city.empty and pd.notna(city.iloc[0]) else np.nan
-            )
-            row["actual_difference"] = row["city_actual"] - row["sector_actual_sum"]
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def sector_tasks(board: pd.DataFrame, sector_code: str) -> pd.DataFrame:

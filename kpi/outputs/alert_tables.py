@@ -10,12 +10,22 @@ import pandas as pd
 from kpi.base import i18n, periods
 from kpi.measure import tasks
 from kpi.measure.alerts import ESCALATIONS, INDICATOR, RED_NOTICE, WARNING_LIGHTS, YELLOW_NOTICE
-from kpi.outputs import formatting
+from kpi.outputs import formatting, palette
 
 # Pill colours in the table (no emoji: fonts on government desktops often lack them) and the
 # Streamlit badge colours of the metric labels.
-ESCALATION_COLORS = {RED_NOTICE: "#ff4b4b", YELLOW_NOTICE: "#ffbd45"}
+ESCALATION_COLORS = {
+    RED_NOTICE: palette.LIGHTS["red"].color,
+    YELLOW_NOTICE: palette.LIGHTS["yellow"].color,
+}
 ESCALATION_BADGES = {RED_NOTICE: "red", YELLOW_NOTICE: "orange"}
+
+
+def warning_summary(counts: Mapping[str, int], final: bool, lang: str) -> str:
+    """What the warning list holds, in words: indicators behind (or missed, once the plan has
+    ended), sub-tasks, units and notices, each as `series.counts` counts them."""
+    key = "counts.warning_summary_final" if final else "counts.warning_summary"
+    return i18n.t(key, lang, **counts)
 
 
 def escalation_text(level: str, lang: str) -> str:

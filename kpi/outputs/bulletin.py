@@ -21,15 +21,17 @@ import duckdb
 import pandas as pd
 
 from kpi.base import config, i18n, periods
-from kpi.measure import assessment, series
+from kpi.measure import alerts, assessment, series
 from kpi.measure import tasks as measure_tasks
 from kpi.measure.assessment import PlanData
 from kpi.outputs import (
+    alert_tables,
     bulletin_render,
     chart_data,
     chart_images,
     charts,
     document,
+    explain,
     formatting,
     pdf_render,
     reference_tables,
@@ -62,6 +64,7 @@ class Inputs:
     responsible_units: pd.DataFrame
     sources: pd.DataFrame
     board: pd.DataFrame
+    warnings: pd.DataFrame  # the 预警督办清单 (alerts.warning_list)
     demo_figures: int
 
 
@@ -70,20 +73,28 @@ def read_inputs(con: Con, plan_id: str, as_of: str) -> Inputs:
     periods.parse_period(as_of)
     data = assessment.read_plan_data(con, plan_id, as_of)
     previous = periods.add_quarters(as_of, -1)
+    status = assessment.status_table(data, as_of).sort_values("sort_order")
+    tasks = queries.tasks(con, plan_id)
+    indicator_tasks = queries.indicator_tasks(con, plan_id)
+    responsible_units = queries.responsible_units(con, plan_id)
+    task_updates = queries.task_updates(con, plan_id, as_of)
     return Inputs(
         plan=data.plan | {"plan_id": plan_id},
         as_of=as_of,
         previous=previous,
         data=data,
-        status=assessment.status_table(data, as_of).sort_values("sort_order"),
+        status=status,
         previous_status=assessment.indicator_status(con, plan_id, previous),
         sector_status=assessment.sector_status_table(data, as_of),
         sectors=queries.sectors(con, plan_id),
-        indicator_tasks=queries.indicator_tasks(con, plan_id),
-        tasks=queries.tasks(con, plan_id),
-        responsible_units=queries.responsible_units(con, plan_id),
+        indicator_tasks=indicator_tasks,
+        tasks=tasks,
+        responsible_units=responsible_units,
         sources=queries.sources(con, plan_id),
         board=measure_tasks.task_board(con, plan_id, as_of),
+        warnings=alerts.warning_list(
+            data, tasks, task_updates, indicator_tasks, responsible_units, as_of, status=status
+        ),
         demo_figures=int(queries.demo_figures_in_force(con, plan_id, as_of) or 0),
     )
 
@@ -140,9 +151,12 @@ def summary_paragraphs(inputs: Inputs, lang: str) -> list[str]:
     """Counts by light, the biggest movers, the largest gaps with their units, overdue tasks."""
     rows = _names(inputs)
     counts = summary_counts(inputs.status)
-    first = i18n.t("bulletin.summary.counts", lang, as_of=inputs.as_of, **counts)
-    end = inputs.plan.get("end_period")
-    if end and periods.quarter_index(inputs.as_of) >= periods.quarter_index(end):
+    final = status_tables.is_final(inputs.status)
+    # From the plan's last quarter on the counts are 达标 / 未达标 / 无数据 only.
+    key = "final.summary_counts" if final else "bulletin.summary.counts"
+    first = i18n.t(key, lang, as_of=inputs.as_of, **counts)
+    if final:
+        end = inputs.plan["end_period"]
         first = _sentences([first, i18n.t("bulletin.summary.final", lang, end=end)], lang)
     out = [first]
 
@@ -170,39 +184,57 @@ def summary_paragraphs(inputs: Inputs, lang: str) -> list[str]:
 
     behind = laggards_table(inputs, lang, max_units=SUMMARY_UNITS)
     if behind.empty:
-        out.append(i18n.t("cockpit.laggards_none", lang) + i18n.t("format.full_stop", lang))
+        none = status_tables.behind_title(inputs.status, lang, empty=True)
+        out.append(none + i18n.t("format.full_stop", lang))
     else:
+        records = behind.head(TOP_GAPS).to_dict("records")
+        key = "final.summary_gap" if final else "bulletin.summary.gap"
+        # Each sentence takes the columns it names (light and gap in the plan, margin after it).
+        columns = {name: i18n.t(column, lang) for name, column in _GAP_COLUMNS.items()}
         items = [
-            i18n.t(
-                "bulletin.summary.gap",
-                lang,
-                name=r[i18n.t("col.indicator", lang)],
-                light=r[i18n.t("col.light", lang)],
-                gap=r[i18n.t("col.gap", lang)],
-                units=r[i18n.t("col.units", lang)],
-            )
-            for r in behind.head(TOP_GAPS).to_dict("records")
+            i18n.t(key, lang, **{name: r.get(column, "") for name, column in columns.items()})
+            for r in records
         ]
         # The items hold commas and 、 themselves: separate them more strongly.
         joined = i18n.t("format.clause_separator", lang).join(items)
-        out.append(i18n.t("bulletin.summary.gaps", lang, items=joined))
-    out.append(tasks_sentence(inputs.board, lang))
+        gaps = "final.summary_gaps" if final else "bulletin.summary.gaps"
+        out.append(i18n.t(gaps, lang, items=joined))
+    counts = inputs_counts(inputs)
+    out.append(tasks_sentence(counts, lang))
+    out.append(alert_tables.warning_summary(counts, final, lang))
     return out
 
 
-def tasks_sentence(board: pd.DataFrame, lang: str) -> str:
-    """Sub-tasks by status and how many are overdue, with how many units they involve."""
-    counts = measure_tasks.status_counts(board)
-    units = len(measure_tasks.overdue_by_unit(board))
-    return i18n.t("bulletin.summary.tasks", lang, total=len(board), units=units, **counts)
+def inputs_counts(inputs: Inputs) -> dict[str, int]:
+    """series.counts of the bulletin's inputs: the counts the pages state."""
+    return series.counts(inputs.status, inputs.board, inputs.warnings)
+
+
+def tasks_sentence(counts: dict[str, int], lang: str) -> str:
+    """Sub-tasks by status and how many are overdue, with the units responsible for them."""
+    return i18n.t(
+        "bulletin.summary.tasks",
+        lang,
+        **counts,
+        total=counts["subtasks"],
+        units=counts["task_units"],
+    )
 
 
 # ------------------------------------------------------------------ tables and charts
 
 
-def laggards_table(
-    inputs: Inputs, lang: str, max_units: int = status_tables.MAX_UNITS_SHOWN
-) -> pd.DataFrame:
+_GAP_COLUMNS = {
+    "name": "col.indicator",
+    "light": "col.light",
+    "gap": "col.gap",
+    "completion": "col.completion",
+    "margin": "final.col.margin",
+    "units": "col.units",
+}
+
+
+def laggards_table(inputs: Inputs, lang: str, max_units: int | None = None) -> pd.DataFrame:
     """Red and yellow indicators, red first and most behind first, with their responsible units."""
     return status_tables.laggards(
         inputs.status,
@@ -215,10 +247,8 @@ def laggards_table(
 
 
 def _behind_rows(inputs: Inputs) -> list[dict]:
-    """Status rows of the red and yellow indicators in laggards order."""
-    behind = inputs.status[inputs.status["light"].isin(["red", "yellow"])].copy()
-    behind["rank"] = behind["light"].map({"red": 0, "yellow": 1})
-    return behind.sort_values(["rank", "gap_points"], ascending=[True, False]).to_dict("records")
+    """Status rows of the red, yellow and missed indicators in laggards order."""
+    return status_tables.behind(inputs.status).to_dict("records")
 
 
 def indicators_table(inputs: Inputs, lang: str) -> document.Table:
@@ -241,12 +271,17 @@ def indicators_table(inputs: Inputs, lang: str) -> document.Table:
             i18n.t("col.target", lang): [
                 formatting.format_value(r["target"], r, lang) for r in records
             ],
-            i18n.t("col.completion", lang): [
-                formatting.format_pct(r["completion"]) for r in records
-            ],
-            i18n.t("bulletin.col.expected", lang): [
-                formatting.format_pct(r["expected_completion"]) for r in records
-            ],
+            i18n.t("col.completion", lang): [formatting.completion_text(r, lang) for r in records],
+            # After the plan the expected path is the target itself: say how far from it instead.
+            **(
+                {i18n.t("final.col.margin", lang): [explain.margin_text(r, lang) for r in records]}
+                if status_tables.is_final(inputs.status)
+                else {
+                    i18n.t("bulletin.col.expected", lang): [
+                        formatting.format_pct(r["expected_completion"]) for r in records
+                    ]
+                }
+            ),
             i18n.t("bulletin.col.change", lang): [
                 _signed(change[r["indicator_code"]]) if r["indicator_code"] in change else "—"
                 for r in records
@@ -281,11 +316,18 @@ def indicator_figures(inputs: Inputs, lang: str) -> list[document.Figure]:
 
 
 def sector_matrix(inputs: Inputs, lang: str) -> document.Table | None:
-    """Sectors x sector-target indicators: completion (actual/target), cells shaded by light."""
+    """Sectors x sector-target indicators: completion and what it is made of, cells shaded by
+    light."""
     codes = measure_tasks.sector_indicator_codes(inputs.data.targets, inputs.data.indicators)
     grid = measure_tasks.sector_grid(inputs.sector_status, inputs.sectors, codes)
     if grid.empty:
         return None
+    # The baseline says what a completion is made of (formatting.completion_text).
+    grid = grid.merge(
+        inputs.sector_status[["indicator_code", "sector_code", "baseline"]],
+        on=["indicator_code", "sector_code"],
+        how="left",
+    )
     meta = inputs.data.indicators.set_index("indicator_code")
     name_col = i18n.column("name", lang)
     sectors = list(dict.fromkeys(grid[name_col]))
@@ -302,11 +344,7 @@ def sector_matrix(inputs: Inputs, lang: str) -> document.Table | None:
                 texts.append("—")
                 keys.append(None)
                 continue
-            pair = (
-                f"{formatting.format_number(cell['actual'], ind, lang)}/"
-                f"{formatting.format_number(cell['target'], ind, lang)}"
-            )
-            texts.append(f"{formatting.format_pct(cell['completion'])} ({pair})")
+            texts.append(formatting.completion_text(cell, lang, ind, with_pair=True))
             keys.append(cell["light"])
         table[column] = texts
         lights[column] = keys
@@ -324,6 +362,8 @@ def _plain(markdown: str) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
+# A sentence that names a setting of the server (KPI_YELLOW_FROM ...): the method page shows it;
+# the bulletin's readers cannot act on it, and the values it sets are stated in the same line.
 def _heading(number: int, key: str, lang: str) -> str:
     return i18n.t("bulletin.heading", lang, number=_numeral(number, lang), text=i18n.t(key, lang))
 
@@ -340,20 +380,32 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     out = [
         document.Section(
             _heading(1, "bulletin.section.indicators", lang),
-            [t("cockpit.legend", **_thresholds()), t("bulletin.indicators_note")],
+            [
+                status_tables.legend(
+                    inputs.status,
+                    lang,
+                    end=inputs.plan["end_period"],
+                    yellow=config.YELLOW_FROM_POINTS,
+                    red=config.RED_ABOVE_POINTS,
+                ),
+                t("bulletin.indicators_note"),
+            ],
             tables=[indicators_table(inputs, lang)],
         )
     ]
     behind = laggards_table(inputs, lang)
     laggards = document.Section(_heading(2, "bulletin.section.laggards", lang))
+    final = status_tables.is_final(inputs.status)
     if behind.empty:
-        laggards.paragraphs.append(t("cockpit.laggards_none") + stop)
-    else:
-        laggards.paragraphs.append(t("bulletin.laggards_intro", n=len(behind)))
-        lights = [r["light"] for r in _behind_rows(inputs)]
-        laggards.tables.append(
-            document.Table(t("bulletin.laggards_table"), behind, lights, t("col.light"))
+        laggards.paragraphs.append(
+            status_tables.behind_title(inputs.status, lang, empty=True) + stop
         )
+    else:
+        intro = "final.laggards_intro" if final else "bulletin.laggards_intro"
+        laggards.paragraphs.append(t(intro, n=len(behind)))
+        lights = [r["light"] for r in _behind_rows(inputs)]
+        caption = t("final.laggards_table" if final else "bulletin.laggards_table")
+        laggards.tables.append(document.Table(caption, behind, lights, t("col.light")))
         laggards.figures.extend(indicator_figures(inputs, lang))
     out.append(laggards)
 
@@ -370,7 +422,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     out.append(
         document.Section(
             _heading(4, "bulletin.section.tasks", lang),
-            [tasks_sentence(inputs.board, lang), t("tasks.overdue_help") + stop]
+            [tasks_sentence(inputs_counts(inputs), lang), t("tasks.overdue_help") + stop]
             + ([] if not overdue.empty else [t("bulletin.no_overdue")]),
             tables=[document.Table(t("bulletin.overdue_table"), overdue)]
             if not overdue.empty
@@ -418,13 +470,17 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
                 ),
             )
         )
-    sums = reference_tables.sector_sum_table(data.targets, data.indicators, lang)
-    if not sums.empty:
+    # The check of the 分行业 and 方法与来源 pages: one sign, one tolerance.
+    codes = measure_tasks.sector_indicator_codes(data.targets, data.indicators)
+    sums = task_tables.sector_target_check_table(
+        series.sector_sum_check(data.targets, codes), data.indicators, lang
+    )
+    if codes:
         sources.append(document.Table(t("method.sector_sum"), sums))
     out.append(
         document.Section(
             _heading(6, "bulletin.section.sources", lang),
-            [t("method.sources_intro"), t("method.sector_sum_note")],
+            [t("method.sources_intro"), t("sectors.sum_check_help")],
             tables=sources,
         )
     )
@@ -524,7 +580,7 @@ def bulletin_files(
         pdf_render.preload_pdf_engine()  # about a second of imports, meanwhile
     with _connection(con_or_path) as con:
         inputs = read_inputs(con, plan_id, as_of)
-    charted = inputs.status["light"].isin(["red", "yellow"]).any()
+    charted = not status_tables.behind(inputs.status).empty
     with contextlib.ExitStack() as stack:
         if charted and exporter is None:
             exporter = stack.enter_context(chart_images.ChartExporter())

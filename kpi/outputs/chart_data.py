@@ -16,7 +16,8 @@ from kpi.outputs.formatting import chart_scale, doc_label, format_value, is_edit
 
 
 def target_lines(targets: pd.DataFrame, code: str, row: Mapping[str, Any], lang: str):
-    """City-wide target rows of one indicator for the chart: period, value, label, is_default."""
+    """City-wide target rows of one indicator for the chart: period, value, label (with its
+    document, for the legend), short (without it, for the label on the line), is_default."""
     rows = targets[(targets["indicator_code"] == code) & targets["sector_code"].isna()]
     docs = [doc_label(r, lang) for r in rows.to_dict("records")]
     out = []
@@ -32,27 +33,31 @@ def target_lines(targets: pd.DataFrame, code: str, row: Mapping[str, Any], lang:
                 "period": r["period"],
                 "value": float(r["value"]),
                 "label": f"{label} · {where}",
+                "short": label,
                 "is_default": bool(r["is_default"]),
             }
         )
-    return pd.DataFrame(out, columns=["period", "value", "label", "is_default"])
+    return pd.DataFrame(out, columns=["period", "value", "label", "short", "is_default"])
 
 
 def milestone_points(milestones: pd.DataFrame, code: str, row: Mapping[str, Any], lang: str):
-    """City-wide milestones of one indicator: period, value, label (value · document)."""
+    """City-wide milestones of one indicator: period, value, label (value · document, for the
+    hover) and short (the value, for the label beside the marker)."""
     rows = milestones[(milestones["indicator_code"] == code) & milestones["sector_code"].isna()]
-    return pd.DataFrame(
-        [
+    out = []
+    for r in rows.to_dict("records"):
+        short = format_value(r["value"], row, lang)
+        if is_edited(r):
+            short += f" ({i18n.t('targets.edited_mark', lang)})"
+        out.append(
             {
                 "period": r["period"],
                 "value": float(r["value"]),
-                "label": f"{format_value(r['value'], row, lang)} · {doc_label(r, lang)}"
-                + (f" ({i18n.t('targets.edited_mark', lang)})" if is_edited(r) else ""),
+                "label": f"{short} · {doc_label(r, lang)}",
+                "short": short,
             }
-            for r in rows.to_dict("records")
-        ],
-        columns=["period", "value", "label"],
-    )
+        )
+    return pd.DataFrame(out, columns=["period", "value", "label", "short"])
 
 
 def chart_inputs(data: PlanData, row: Mapping[str, Any], lang: str) -> dict[str, Any]:

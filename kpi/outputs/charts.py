@@ -14,20 +14,20 @@ import plotly.graph_objects as go
 
 from kpi.base import i18n, periods
 from kpi.measure import progress
+from kpi.outputs import palette
 
 FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
-LIGHT_COLORS = {
-    "achieved": "#1f6feb",
-    "green": "#2da44e",
-    "yellow": "#d4a72c",
-    "red": "#cf222e",
-    "grey": "#8c959f",
-}
-ACTUAL_COLOR = "#0b4f9c"
-EXPECTED_COLOR = "#6e7781"
-TARGET_COLOR = "#1a7f37"
-ALT_TARGET_COLORS = ("#bf3989", "#8250df", "#bc4c00", "#0a7e8c")
-PROJECTION_COLOR = "#e36209"
+# Colours come from kpi.outputs.palette, the one colour language of pages, charts and bulletin.
+LIGHT_COLORS = {key: swatch.color for key, swatch in palette.LIGHTS.items()}
+TASK_STATUS_COLORS = {key: swatch.color for key, swatch in palette.TASK_STATES.items()}
+ACTUAL_COLOR = palette.ACTUAL
+EXPECTED_COLOR = palette.EXPECTED
+TARGET_COLOR = palette.TARGET
+ALT_TARGET_COLORS = palette.ALT_TARGETS
+PROJECTION_COLOR = palette.PROJECTION
+TARGET_BAR_COLOR = palette.TARGET_BAR
+# Roughly how tall a target label is, as a share of the plot's height (11 px text in ~330 px).
+LABEL_HEIGHT = 0.05
 
 
 def base_layout(fig: go.Figure, *, title: str = "", height: int = 420) -> go.Figure:
@@ -55,7 +55,7 @@ def _axis_periods(*period_lists: Sequence[str]) -> list[str]:
 
 def sparkline(measure: pd.DataFrame, light: str = "grey", *, height: int = 70) -> go.Figure:
     """A tiny line of the measure (columns period, value) in the light's colour, no axes."""
-    color = LIGHT_COLORS.get(light, LIGHT_COLORS["grey"])
+    color = palette.light(light).color
     fig = go.Figure(
         go.Scatter(
             x=list(measure["period"]),
@@ -123,23 +123,39 @@ def indicator_chart(
             )
         )
     if not milestones.empty:
+        shorts = milestones["short"] if "short" in milestones else milestones["label"]
         fig.add_trace(
             go.Scatter(
                 x=list(milestones["period"]),
                 y=_scaled(milestones["value"], factor),
-                mode="markers+text",
+                mode="markers",
                 name=i18n.t("chart.milestone", lang),
                 marker={"symbol": "diamond", "size": 12, "color": EXPECTED_COLOR},
-                text=list(milestones["label"]),
-                # Labels lean left, except at the axis start where they would be cut off.
-                textposition=[
-                    "top right" if p == first else "top left" for p in milestones["period"]
-                ],
-                cliponaxis=False,
-                hovertemplate=hover,
+                customdata=list(milestones["label"]),
+                hovertemplate="%{x}: %{customdata}<extra>%{fullData.name}</extra>",
             )
         )
+        for period, value, text in zip(
+            milestones["period"], _scaled(milestones["value"], factor), shorts, strict=True
+        ):
+            # Up and to the left of its marker, on white: both lines rise to the right, so that
+            # corner is free (at the axis start: up and to the right). The document is in the hover.
+            at_start = period == first
+            fig.add_annotation(
+                x=period,
+                y=value,
+                text=str(text),
+                ax=28 if at_start else -28,
+                ay=-30,
+                xanchor="left" if at_start else "right",
+                arrowcolor=EXPECTED_COLOR,
+                arrowwidth=1,
+                arrowhead=0,
+                bgcolor="rgba(255,255,255,0.85)",
+                font={"color": EXPECTED_COLOR, "size": 11},
+            )
     alt = 0
+    target_labels: dict[float, tuple[str, str]] = {}
     for row in targets.sort_values("is_default", ascending=False).to_dict("records"):
         is_default = bool(row["is_default"])
         color = TARGET_COLOR if is_default else ALT_TARGET_COLORS[alt % len(ALT_TARGET_COLORS)]
@@ -159,15 +175,24 @@ def indicator_chart(
                 hovertemplate=hover,
             )
         )
-        # The plan's own target is labelled under its line on the left, others above on the
-        # right, so that two close targets (1.8 / 1.86 万座) do not overprint each other.
+        # One label per value (two documents may set the same target); documents are in the legend.
+        target_labels.setdefault(value, (str(row.get("short") or row["label"]), color))
+    top = max(
+        [*target_labels, *_scaled(measure["value"], factor), *_scaled(expected["value"], factor)]
+        + _scaled(milestones["value"], factor)
+        + ([float(projection["high"]) / factor] if projection is not None else []),
+        default=0.0,
+    )
+    for value, (side, above) in target_label_places(list(target_labels), top).items():
+        text, color = target_labels[value]
         fig.add_annotation(
-            x=first if is_default else last,
+            x=first if side == "left" else last,
             y=value,
-            text=str(row["label"]),
+            text=text,
             showarrow=False,
-            xanchor="left" if is_default else "right",
-            yanchor="top" if is_default else "bottom",
+            xanchor=side,
+            yanchor="bottom" if above else "top",
+            bgcolor="rgba(255,255,255,0.85)",
             font={"color": color, "size": 11},
         )
     if projection is not None:
@@ -191,7 +216,7 @@ def indicator_chart(
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",
-                fillcolor="rgba(227,98,9,0.15)",
+                fillcolor="rgba(86,180,233,0.18)",  # palette.PROJECTION, faint
                 name=i18n.t("chart.band", lang),
                 hoverinfo="skip",
             )
@@ -234,7 +259,7 @@ def indicator_chart(
                     marker={
                         "symbol": "circle-open",
                         "size": 13,
-                        "color": PROJECTION_COLOR,
+                        "color": palette.DEMO,
                         "line": {"width": 2},
                     },
                     hovertemplate=hover,
@@ -245,11 +270,44 @@ def indicator_chart(
         type="category",
         categoryorder="array",
         categoryarray=axis,
+        # Room before the first quarter and beside the y axis' labels, so that '2022Q4' and the
+        # 0 do not touch (also in print, where the text is larger).
+        range=[-0.7, len(axis) - 0.5] if axis else None,
+        # Year ends (and the first and last quarter) only: thirteen quarters' labels do not fit
+        # a phone's width; every point still names its quarter on hover.
+        tickvals=[p for i, p in enumerate(axis) if p.endswith("Q4") or i in (0, len(axis) - 1)],
+        tickangle=0,
         title_text=i18n.t("chart.period", lang),
     )
-    fig.update_yaxes(rangemode="tozero")
+    # Room above the highest line for its label.
+    fig.update_yaxes(
+        rangemode="tozero", range=[0, top * 1.12] if top > 0 else None, ticklabelstandoff=6
+    )
     _unit_above_axis(fig, unit, lang, title)
     return fig
+
+
+def target_label_places(values: Sequence[float], top: float) -> dict[float, tuple[str, bool]]:
+    """Where each target line's label goes: value -> (side 'left' or 'right', above the line?).
+
+    The highest target is labelled above its line, the others below theirs, all at the axis
+    start where the actual and expected lines are still low. A label that would overlap the one
+    above it moves to the axis end; LABEL_HEIGHT * top is a label's height in data units.
+    """
+    height = LABEL_HEIGHT * top if top > 0 else 0.0
+    lowest = {"left": float("inf"), "right": float("inf")}  # lowest edge taken on each side
+    places: dict[float, tuple[str, bool]] = {}
+    for i, value in enumerate(sorted(set(values), reverse=True)):
+        if i == 0:
+            places[value] = ("left", True)
+            lowest["left"] = value
+            continue
+        side = "left" if value <= lowest["left"] else "right"
+        if side == "right" and value > lowest["right"]:
+            side = "left"  # crowded on both sides: keep to the left, under its own line
+        places[value] = (side, False)
+        lowest[side] = value - height
+    return places
 
 
 def _unit_above_axis(fig: go.Figure, unit: str, lang: str, title: str) -> None:
@@ -287,6 +345,7 @@ def breakdown_bar(
             name=unit,
             text=[f"{v:.4g}" for v in _scaled(frame["value"], factor)],
             textposition="auto",
+            textangle=0,
             hovertemplate="%{y}: %{x:.4~g} " + unit + "<extra></extra>",
         )
     )
@@ -312,15 +371,6 @@ def breakdown_bar(
 
 
 # ------------------------------------------------------------------ sectors and tasks
-
-TASK_STATUS_COLORS = {
-    "done": "#2da44e",
-    "in_progress": "#1f6feb",
-    "not_started": "#8c959f",
-    "delayed": "#cf222e",
-    "no_update": "#d4a72c",
-}
-TARGET_BAR_COLOR = "#d0d7de"
 
 
 def _pct_text(completion: float | None) -> str:
@@ -370,9 +420,11 @@ def sector_heatmap(
             light = cell["light"] if cell["light"] in progress.LIGHTS else "grey"
             z_row.append(progress.LIGHTS.index(light))
             counts = f"{_count_text(cell['actual'])}/{_count_text(cell['target'])}"
-            text_row.append(f"<b>{_pct_text(cell['completion'])}</b><br>{counts}")
+            # The symbol says the light without its colour.
+            symbol = palette.light(light).symbol
+            text_row.append(f"<b>{symbol} {_pct_text(cell['completion'])}</b><br>{counts}")
             hover_row.append(
-                f"{sector} · {indicator_names[code]}<br>{i18n.light_name(light, lang)}"
+                f"{sector} · {indicator_names[code]}<br>{palette.light_label(light, lang)}"
                 f" · {_pct_text(cell['completion'])} · {counts}"
             )
         z.append(z_row)
@@ -409,7 +461,7 @@ def sector_heatmap(
                     y=[None],
                     mode="markers",
                     marker={"symbol": "square", "size": 12, "color": LIGHT_COLORS[light]},
-                    name=i18n.light_name(light, lang),
+                    name=palette.light_label(light, lang),
                 )
             )
     base_layout(fig, title=title, height=max(300, 46 * len(sectors) + 120))
@@ -422,63 +474,73 @@ def sector_heatmap(
 def sector_bars(
     grid: pd.DataFrame, lang: str = "zh", *, unit: str = "", title: str = ""
 ) -> go.Figure:
-    """Grouped bars per sector (document order): the sector target and the actual (light colour)."""
-    sectors = [_wrap(name, 14) for name in grid[i18n.column("name", lang)]]
+    """Grouped horizontal bars per sector (document order, top down): the sector target and the
+    actual in its light's colour. Horizontal, so that names and values stay readable on a phone.
+    """
+    sectors = [_wrap(name, 24) for name in grid[i18n.column("name", lang)]]
     lights = [lt if lt in LIGHT_COLORS else "grey" for lt in grid["light"]]
+    hover = "%{y}: %{x:.4~g} " + unit
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            x=sectors,
-            y=[float(v) for v in grid["target"]],
+            y=sectors,
+            x=[float(v) for v in grid["target"]],
+            orientation="h",
             name=i18n.t("sectors.target", lang),
             marker={"color": TARGET_BAR_COLOR},
             text=[_count_text(v) for v in grid["target"]],
             textposition="outside",
-            hovertemplate="%{x}: %{y:.4~g} " + unit + "<extra>%{fullData.name}</extra>",
+            textangle=0,
+            cliponaxis=False,
+            hovertemplate=hover + "<extra>%{fullData.name}</extra>",
         )
     )
     fig.add_trace(
         go.Bar(
-            x=sectors,
-            y=[None if pd.isna(v) else float(v) for v in grid["actual"]],
+            y=sectors,
+            x=[None if pd.isna(v) else float(v) for v in grid["actual"]],
+            orientation="h",
             name=i18n.t("sectors.actual_by_light", lang),
             marker={"color": [LIGHT_COLORS[lt] for lt in lights]},
-            text=[_count_text(a) for a in grid["actual"]],
+            # The light's symbol beside each bar: its colour is never the only cue.
+            text=[
+                f"{palette.light(lt).symbol} {_count_text(a)}"
+                for lt, a in zip(lights, grid["actual"], strict=True)
+            ],
             textposition="outside",
+            textangle=0,
+            cliponaxis=False,
             customdata=[
-                f"{i18n.light_name(lt, lang)} · {_pct_text(c)}"
+                f"{palette.light_label(lt, lang)} · {_pct_text(c)}"
                 for lt, c in zip(lights, grid["completion"], strict=True)
             ],
-            hovertemplate="%{x}: %{y:.4~g} " + unit + " · %{customdata}<extra>%{fullData.name}"
-            "</extra>",
+            hovertemplate=hover + " · %{customdata}<extra>%{fullData.name}</extra>",
         )
     )
-    base_layout(fig, title=title, height=420)
+    base_layout(fig, title=title, height=max(260, 44 * len(sectors) + 110))
     fig.update_layout(
         barmode="group",
         bargap=0.25,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
-        margin={"t": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        margin={"t": 40, "r": 40},  # room for the value beside the longest bar
     )
-    fig.update_xaxes(tickangle=0)
-    fig.update_yaxes(rangemode="tozero")
-    _unit_above_axis(fig, unit, lang, title)
+    fig.update_yaxes(autorange="reversed", type="category")
+    # Horizontal, the unit can be the axis title: its glyphs are not rotated.
+    fig.update_xaxes(rangemode="tozero", title_text=i18n.t("chart.unit", lang, unit=unit))
     return fig
-
-
-def _short(text: str, limit: int = 34) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def unit_status_bars(card: pd.DataFrame, lang: str = "zh", *, title: str = "") -> go.Figure:
     """Horizontal stacked bars of each unit's sub-tasks by status, in the scorecard's order."""
     names = list(card[i18n.column("unit", lang)])
-    labels = [_short(n) for n in names]
+    # Every unit's full name, wrapped (a cut name may not say which unit it is).
+    labels = [_wrap(n, 36) for n in names]
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
     fig = go.Figure()
     for status, color in TASK_STATUS_COLORS.items():
         if status not in card or not card[status].any():
             continue
-        name = i18n.task_status_name(status, lang)
+        name = palette.task_label(status, lang)
         fig.add_trace(
             go.Bar(
                 x=[int(v) for v in card[status]],
@@ -490,7 +552,7 @@ def unit_status_bars(card: pd.DataFrame, lang: str = "zh", *, title: str = "") -
                 hovertemplate="%{customdata}<br>" + name + ": %{x}<extra></extra>",
             )
         )
-    base_layout(fig, title=title, height=max(260, 24 * len(card) + 120))
+    base_layout(fig, title=title, height=max(260, (12 + 12 * lines) * len(card) + 120))
     fig.update_layout(
         barmode="stack",
         showlegend=True,

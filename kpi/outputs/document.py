@@ -14,17 +14,9 @@ import plotly.graph_objects as go
 
 from kpi.base import i18n
 from kpi.base.values import is_missing
+from kpi.outputs import palette
 
 CJK_FONT = "Noto Sans CJK SC"
-
-# Light key -> (fill, text) colours, shared by the PDF and the DOCX.
-LIGHT_COLOURS: dict[str, tuple[str, str]] = {
-    "achieved": ("1E7B34", "FFFFFF"),
-    "green": ("C8E6C9", "1B5E20"),
-    "yellow": ("FFE98A", "6B5200"),
-    "red": ("F6C1BC", "9B1C1C"),
-    "grey": ("E0E0E0", "505050"),
-}
 
 
 @dataclass
@@ -49,9 +41,10 @@ class Table:
                 raise ValueError(f"light column {column!r} is not a column of the table")
             if len(lights) != len(self.data):
                 raise ValueError(f"{len(lights)} lights for {len(self.data)} rows")
-            unknown = {key for key in lights if key is not None} - set(LIGHT_COLOURS)
+            unknown = {key for key in lights if key is not None} - set(palette.LIGHTS)
             if unknown:
-                raise ValueError(f"unknown light keys {sorted(unknown)}; use {list(LIGHT_COLOURS)}")
+                known = list(palette.LIGHTS)
+                raise ValueError(f"unknown light keys {sorted(unknown)}; use {known}")
 
     def column_lights(self) -> dict[str, Sequence[str | None]]:
         """Every shaded column with its row lights (light_column and cell_lights together)."""

@@ -15,10 +15,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from kpi.base import i18n
-from kpi.outputs import chart_images
+from kpi.outputs import chart_images, palette
 from kpi.outputs.document import (
     CJK_FONT,
-    LIGHT_COLOURS,
     Bulletin,
     Table,
     figure_caption,
@@ -113,7 +112,8 @@ def _add_table(doc: Any, table: Table, number: int, lang: str) -> None:
             text = format_cell(value, empty)
             if c in shaded:
                 key = shaded[c][r]
-                fill, colour = LIGHT_COLOURS[key] if key else (None, None)
+                fill, colour = palette.print_colours()[key] if key else (None, None)
+                text = palette.with_light_symbol(text, key)
                 _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, colour=colour)
                 if fill:
                     _shade(cell, fill)

@@ -8,7 +8,7 @@ from typing import Any
 from kpi.base import i18n
 from kpi.base.values import is_missing
 from kpi.measure import progress
-from kpi.outputs.formatting import format_pct, format_points, format_value
+from kpi.outputs.formatting import completion_text, format_pct, format_points, format_value
 
 PROJECTION_WINDOW = 8  # quarters, progress.project's default
 
@@ -42,12 +42,17 @@ def explain_status(
             actual=v(row["actual"]),
             data_period="" if period == as_of else t("explain.data_period", period=period),
             target=v(row["target"]),
-            completion=format_pct(row["completion"]),
+            completion=completion_text(row, lang),
         )
     ]
     gap = row.get("gap_points")
     if light == "achieved":
         parts.append(t("explain.achieved"))
+        if row.get("is_final"):
+            parts.append(t("explain.final", end=end_period, margin=margin_text(row, lang)))
+    elif light == progress.MISSED:
+        # The final verdict: reached or not; the expected path no longer decides anything.
+        parts.append(t("final.explain_missed", end=end_period, margin=margin_text(row, lang)))
     else:
         side = (
             t("explain.ahead", points=format_points(-gap))
@@ -57,9 +62,7 @@ def explain_status(
         rule = t(f"explain.rule.{light}", yellow_from=yellow_from, red_above=red_above)
         expected = format_pct(row.get("expected_completion"))
         parts.append(t("explain.expected", expected=expected, side=side, rule=rule))
-    if row.get("is_final"):
-        parts.append(t("explain.final", end=end_period, margin=margin_text(row, lang)))
-    elif not is_missing(row.get("projected")):
+    if not row.get("is_final") and not is_missing(row.get("projected")):
         parts.append(
             t(
                 "explain.projection",

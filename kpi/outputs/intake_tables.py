@@ -164,12 +164,19 @@ def filter_audit(
     return shown
 
 
-def audit_table(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The audit log as shown (and downloaded): time, user, role, action, batch, object, JSON."""
+def audit_table(log: pd.DataFrame, lang: str = "zh", *, raw: bool = False) -> pd.DataFrame:
+    """The audit log as shown: time, user, role, action, batch, object, before, after.
+
+    Before and after read as 'key: value' in `lang` (a list of figures as its row count); `raw`
+    keeps them as the JSON written, for the download.
+    """
     records = log.to_dict("records")
 
     def text(value) -> str:
         return value if isinstance(value, str) else ""
+
+    def side(value) -> str:
+        return text(value) if raw else audit_summary(value, lang)
 
     columns = {
         "intake.col.time": [
@@ -180,10 +187,87 @@ def audit_table(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         "intake.col.action": [action_name(r["action"], lang) for r in records],
         "col.batch": [_int_text(r["batch_id"]) for r in records],
         "intake.col.object": [text(r["object_id"]) for r in records],
-        "intake.col.before": [text(r["before_json"]) for r in records],
-        "intake.col.after": [text(r["after_json"]) for r in records],
+        "intake.col.before": [side(r["before_json"]) for r in records],
+        "intake.col.after": [side(r["after_json"]) for r in records],
     }
     return formatting.translated_frame(columns, lang)
+
+
+def _field_name(key: str, lang: str) -> str:
+    label = i18n.t(f"audit.field.{key}", lang)
+    return key if label == f"audit.field.{key}" else label
+
+
+def _field_value(key: str, value, lang: str) -> str:
+    """One value as a reader reads it: 是/否, role and task-state names, nested keys spelled out."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return i18n.t("common.yes" if value else "common.no", lang)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if key == "role" and isinstance(value, str):
+        return i18n.role_name(value, lang)
+    if key == "status" and isinstance(value, str):
+        return i18n.task_status_name(value, lang)
+    if key == "change" and isinstance(value, str):  # a reference row: added, removed, changed
+        return _field_name(value, lang)
+    if isinstance(value, dict):
+        parts = [f"{_field_name(k, lang)} {_field_value(k, v, lang)}" for k, v in value.items()]
+        return i18n.join(parts, lang)
+    if isinstance(value, list):
+        return i18n.join([_field_value(key, v, lang) for v in value], lang)
+    return str(value)
+
+
+def _is_rows(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def audit_fields(text, lang: str = "zh") -> tuple[list[tuple[str, str]], dict[str, pd.DataFrame]]:
+    """A before/after JSON cell as (name, value) lines and, for each list of rows in it (the
+    figures a load wrote, the reference rows a refresh changed), a small table in `lang`."""
+    data = parse_json(text)
+    if not isinstance(data, dict):
+        data = {"text": data}
+    lines, tables = [], {}
+    for key, value in data.items():
+        if _is_rows(value):
+            names = list(dict.fromkeys(k for row in value for k in row))
+            tables[_field_name(key, lang)] = pd.DataFrame(
+                [[_field_value(k, row.get(k), lang) for k in names] for row in value],
+                columns=[_field_name(k, lang) for k in names],
+            )
+        elif isinstance(value, list) and not value:
+            continue  # an empty list of figures says nothing the counts do not
+        else:
+            lines.append((_field_name(key, lang), _field_value(key, value, lang)))
+    return lines, tables
+
+
+def escape_markdown(text: str) -> str:
+    """text for st.markdown, every character shown as typed."""
+    # Notes and reasons are typed by people: none of their characters may format the page.
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$:" else ch for ch in text)
+
+
+def audit_markdown(lines: list[tuple[str, str]], lang: str = "zh") -> str:
+    """audit_fields' lines as a Markdown list, '- 文件：a.csv', every character shown as typed."""
+    return "\n".join(
+        "- " + escape_markdown(i18n.t("audit.line", lang, name=name, value=value))
+        for name, value in lines
+    )
+
+
+def audit_summary(text, lang: str = "zh") -> str:
+    """A before/after JSON cell on one line: '文件：a.csv；读取行数：830；数值：200 行'."""
+    lines, tables = audit_fields(text, lang)
+    parts = [i18n.t("audit.line", lang, name=name, value=value) for name, value in lines]
+    parts += [
+        i18n.t("audit.line", lang, name=name, value=i18n.t("audit.rows", lang, n=len(table)))
+        for name, table in tables.items()
+    ]
+    return i18n.t("format.clause_separator", lang).join(parts)
 
 
 def audit_label(row: dict, lang: str = "zh") -> str:

@@ -16,9 +16,8 @@ import jinja2
 from markupsafe import Markup
 
 from kpi.base import i18n
-from kpi.outputs import chart_images
+from kpi.outputs import chart_images, palette
 from kpi.outputs.document import (
-    LIGHT_COLOURS,
     Bulletin,
     Table,
     figure_caption,
@@ -78,11 +77,14 @@ def _table_view(table: Table, number: int, lang: str) -> dict[str, Any]:
     for r, values in enumerate(table.data.itertuples(index=False, name=None)):
         cells = []
         for c, value in enumerate(values):
+            text = format_cell(value, empty)
             if c in shaded:
-                classes = f"light light-{shaded[c][r]}" if shaded[c][r] else "light"
+                key = shaded[c][r]
+                classes = f"light light-{key}" if key else "light"
+                text = palette.with_light_symbol(text, key)
             else:
                 classes = "num" if numeric[c] else ""
-            cells.append(_Cell(format_cell(value, empty), classes))
+            cells.append(_Cell(text, classes))
         rows.append(cells)
     return {
         "caption": table_caption(number, table.caption, lang),
@@ -124,7 +126,7 @@ def bulletin_html(b: Bulletin, image_urls: Sequence[str] | None = None) -> str:
             generated=generated,
             summary_heading=i18n.t("document.summary", lang),
             page_footer=_page_footer_css(lang),
-            light_colours=LIGHT_COLOURS,
+            light_colours=palette.print_colours(),
             sections=sections,
         )
     )

@@ -6,7 +6,6 @@ import pandas as pd
 
 from kpi.base import i18n
 from kpi.measure import progress
-from kpi.measure.series import sector_sum_check
 from kpi.outputs import formatting
 from kpi.outputs.formatting import (
     EDITED_MARK,
@@ -87,27 +86,6 @@ def targets_table(
         dropped |= {"col.comparator", "col.as_written", "col.default"}
     frame = frame.drop(columns=sorted(dropped))
     return frame.rename(columns=lambda key: i18n.t(key, lang))
-
-
-def sector_sum_table(targets: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """sector_sum_check with names, formatted values and translated headers."""
-    check = sector_sum_check(targets)
-    ind = indicators.set_index("indicator_code")
-    out = []
-    for r in check.to_dict("records"):
-        meta = ind.loc[r["indicator_code"]].to_dict()
-        out.append(
-            {
-                i18n.t("col.indicator", lang): i18n.name(meta, lang),
-                i18n.t("col.city_target", lang): format_value(r["city_target"], meta, lang),
-                i18n.t("col.sector_sum", lang): format_value(r["sector_sum"], meta, lang),
-                i18n.t("col.difference", lang): format_value(
-                    r["difference"], meta, lang, signed=True
-                ),
-                i18n.t("col.consistent", lang): "✔" if r["consistent"] else "✘",
-            }
-        )
-    return pd.DataFrame(out)
 
 
 def sources_table(

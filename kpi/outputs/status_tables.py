@@ -10,11 +10,13 @@ import pandas as pd
 
 from kpi.base import i18n
 from kpi.base.values import is_missing
+from kpi.measure import progress
 from kpi.measure.assessment import PlanData
 from kpi.measure.series import city_rows
 from kpi.outputs.explain import change_text, margin_text
 from kpi.outputs.formatting import (
     check_mark,
+    completion_text,
     format_pct,
     format_points,
     format_value,
@@ -47,6 +49,32 @@ def _source_text(row: Mapping[str, Any], latest: Mapping[tuple, tuple], lang: st
     return text
 
 
+def is_final(status: pd.DataFrame) -> bool:
+    """Is this the status at the plan's last quarter or later (达标 / 未达标 only)?"""
+    return bool(status["is_final"].any()) if "is_final" in status else False
+
+
+def legend(status: pd.DataFrame, lang: str, *, end: str, yellow: float, red: float) -> str:
+    """How the lights are decided: the 序时进度 thresholds, or the final verdict from `end` on."""
+    if is_final(status):
+        return i18n.t("final.legend", lang, end=end)
+    return i18n.t("cockpit.legend", lang, yellow=f"{yellow:g}", red=f"{red:g}")
+
+
+def behind_title(status: pd.DataFrame, lang: str, *, empty: bool = False) -> str:
+    """The behind list's heading, or what to say when it is empty."""
+    if empty:
+        return i18n.t("final.laggards_none" if is_final(status) else "cockpit.laggards_none", lang)
+    return i18n.t("final.laggards" if is_final(status) else "cockpit.laggards", lang)
+
+
+def behind(status: pd.DataFrame) -> pd.DataFrame:
+    """Red, yellow and missed indicators: most serious light first, then most behind."""
+    rows = status[status["light"].isin(progress.BEHIND_RANK)].copy()
+    rows["rank"] = rows["light"].map(progress.BEHIND_RANK)
+    return rows.sort_values(["rank", "gap_points"], ascending=[True, False])
+
+
 def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFrame:
     """One card per indicator in display order: the texts the cockpit shows."""
     city = city_rows(data.figures)
@@ -71,15 +99,16 @@ def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFra
                 "name": i18n.name(row, lang),
                 "light": row["light"],
                 "badge": light_badge_markdown(row["light"], lang),
-                # "达标 已达标" would say it twice.
+                # "达标 已达标" would say it twice; after the plan there is no advice to give.
                 "trend": ""
-                if row["light"] == "achieved"
+                if row["light"] == "achieved" or row["is_final"]
                 else i18n.trend_name(row["trend_label"], lang),
                 "actual_vs_target": pair_text(row["actual"], row["target"], row, lang),
-                "completion": i18n.t(
-                    "cockpit.completion", lang, done=format_pct(row["completion"])
-                ),
-                "expected": i18n.t(
+                "completion": i18n.t("cockpit.completion", lang, done=completion_text(row, lang)),
+                # The expected path ends at the target: after the plan there is nothing to pace.
+                "expected": ""
+                if row["is_final"]
+                else i18n.t(
                     "cockpit.expected", lang, expected=format_pct(row["expected_completion"])
                 ),
                 "progress": (
@@ -142,25 +171,21 @@ def linked_tasks(
     return pd.DataFrame(rows)
 
 
-MAX_UNITS_SHOWN = 4
-
-
 def laggards(
     status: pd.DataFrame,
     indicator_tasks: pd.DataFrame,
     tasks: pd.DataFrame,
     responsible_units: pd.DataFrame,
     lang: str,
-    max_units: int = MAX_UNITS_SHOWN,
+    max_units: int | None = None,
 ) -> pd.DataFrame:
-    """Red and yellow indicators, red first and most behind first, with their linked units."""
+    """Red and yellow indicators (missed ones after the plan), red first and most behind first,
+    with every linked unit (or the first `max_units` and a count, for a summary sentence). After
+    the plan the gap to the expected path gives way to the margin to the target ('差 621 座')."""
     names = unit_names(responsible_units, lang)
-    behind = status[status["light"].isin(["red", "yellow"])].copy()
-    behind["rank"] = behind["light"].map({"red": 0, "yellow": 1})
-    behind = behind.sort_values(["rank", "gap_points"], ascending=[True, False])
     links = indicator_tasks.merge(tasks, on=["group_no", "subtask_no"], how="left")
     rows = []
-    for row in behind.to_dict("records"):
+    for row in behind(status).to_dict("records"):
         linked = links[links["indicator_code"] == row["indicator_code"]]
         units: list[str] = []
         for value in linked["units"]:
@@ -171,14 +196,18 @@ def laggards(
             f"{g}({s})" for g, s in zip(linked["group_no"], linked["subtask_no"], strict=True)
         ]
         units_text = i18n.join(units[:max_units], lang)
-        if len(units) > max_units:
+        if max_units is not None and len(units) > max_units:
             units_text += i18n.t("cockpit.more_units", lang, n=len(units))
         rows.append(
             {
                 i18n.t("col.light", lang): i18n.light_name(row["light"], lang),
                 i18n.t("col.indicator", lang): i18n.name(row, lang),
-                i18n.t("col.completion", lang): format_pct(row["completion"]),
-                i18n.t("col.gap", lang): format_points(row["gap_points"]),
+                i18n.t("col.completion", lang): completion_text(row, lang, with_pair=True),
+                **(
+                    {i18n.t("final.col.margin", lang): margin_text(row, lang)}
+                    if row["is_final"]
+                    else {i18n.t("col.gap", lang): format_points(row["gap_points"])}
+                ),
                 i18n.t("col.units", lang): units_text or i18n.t("cockpit.no_units", lang),
                 i18n.t("col.tasks", lang): ", ".join(task_ids),
             }
@@ -198,7 +227,8 @@ def breakdown_table(frame: pd.DataFrame, row: Mapping[str, Any], by: str, lang: 
     )
     if frame["target"].notna().any():
         table[i18n.t("col.target", lang)] = [format_value(x, row, lang) for x in frame["target"]]
-        table[i18n.t("col.completion", lang)] = [
+        # Actual over target as shown beside it, not the completion against the baseline.
+        table[i18n.t("completion.col.ratio", lang)] = [
             format_pct(a / t * 100) if t else "—"
             for a, t in zip(frame["value"], frame["target"].fillna(0), strict=True)
         ]

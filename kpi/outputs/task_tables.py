@@ -14,7 +14,8 @@ from kpi.measure.tasks import (
     NOT_STARTED,
     SOURCE_REF_SEPARATOR,
 )
-from kpi.outputs import formatting
+from kpi.outputs import formatting, palette
+from kpi.outputs.intake_tables import escape_markdown
 
 
 def unit_labels(board: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -68,7 +69,7 @@ def board_table(board: pd.DataFrame, lang: str, *, with_group: bool = True) -> p
     columns = {
         "col.task_ref": board["task_ref"],
         "col.group": [f"{g} {name}" for g, name in groups],
-        "col.status": [i18n.task_status_name(s, lang) for s in board["status"]],
+        "col.status": [palette.task_label(s, lang) for s in board["status"]],
         "col.overdue": [overdue_text(r, lang) for r in board["overdue_reason"]],
         "col.last_period": board["last_period"].fillna("—"),
         "col.task": board[i18n.column("text", lang)],
@@ -93,6 +94,36 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
         f"task_status.{NO_UPDATE}": card[NO_UPDATE],
     }
     return formatting.translated_frame(columns, lang)
+
+
+SHORT_CELL = 24  # characters: shorter cells share a line in responsible_markdown
+
+
+def responsible_markdown(behind: pd.DataFrame, lang: str) -> list[str]:
+    """The behind list (status_tables.laggards) as one Markdown entry per indicator, for a
+    narrow screen: light and indicator in bold, then every other column as 'header：value',
+    short ones on one line, long ones (every responsible unit, every task) on lines of their
+    own, nothing cut."""
+    light_col, name_col = i18n.t("col.light", lang), i18n.t("col.indicator", lang)
+    keys = {i18n.light_name(key, lang): key for key in palette.LIGHTS}
+    entries = []
+    for row in behind.to_dict("records"):
+        light = palette.light(keys.get(row.get(light_col, "")))
+        badge = f":{light.badge}-badge[{light.symbol} {escape_markdown(row.get(light_col, ''))}]"
+        lines = [f"{badge} **{escape_markdown(row.get(name_col, ''))}**"]
+        joinable = False  # may the next short cell share the last line?
+        for column, value in row.items():
+            if column in (light_col, name_col):
+                continue
+            text = escape_markdown(i18n.t("units.field", lang, name=column, value=value))
+            short = len(str(value)) <= SHORT_CELL
+            if short and joinable:
+                lines[-1] += " · " + text
+            else:
+                lines.append(text)
+            joinable = short
+        entries.append("  \n".join(lines))
+    return entries
 
 
 def overdue_units_table(by_unit: pd.DataFrame, lang: str, top: int | None = None) -> pd.DataFrame:
@@ -207,7 +238,7 @@ def task_history_table(
 
     columns = {
         "col.period": [r["period"] for r in records],
-        "col.status": [i18n.task_status_name(r["status"], lang) for r in records],
+        "col.status": [palette.task_label(r["status"], lang) for r in records],
         "col.note": [text(r["note"]) for r in records],
         "col.evidence": [text(r["evidence"]) for r in records],
         "intake.col.reported_by": [r["user_name"] for r in records],

@@ -84,7 +84,7 @@ create table if not exists targets (
     value             double not null,   -- canonical unit
     value_as_written  varchar not null,  -- e.g. 1.8
     unit_as_written   varchar not null,  -- e.g. 万座
-    comparator        varchar not null,  -- '>=', '=', '~' as the document words it
+    comparator        varchar not null,  -- '>=', '=', '~', 'range' as the document words it (data/README.md)
     source_id         varchar not null,
     source_ref        varchar not null,
     is_default        boolean not null,

@@ -2,7 +2,13 @@
 
 Every page calls `page_setup()` first. When app.py already drew the shared sidebar in this run
 (st.navigation), it only reads the choices; when the page was opened on its own (by URL before
-app.py ran, or in AppTest.from_file) it draws the sidebar itself."""
+app.py ran, or in AppTest.from_file) it draws the sidebar itself.
+
+The view is kept in the address (st.query_params): `as_of` and `lang` on every page, `indicator`
+on the detail page, so a link or a reload opens the same view. `read_url()` takes into the session
+what the address says when it changed since this session last wrote it (a new session, a link,
+back/forward); `keep_in_url()` writes the session's choices back after the page has checked them,
+so a value the plan does not know is replaced by the default in the address too."""
 
 from __future__ import annotations
 
@@ -21,6 +27,10 @@ INDICATOR_KEY = "indicator"
 
 # Set by app.py after it drew the sidebar; pages opened on their own never see it.
 _SIDEBAR_BY_APP = "_ui_sidebar_by_app"
+# What this session last read from or wrote to the address: an address that still says the same
+# must not undo a choice made since in the sidebar.
+_URL_SEEN = "_ui_url_seen"
+URL_KEYS = (AS_OF_KEY, LANG_KEY, INDICATOR_KEY)
 _LANG_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -45,6 +55,38 @@ def current_lang() -> str:
     return lang if lang in LANGS else i18n.DEFAULT_LANG
 
 
+def read_url() -> None:
+    """Take into the session the view the address names, where it changed since last seen.
+
+    Nothing is checked here: the sidebar and the detail page replace a value they do not know
+    (lang=xx, a quarter without figures, an unknown indicator) with their default."""
+    seen = st.session_state.setdefault(_URL_SEEN, {})
+    for key in URL_KEYS:
+        value = st.query_params.get(key)
+        if value is not None and value != seen.get(key):
+            st.session_state[key] = value
+            seen[key] = value
+        elif key not in st.session_state and key in seen:
+            # The widget holding it was not drawn in the last run (a page opened on its own
+            # on a fresh server, then the navigation): the view this session last showed.
+            st.session_state[key] = seen[key]
+
+
+def view_query(ctx: Context, **extra: str) -> dict[str, str]:
+    """The query of a link that opens a page in this view: as-of quarter, language, `extra`."""
+    return {AS_OF_KEY: ctx.as_of, LANG_KEY: ctx.lang} | extra
+
+
+def keep_in_url(ctx: Context, **extra: str) -> None:
+    """Write the view (and `extra`, e.g. the indicator) into the address, so reloads keep it."""
+    wanted = view_query(ctx, **extra)
+    seen = st.session_state.setdefault(_URL_SEEN, {})
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+        seen[key] = value
+
+
 def as_of_options(path: str, plan_id: str) -> list[str]:
     """Quarters with figures, up to the current quarter, newest first (current if none)."""
     current = periods.current_period()
@@ -55,8 +97,9 @@ def as_of_options(path: str, plan_id: str) -> list[str]:
 def sidebar() -> Context:
     """Draw the shared sidebar controls (language, plan, as-of) and return the choices."""
     path = db_file()
-    if st.session_state.get(LANG_KEY) not in LANGS:
-        st.session_state[LANG_KEY] = i18n.DEFAULT_LANG
+    # Assigned on every run, not only when unknown: a widget another script drew under the same
+    # key (a page opened on its own on a fresh server) would otherwise come back at its default.
+    st.session_state[LANG_KEY] = current_lang()
     with st.sidebar:
         lang = st.radio(
             i18n.t("sidebar.lang", current_lang()),
@@ -82,9 +125,11 @@ def sidebar() -> Context:
             )
         plan_id = st.session_state[PLAN_KEY]
         options = as_of_options(path, plan_id)
-        if st.session_state.get(AS_OF_KEY) not in options:
+        as_of = st.session_state.get(AS_OF_KEY)
+        if as_of not in options:
             default = load_default_as_of(path, plan_id)
-            st.session_state[AS_OF_KEY] = default if default in options else options[0]
+            as_of = default if default in options else options[0]
+        st.session_state[AS_OF_KEY] = as_of
         as_of = st.selectbox(
             i18n.t("sidebar.as_of", lang),
             options,
@@ -110,16 +155,21 @@ def app_sidebar() -> Context:
     """Called by app.py before pg.run(): draw the sidebar once for every page of this run."""
     ctx = sidebar()
     st.session_state[_SIDEBAR_BY_APP] = True
+    keep_in_url(ctx)  # also on a page that then refuses the visitor
     return ctx
 
 
 def page_setup() -> Context:
     """First call of every page: the shared context, drawing the sidebar if app.py did not."""
     if st.session_state.get(_SIDEBAR_BY_APP):
-        return _context_from_state()
-    # Opened on its own: app.py's page config did not run either.
-    st.set_page_config(layout="wide", page_title=i18n.t("app.title", current_lang()))
-    return sidebar()
+        ctx = _context_from_state()
+    else:
+        # Opened on its own: app.py's page config and read_url() did not run either.
+        read_url()
+        st.set_page_config(layout="wide", page_title=i18n.t("app.title", current_lang()))
+        ctx = sidebar()
+    keep_in_url(ctx)
+    return ctx
 
 
 def page_header(ctx: Context, title_key: str) -> None:

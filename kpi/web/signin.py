@@ -108,7 +108,7 @@ def sign_in_form(lang: str = "zh", *, location: Location = "main") -> User | Non
     """Username + password form; on success stores the user in session_state and reruns."""
     area = st.sidebar if location == "sidebar" else st.container()
     prefix = f"auth_{location}"
-    with area.form(f"{prefix}_form", clear_on_submit=True):
+    with area.form(f"{prefix}_form", clear_on_submit=True, enter_to_submit=False):
         st.markdown(f"**{i18n.t('signin.title', lang)}**")
         username = st.text_input(i18n.t("signin.username", lang), key=f"{prefix}_username")
         password = st.text_input(
@@ -148,11 +148,17 @@ def sign_out_button(lang: str = "zh", *, location: Location = "sidebar") -> None
         st.rerun()
 
 
-def startup_banner() -> None:
-    """Show `accounts.startup_warning()` (demo accounts etc.) and log it once per process."""
+def startup_banner(user: User | None, lang: str = "zh") -> None:
+    """Log `accounts.startup_warning()` (demo accounts etc.) once per process; show it to a
+    signed-in administrator only, in one line that opens to the full text.
+
+    It names files and commands for whoever runs the server; a leader or a clerk cannot act on
+    it (the pages' own demo-data label tells them what the figures are)."""
     warning = accounts.log_startup_warning(demo_mode=demo_mode())
-    if warning:
-        st.warning(warning)
+    if not warning or not permissions.role_allows(user, "manage_users"):
+        return
+    with st.expander(i18n.t("notice.operator", lang), icon=":material/warning:"):
+        st.markdown(warning)
 
 
 def guard(action: str, lang: str = "zh") -> User | None:

@@ -51,7 +51,15 @@ def table_captions(ctx: Context, title: str, *, demo: bool = False) -> list[str]
 
 
 def data_table(
-    ctx: Context, df: pd.DataFrame, name: str, title: str, *, demo: bool = False, **dataframe_args
+    ctx: Context,
+    df: pd.DataFrame,
+    name: str,
+    title: str,
+    *,
+    demo: bool = False,
+    wrap: bool = False,
+    download: pd.DataFrame | None = None,
+    **dataframe_args,
 ) -> None:
     """Show `df` as st.dataframe with CSV and XLSX buttons that download exactly what is shown.
 
@@ -59,15 +67,22 @@ def data_table(
     plan, the as-of quarter and (when `demo`) the demo-data notice under it. Files are built only
     when a button is clicked. These buttons are the only download: the table's own toolbar export
     would write cells raw (=HYPERLINK(...)), so .streamlit/config.toml turns it off
-    (client.disableDataExport).
+    (client.disableDataExport). `wrap` shows a short table as st.table, whose cells wrap, so a
+    long list (every responsible unit) is read in full, also on a phone (no column config
+    there). `download` is what the files hold when it differs from what is shown (the audit log
+    shows before/after readable and downloads the JSON written).
     """
-    st.dataframe(df, hide_index=True, **dataframe_args)
+    if wrap:
+        st.table(df, hide_index=True, border="horizontal")
+    else:
+        st.dataframe(df, hide_index=True, **dataframe_args)
     stem = _file_stem(ctx, name)
     captions = table_captions(ctx, title, demo=demo)
+    out = df if download is None else download
     files = {
-        "csv": (functools.partial(exports.to_csv_bytes, df), "text/csv"),
+        "csv": (functools.partial(exports.to_csv_bytes, out), "text/csv"),
         "xlsx": (
-            functools.partial(exports.to_xlsx_bytes, {name: df}, title_rows={name: captions}),
+            functools.partial(exports.to_xlsx_bytes, {name: out}, title_rows={name: captions}),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
     }

@@ -30,6 +30,7 @@ def open_page(action: str, title_key: str, *, needs_plan: bool = True) -> tuple[
     (a sign-in form instead); then the shared context, the title, the plan's name and the result
     of the write that caused this run. A page that does not `needs_plan` (accounts, the audit
     log) does not name the plan and goes on when none is loaded."""
+    context.read_url()  # the language of the refusal, when the page runs on its own
     user = guard(action, context.current_lang())
     ctx = context.page_setup()
     st.title(ctx.t(title_key))

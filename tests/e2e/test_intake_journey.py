@@ -285,22 +285,12 @@ def test_viewer_cannot_reach_any_write_action(server, page) -> None:
         wait_for_app(page)
         assert_no_exception(page)
         assert write_controls(page) == []
-        if alert(page, ANONYMOUS_REFUSAL[path]).count():
-            # The page ran by itself (a server no session had visited): it refuses.
-            assert_refused_without_write_controls(page, ANONYMOUS_REFUSAL[path], title)
-            sign_in(page, "viewer", area="main")
-            assert_refused_without_write_controls(page, VIEWER_REFUSAL[path], title)
-        else:
-            # st.navigation lists no such page for a visitor: Streamlit says so and runs the
-            # cockpit instead.
-            not_found = page.get_by_role("dialog").filter(has_text="Page not found")
-            expect(not_found).to_be_visible(timeout=T)
-            assert page.url.rstrip("/") == server.url
-            expect(page.get_by_role("heading", name="目标完成情况总览")).to_be_visible()
-            not_found.get_by_role("button").first.click()
-            expect(not_found).to_have_count(0)
-            sign_in(page, "viewer")
-            assert not set(nav_titles(page)) & set(WRITE_PAGES.values())
+        # Registered but not listed for a visitor: the page itself says why, never a redirect.
+        assert_refused_without_write_controls(page, ANONYMOUS_REFUSAL[path], title)
+        assert page.url.startswith(f"{server.url}/{path}")
+        sign_in(page, "viewer", area="main")
+        assert_refused_without_write_controls(page, VIEWER_REFUSAL[path], title)
+        assert not set(nav_titles(page)) & set(WRITE_PAGES.values())
         assert_no_exception(page)
         assert write_controls(page) == []
         expect(page.get_by_role("heading", name=title)).to_have_count(0)
@@ -458,5 +448,5 @@ def test_staff_updates_a_task_and_the_tasks_page_shows_the_status(server, page) 
     rows = dataframe_with(page, "序号").locator("table[role=grid] tbody tr")
     expect(rows).to_have_count(1, timeout=T)
     board = grid_records(dataframe_with(page, "序号"))
-    assert [(r["序号"], r["进展"]) for r in board] == [("1(1)", "未启动")]
+    assert [(r["序号"], r["进展"]) for r in board] == [("1(1)", "○ 未启动")]  # symbol + word
     screenshot(page, "intake-6-tasks")

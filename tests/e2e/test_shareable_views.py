@@ -1,0 +1,60 @@
+"""A shared link opens exactly its view; a reload and a card's arrow keep it (issue 11, item 4).
+
+The server is new: the first request is the link itself, as after a restart.
+"""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.browser import assert_no_exception, nav_links, screenshot, wait_for_app
+
+T = 30_000
+LINK = "/indicator?as_of=2024Q2&lang=en&indicator=base_stations_5g"
+
+
+def expect_view(page, heading: str, as_of: str, indicator: str | None = None) -> None:
+    assert_no_exception(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=T)
+    expect(main.get_by_text(re.compile(f"As of {as_of}|评估季度：{as_of}")).first).to_be_visible()
+    if indicator:
+        picked = main.get_by_role("combobox").first
+        expect(picked).to_have_value(re.compile(re.escape(indicator)), timeout=T)
+
+
+def query(page) -> dict[str, str]:
+    return dict(re.findall(r"[?&](\w+)=([^&]*)", page.url))
+
+
+def test_a_shared_link_keeps_its_view_through_a_reload_and_a_card(server, page) -> None:
+    page.goto(server.url + LINK)
+    wait_for_app(page, timeout=60_000)
+    expect_view(page, "Indicator detail", "2024Q2", "5G base stations")
+    screenshot(page, "views-1-link")
+
+    page.reload()
+    wait_for_app(page)
+    expect_view(page, "Indicator detail", "2024Q2", "5G base stations")
+    assert query(page) == {"as_of": "2024Q2", "lang": "en", "indicator": "base_stations_5g"}
+
+    nav_links(page).first.click()  # the overview
+    wait_for_app(page)
+    expect_view(page, "Targets at a glance", "2024Q2")
+    expect(page).to_have_url(re.compile(r"as_of=2024Q2&lang=en"))
+
+    page.locator(".st-key-open_idc_racks").get_by_role("button").first.click()
+    wait_for_app(page)
+    expect_view(page, "Indicator detail", "2024Q2", "Internet data centre standard racks")
+    expect(page).to_have_url(re.compile(r"/indicator\?"))
+    assert query(page) == {"as_of": "2024Q2", "lang": "en", "indicator": "idc_racks"}
+    screenshot(page, "views-2-card")
+
+
+def test_a_link_with_unknown_values_opens_the_default_view(server, page) -> None:
+    page.goto(f"{server.url}/indicator?as_of=2031Q1&lang=xx&indicator=no_such_indicator")
+    wait_for_app(page, timeout=60_000)
+    expect_view(page, "指标详情", "2025Q4")
+    shown = query(page)
+    assert shown["lang"] == "zh" and shown["as_of"] == "2025Q4"
+    assert shown["indicator"] != "no_such_indicator"
