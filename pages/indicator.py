@@ -4,7 +4,15 @@ import streamlit as st
 
 from kpi.base import config, i18n
 from kpi.measure import series
-from kpi.outputs import chart_data, charts, explain, formatting, reference_tables, status_tables
+from kpi.outputs import (
+    chart_data,
+    charts,
+    explain,
+    formatting,
+    palette,
+    reference_tables,
+    status_tables,
+)
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -33,7 +41,7 @@ row = rows[code]
 # After the plan the badge (达标 / 未达标) is the verdict: no trend advice beside it.
 trend = "" if row["is_final"] else f":gray[{i18n.trend_name(row['trend_label'], ctx.lang)}] · "
 measure = ctx.t("indicator.semantics", semantics=i18n.semantics_name(row["semantics"], ctx.lang))
-st.markdown(f"{formatting.light_badge_markdown(row['light'], ctx.lang)} {trend}{measure}")
+st.markdown(f"{palette.light_badge(row['light'], ctx.lang)} {trend}{measure}")
 st.plotly_chart(
     charts.indicator_chart(
         **chart_data.chart_inputs(data, row, ctx.lang), title=i18n.name(row, ctx.lang)

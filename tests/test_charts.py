@@ -72,9 +72,15 @@ def test_indicator_chart_uses_cjk_font() -> None:
     fig = charts.indicator_chart(
         pd.DataFrame({"period": ["2023Q1"], "value": [1.0], "is_demo": [False]}),
         empty[["period", "value"]],
-        pd.DataFrame(columns=["period", "value", "label"]),
+        pd.DataFrame(columns=["period", "value", "label", "short"]),
         pd.DataFrame(
-            {"period": ["2025Q4"], "value": [2.0], "label": ["目标"], "is_default": [True]}
+            {
+                "period": ["2025Q4"],
+                "value": [2.0],
+                "label": ["目标"],
+                "short": ["目标"],
+                "is_default": [True],
+            }
         ),
         None,
     )

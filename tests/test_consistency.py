@@ -65,11 +65,9 @@ def _has_number(text: str, number: str) -> bool:
 
 
 def _light_of_badge(markdown: str) -> str:
-    """The light code of a badge the pages draw (formatting.light_badge_markdown)."""
+    """The light code of a badge the pages draw (palette.light_badge)."""
     found = [
-        light
-        for light in progress.LIGHTS
-        if markdown.startswith(formatting.light_badge_markdown(light, LANG))
+        light for light in progress.LIGHTS if markdown.startswith(palette.light_badge(light, LANG))
     ]
     assert len(found) == 1, markdown
     return found[0]

@@ -99,8 +99,8 @@ def indicator_chart(
     Args:
         measure: period, value, is_demo — the quarterly actual (progress.measure_series).
         expected: period, value — the expected path's corners (progress.expected_path).
-        milestones: period, value, label — milestones with their source document.
-        targets: period, value, label, is_default — every city-wide target row.
+        milestones: period, value, label (with the document), short (the value alone).
+        targets: period, value, label (with the document), short, is_default.
         projection: from_period, from_value, period, value, low, high — or None.
         factor, unit: display factor and display unit (values are divided by factor).
     """
@@ -123,7 +123,6 @@ def indicator_chart(
             )
         )
     if not milestones.empty:
-        shorts = milestones["short"] if "short" in milestones else milestones["label"]
         fig.add_trace(
             go.Scatter(
                 x=list(milestones["period"]),
@@ -136,7 +135,10 @@ def indicator_chart(
             )
         )
         for period, value, text in zip(
-            milestones["period"], _scaled(milestones["value"], factor), shorts, strict=True
+            milestones["period"],
+            _scaled(milestones["value"], factor),
+            milestones["short"],
+            strict=True,
         ):
             # Up and to the left of its marker, on white: both lines rise to the right, so that
             # corner is free (at the axis start: up and to the right). The document is in the hover.
@@ -176,7 +178,7 @@ def indicator_chart(
             )
         )
         # One label per value (two documents may set the same target); documents are in the legend.
-        target_labels.setdefault(value, (str(row.get("short") or row["label"]), color))
+        target_labels.setdefault(value, (str(row["short"]), color))
     top = max(
         [*target_labels, *_scaled(measure["value"], factor), *_scaled(expected["value"], factor)]
         + _scaled(milestones["value"], factor)

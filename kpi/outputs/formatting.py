@@ -9,7 +9,6 @@ import pandas as pd
 
 from kpi.base import i18n
 from kpi.base.values import is_missing
-from kpi.outputs import palette
 
 # The English unit of 亿元 (100 million yuan) in the reference data. English writes such amounts
 # in billions: CNY 8.00 billion, not 80.0 CNY 100m.
@@ -200,11 +199,6 @@ def chart_scale(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
     if factor != 1 and not _counts_in_wan(lang):
         return {"factor": 1.0, "unit": i18n.unit(row, lang, display=False)}
     return {"factor": factor, "unit": i18n.unit(row, lang)}
-
-
-def light_badge_markdown(light: str, lang: str) -> str:
-    """':red-badge[■ 红灯]' and the like, for st.markdown."""
-    return f":{palette.light(light).badge}-badge[{palette.light_label(light, lang)}]"
 
 
 def pair_text(actual: float | None, target: float, row: Mapping[str, Any], lang: str) -> str:

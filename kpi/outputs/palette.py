@@ -95,12 +95,15 @@ def with_light_symbol(text: str, key: str | None) -> str:
     return text if text.startswith(symbol) else f"{symbol} {text}"
 
 
+def light_badge(key: str | None, lang: str, suffix: str = "") -> str:
+    """':red-badge[■ 红灯]' for st.markdown; `suffix` goes inside the badge (a count)."""
+    return f":{light(key).badge}-badge[{light_label(key, lang)}{suffix}]"
+
+
 def light_counts_markdown(counts: dict[str, int], lang: str) -> str:
-    """Counts by light on one line of badges, ':blue-badge[✔ 达标 10] :green-badge[● 绿灯 5]',
+    """Counts by light on one line of badges, ':blue-badge[✔ 达标 **10**] :green-badge[...]',
     short enough for the first screen of a phone (five metric tiles fill it)."""
-    return " ".join(
-        f":{light(key).badge}-badge[{light_label(key, lang)} **{n}**]" for key, n in counts.items()
-    )
+    return " ".join(light_badge(key, lang, f" **{n}**") for key, n in counts.items())
 
 
 def print_colours() -> dict[str, tuple[str, str]]:

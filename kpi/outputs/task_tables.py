@@ -108,8 +108,7 @@ def responsible_markdown(behind: pd.DataFrame, lang: str) -> list[str]:
     keys = {i18n.light_name(key, lang): key for key in palette.LIGHTS}
     entries = []
     for row in behind.to_dict("records"):
-        light = palette.light(keys.get(row.get(light_col, "")))
-        badge = f":{light.badge}-badge[{light.symbol} {escape_markdown(row.get(light_col, ''))}]"
+        badge = palette.light_badge(keys.get(row.get(light_col, "")), lang)
         lines = [f"{badge} **{escape_markdown(row.get(name_col, ''))}**"]
         joinable = False  # may the next short cell share the last line?
         for column, value in row.items():
