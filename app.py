@@ -34,7 +34,9 @@ pages = [
 # form, where an unregistered page would silently fall back to the overview.
 user = signin.current_user()
 WRITE_PAGES = [
+    ("pages/entry.py", "entry.nav", ":material/edit_square:", "upload"),
     ("pages/upload.py", "upload.nav", ":material/upload_file:", "upload"),
+    ("pages/submissions.py", "submissions.nav", ":material/fact_check:", "submissions"),
     ("pages/task_update.py", "nav.tasks_update", ":material/edit_note:", "update_task"),
     ("pages/audit.py", "nav.audit", ":material/policy:", "manage_users"),
     ("pages/targets.py", "nav.targets", ":material/edit_document:", "edit_targets"),
@@ -50,7 +52,8 @@ pages += [
     for path, key, icon, action in WRITE_PAGES
     if (HERE / path).exists()
 ]
-pg = st.navigation(pages)
+# Expanded: Streamlit's own 'View N more' link is English only.
+pg = st.navigation(pages, expanded=True)
 context.app_sidebar()
 signin.startup_banner(user, lang)
 if user is None:

@@ -37,8 +37,11 @@ def make_file(
     sectors: list[str],
     districts: list[str],
     breakdowns: dict[str, set[str]],
+    flows: set[str],
 ) -> None:
-    """`rows` distinct keys, periods fastest; values rise towards the target (no warnings)."""
+    """`rows` distinct keys, periods fastest; values rise towards the target (no warnings): a
+    level by a rising level, a flow by the same amount each quarter (a rising quarter amount
+    would read as a running total, kpi.store.basis)."""
     quarters = [f"{y}Q{q}" for y in range(2023, 2026) for q in range(1, 5)]
     with open(path, "w", encoding="utf-8") as f:
         f.write("indicator_code,period,sector,district,value\n")
@@ -53,7 +56,7 @@ def make_file(
                     ):
                         continue  # a breakdown the indicator does not have is refused
                     for k, quarter in enumerate(quarters):
-                        value = target * share * k / 20
+                        value = target * share * (1 / 13 if code in flows else k / 20)
                         f.write(f"{code},{quarter},{sector},{district},{value:g}\n")
                         n += 1
                         if n == rows:
@@ -77,7 +80,8 @@ def plan_shape(store: Path) -> tuple:
             code: set(text.split("|")) if isinstance(text, str) else set()
             for code, text in zip(listed["indicator_code"], listed["breakdowns"], strict=True)
         }
-    return indicators, sectors, districts, breakdowns
+        flows = set(listed.loc[listed["semantics"] != "level", "indicator_code"])
+    return indicators, sectors, districts, breakdowns, flows
 
 
 def best_of(repeat: int, run) -> float:

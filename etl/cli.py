@@ -25,7 +25,7 @@ from kpi.base import config, i18n, periods
 from kpi.base.errors import DatabaseBusy, InputRejected, KpiError
 from kpi.measure import alerts, assessment
 from kpi.outputs import exports, fullexport, upload_template
-from kpi.store import db, demo, ingest, loads, queries, reference
+from kpi.store import db, demo, ingest, loads, queries, reference, review
 from kpi.store.db import connect, ensure_database
 from kpi.store.validation import Problem
 
@@ -131,6 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--strict", action="store_true", help="treat warnings as errors")
     load.add_argument("--user", default="cli", help="who is loading (kept in history)")
     load.add_argument("--json", action="store_true", help="print the report as JSON")
+    load.add_argument(
+        "--submit", action="store_true", help="wait for review (etl review) instead of applying"
+    )
+    load.add_argument(
+        "--basis",
+        action="append",
+        type=_basis_arg,
+        default=[],
+        metavar="ROW=quarter|cumulative",
+        help="how a flagged row's number was meant (this quarter or cumulative); needs --reason",
+    )
+    load.add_argument("--reason", help="why, for the --basis choices (kept in the audit log)")
 
     export = command("export", cmd_export, "cli.help.export")
     export.add_argument(
@@ -174,6 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
     export_all.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet captions")
     export_all.add_argument("--out", type=Path, required=True, help="file to write")
 
+    review_cmd = command("review", cmd_review, "review.help")
+    review_actions = review_cmd.add_subparsers(dest="review_action", required=True)
+    review_list = _review_action(review_actions, "list", "review.help_list")
+    review_list.add_argument("--plan")
+    review_list.add_argument("--json", action="store_true")
+    review_list.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
+    review_approve = _review_action(review_actions, "approve", "review.help_approve")
+    review_approve.add_argument("batch_id", type=int)
+    review_approve.add_argument("--user", default="cli", help="who reviews (kept in the audit)")
+    review_reject = _review_action(review_actions, "reject", "review.help_reject")
+    review_reject.add_argument("batch_id", type=int)
+    review_reject.add_argument("--reason", required=True, help="why (the clerk sees it)")
+    review_reject.add_argument("--user", default="cli", help="who reviews (kept in the audit)")
+
     demo_cmd = command("demo", cmd_demo, "cli.help.demo")
     demo_cmd.add_argument("action", choices=["load", "remove"])
 
@@ -181,6 +207,22 @@ def build_parser() -> argparse.ArgumentParser:
     users_cmd.set_defaults(handler=users.run)
     users.add_commands(users_cmd)
     return parser
+
+
+def _review_action(actions, name: str, help_key: str) -> argparse.ArgumentParser:
+    """`etl review <name>`; --db is accepted after the action too (`etl review list --db X`)."""
+    help_text = i18n.both(help_key)
+    sub = actions.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+    return sub
+
+
+def _basis_arg(text: str) -> tuple[int, str]:
+    """'7=cumulative' -> (7, 'cumulative')."""
+    row, _, choice = text.partition("=")
+    if not row.strip().isdigit() or choice.strip() not in ("quarter", "cumulative"):
+        raise argparse.ArgumentTypeError(i18n.both("review.bad_basis_arg", text=text))
+    return int(row), choice.strip()
 
 
 def _period_arg(text: str) -> str:
@@ -209,6 +251,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     if missing:
         print(f"{i18n.both('cli.no_such_file')}: {', '.join(missing)}", file=sys.stderr)
         return 2
+    reason = (args.reason or "").strip()
+    if args.basis and not reason:
+        fail("review.basis_needs_reason")
+        return 2
     with db.read(args.db) as con:
         plan_id = ingest.default_plan_id(con, args.plan)
     result = loads.load_files(
@@ -218,6 +264,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         user_name=args.user,
         dry_run=args.dry_run,
         strict=args.strict,
+        submit=args.submit,
+        basis_choices={row: (choice, reason) for row, choice in args.basis} or None,
     )
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, default=str))
@@ -236,6 +284,8 @@ def print_load_report(result: loads.LoadResult) -> None:
         print(i18n.both("cli.nothing_written"))
     elif result.dry_run:
         print(i18n.both("cli.dry_run_passed"))
+    elif result.submitted:
+        print(i18n.both("review.submitted", batch=", ".join(map(str, result.batch_ids))))
     else:
         print(i18n.both("cli.loaded", batches=", ".join(map(str, result.batch_ids))))
 
@@ -275,11 +325,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             # with the before/after figures each batch's audit entry recorded
             "history": lambda: queries.batch_history_export(con, plan_id),
             "audit": lambda: queries.audit_log(con),
-            # 预警督办清单 at --as-of (default: the latest quarter with data)
-            "warnings": lambda: alerts.export_frame(
-                alerts.warning_list_from_store(
-                    con, plan_id, args.as_of or assessment.default_as_of(con, plan_id)
-                )
+            # 预警督办清单 at --as-of (default: the latest quarter with data), then the units
+            # that have not reported a quarter past its due date
+            "warnings": lambda: alerts.export_from_store(
+                con, plan_id, args.as_of or assessment.default_as_of(con, plan_id)
             ),
         }[args.what]()
     write_frame(frame, args.format, raw=args.raw)
@@ -379,7 +428,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         plan_id = ingest.default_plan_id(con, args.plan)
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
         frame = assessment.indicator_status(con, plan_id, as_of)
+        pending = review.pending_count(con, plan_id)
     write_frame(frame[assessment.STATUS_COLUMNS], args.format, raw=args.raw)
+    if pending:  # on stderr: stdout stays the table a script reads
+        print(i18n.both("review.pending_caption", n=pending), file=sys.stderr)
     return 0
 
 
@@ -428,9 +480,54 @@ def cmd_export_all(args: argparse.Namespace) -> int:
         return 2
     with db.read(args.db) as con:
         plan_id = ingest.default_plan_id(con, args.plan)
-    args.out.write_bytes(fullexport.export_file(config.db_path(args.db), plan_id, fmt, args.lang))
+    # Written piece by piece: memory stays bounded however many evidence files there are.
+    fullexport.export_to_file(config.db_path(args.db), plan_id, fmt, args.out, args.lang)
     print(i18n.both("cli.wrote_export", path=args.out, plan=plan_id))
     return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """`etl review list | approve BATCH | reject BATCH --reason TEXT`: IT reviews as role 'cli',
+    audited under --user."""
+    if args.review_action == "list":
+        with db.read(args.db) as con:
+            frame = queries.submissions(con, ingest.default_plan_id(con, args.plan))
+        if args.json:
+            write_frame(frame, "json", raw=args.raw)
+        elif frame.empty:
+            print(i18n.both("review.cli_none"))
+        else:
+            print(frame[REVIEW_LIST_COLUMNS].to_string(index=False))
+        return 0
+    with connect(args.db) as con:
+        if args.review_action == "approve":
+            done = review.approve_batch(con, args.batch_id, user_name=args.user, role="cli")
+            print(
+                i18n.both(
+                    "review.cli_approved",
+                    batch=done.batch_id,
+                    n=done.figures_written,
+                    superseded=done.figures_superseded,
+                )
+            )
+        else:
+            review.return_batch(con, args.batch_id, args.reason, user_name=args.user, role="cli")
+            print(i18n.both("review.cli_returned", batch=args.batch_id))
+    return 0
+
+
+REVIEW_LIST_COLUMNS = [
+    "batch_id",
+    "review_state",
+    "unit_zh",
+    "user_name",
+    "entry",
+    "loaded_at",
+    "row_count",
+    "reviewed_by",
+    "review_reason",
+    "resubmits",
+]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

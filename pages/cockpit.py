@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi.base import config
 from kpi.measure import progress, series, tasks
-from kpi.outputs import charts, palette, status_tables, task_tables
+from kpi.outputs import charts, palette, review_tables, status_tables, task_tables
 from kpi.web import cache, context, widgets
 
 OVERDUE_UNITS_SHOWN = 5
@@ -14,6 +14,9 @@ context.page_header(ctx, "cockpit.title")
 if ctx.plan_id is None:
     st.stop()
 demo = widgets.demo_banner(ctx)
+# Leaders see approved figures only; say how many submissions still wait for review.
+if pending := cache.query(ctx.db, "pending_submissions", ctx.plan_id):
+    st.caption(review_tables.pending_caption(pending, ctx.lang))
 
 status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
 data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)

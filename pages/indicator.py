@@ -11,15 +11,20 @@ from kpi.outputs import (
     formatting,
     palette,
     reference_tables,
+    review_tables,
     status_tables,
 )
-from kpi.web import cache, context, widgets
+from kpi.web import cache, context, signin, widgets
+from kpi.web import evidence as evidence_widgets
 
 ctx = context.page_setup()
 context.page_header(ctx, "indicator.title")
 if ctx.plan_id is None:
     st.stop()
 demo = widgets.demo_banner(ctx)
+# Leaders see approved figures only; say how many submissions still wait for review.
+if pending := cache.query(ctx.db, "pending_submissions", ctx.plan_id):
+    st.caption(review_tables.pending_caption(pending, ctx.lang))
 
 status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of).sort_values("sort_order")
 data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
@@ -130,3 +135,4 @@ widgets.data_table(
     f"{ctx.t('indicator.figures')} · {name}",
     demo=bool(history["is_demo"].any()),
 )
+evidence_widgets.indicator_evidence(ctx, signin.current_user(), code)

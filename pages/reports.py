@@ -7,6 +7,7 @@ import streamlit as st
 
 from kpi.auth import permissions
 from kpi.outputs import bulletin, fullexport
+from kpi.store import evidence
 from kpi.web import cache, context, signin, widgets
 
 ctx = context.page_setup()
@@ -62,7 +63,9 @@ for column, fmt in ((left, "pdf"), (right, "docx")):
 
 st.subheader(ctx.t("reports.export"))
 st.caption(ctx.t("reports.export_help"))
-with_audit = permissions.role_allows(signin.current_user(), "manage_users")
+user = signin.current_user()
+with_audit = permissions.role_allows(user, "manage_users")
+with_evidence = evidence.sees_all(user)  # leaders and reviewers see every attachment
 if not with_audit:
     st.caption(ctx.t("reports.audit_admin"))
 left, right = st.columns(2, width=420)
@@ -71,7 +74,13 @@ for column, fmt in ((left, "xlsx"), (right, "zip")):
         download(
             f"reports.{fmt}",
             functools.partial(
-                fullexport.export_file, ctx.db, ctx.plan_id, fmt, ctx.lang, with_audit=with_audit
+                fullexport.export_file,
+                ctx.db,
+                ctx.plan_id,
+                fmt,
+                ctx.lang,
+                with_audit=with_audit,
+                with_evidence=with_evidence,
             ),
             f"data-{plan_stem}.{fmt}",
             fmt,

@@ -6,8 +6,9 @@ from kpi.auth import accounts
 from kpi.base import i18n
 from kpi.measure import tasks, tracking
 from kpi.outputs import formatting, task_tables
-from kpi.store import intake
+from kpi.store import evidence, intake
 from kpi.web import cache, widgets, writes
+from kpi.web import evidence as evidence_widgets
 
 # Before anything is drawn: only staff and admins get past this line.
 user, ctx = writes.open_page("update_task", "task_update.title")
@@ -67,8 +68,13 @@ with st.form("task_update_form", clear_on_submit=True, enter_to_submit=False):
         format_func=lambda s: i18n.task_status_name(s, lang),
         key=f"task_update_status_{picked}",  # per sub-task, so it starts at its latest status
     )
+    quarters = tracking.period_choices(ctx.plan)  # never a quarter outside the plan
+    due = tracking.reporting_period(ctx.plan)
     period = right.selectbox(
-        t("task_update.period"), tracking.period_choices(ctx.plan), key="task_update_period"
+        t("task_update.period"),
+        quarters,
+        index=quarters.index(due) if due in quarters else 0,
+        key="task_update_period",
     )
     note = st.text_area(
         t("task_update.note"),
@@ -76,12 +82,13 @@ with st.form("task_update_form", clear_on_submit=True, enter_to_submit=False):
         key="task_update_note",
         help=t("task_update.note_help", n=intake.MAX_NOTE_CHARS),
     )
-    evidence = st.text_input(
+    evidence_text = st.text_input(
         t("task_update.evidence"),
         max_chars=intake.MAX_EVIDENCE_CHARS,
         key="task_update_evidence",
         help=t("task_update.evidence_help", n=intake.MAX_EVIDENCE_CHARS),
     )
+    files, links = evidence_widgets.evidence_inputs(ctx, "task_update_evidence")
     submitted = st.form_submit_button(t("task_update.submit"), type="primary")
 if submitted:
     writes.run(
@@ -94,7 +101,8 @@ if submitted:
             period,
             status,
             note,
-            evidence,
+            evidence_text,
+            attachments=evidence.prepare(ctx.db, files, links),  # checked before the write
         ),
         lang,
         success=lambda update_id: t(
@@ -117,3 +125,11 @@ else:
         f"task_history_{task['group_no']}_{task['subtask_no']}",
         f"{t('task_update.history')} · {picked}",
     )
+
+st.subheader(t("evidence.subtask"))
+evidence_widgets.evidence_rows(
+    ctx,
+    user,
+    cache.query(ctx.db, "subtask_attachments", ctx.plan_id, task["group_no"], task["subtask_no"]),
+    f"task_evidence_{task['group_no']}_{task['subtask_no']}",
+)

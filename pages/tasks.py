@@ -4,7 +4,8 @@ import streamlit as st
 
 from kpi.measure import tasks
 from kpi.outputs import charts, palette, task_tables
-from kpi.web import cache, context, widgets
+from kpi.web import cache, context, signin, widgets
+from kpi.web import evidence as evidence_widgets
 
 ctx = context.page_setup()
 context.page_header(ctx, "tasks.title")
@@ -67,6 +68,11 @@ else:
         demo=demo,
         column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
     )
+labels = {
+    f"{r['group_no']}({r['subtask_no']})": task_tables.subtask_label(r, ctx.lang)
+    for r in board.to_dict("records")
+}
+evidence_widgets.task_evidence(ctx, signin.current_user(), labels)
 
 # ------------------------------------------------------------------ per unit
 st.subheader(ctx.t("tasks.scorecard"))

@@ -10,7 +10,7 @@ from kpi.measure import tracking as measure_tracking
 from kpi.outputs import formatting, intake_tables, upload_template
 from kpi.store import intake
 from kpi.store.ingest import UploadCheck
-from kpi.web import cache, widgets, writes
+from kpi.web import cache, submit, widgets, writes
 
 # Before anything is drawn: visitors not allowed to upload see a refusal and a sign-in form only.
 user, ctx = writes.open_page("upload", "upload.title")
@@ -22,7 +22,38 @@ def templates(path: str, version: tuple, plan_id: str) -> dict:
     return upload_template.template_files(path, plan_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def unit_templates(path: str, version: tuple, plan_id: str, who, lang: str) -> dict:
+    return upload_template.unit_template_files(path, plan_id, who, lang)
+
+
+def unit_template_buttons() -> None:
+    """本单位模板: the unit's indicators and breakdowns with basis and last quarter's values."""
+    files = unit_templates(ctx.db, cache.db_version(ctx.db), ctx.plan_id, user, lang)
+    st.subheader(t("template.unit.title" if user.role == "staff" else "template.unit.title_all"))
+    name = f"template-unit-{files['period']}"
+    left, right = st.columns(2)
+    left.download_button(
+        t("template.unit.csv"),
+        files["csv"],
+        f"{name}.csv",
+        "text/csv",
+        key="upload_unit_template_csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        t("template.unit.xlsx"),
+        files["xlsx"],
+        f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="upload_unit_template_xlsx",
+        icon=":material/download:",
+    )
+    st.caption(t("template.unit.caption", period=files["period"]))
+
+
 def template_buttons() -> None:
+    """The template of every indicator (admins; `etl template` writes the same)."""
     files = templates(ctx.db, cache.db_version(ctx.db), ctx.plan_id)
     help_text = t("upload.template_help", period=files["period"], example=files["example"])
     st.subheader(t("upload.template"))
@@ -47,7 +78,6 @@ def template_buttons() -> None:
         icon=":material/download:",
     )
     st.caption(help_text)
-    st.info(t("upload.limit", mb=config.MAX_UPLOAD_MB), icon=":material/info:")
 
 
 def my_indicators() -> None:
@@ -68,51 +98,9 @@ def my_indicators() -> None:
         st.caption(t("authority.may_report", unit=unit, indicators=names))
 
 
-def checked(key: tuple, content: bytes, file_name: str) -> UploadCheck:
-    """The check of this file, run once with a progress bar and kept for the reruns."""
-    cached = st.session_state.get("upload_check")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    bar = st.progress(0.0, text=t("upload.stage.read"))
-    check = intake.check_for(
-        ctx.db,
-        user,
-        content,
-        file_name,
-        ctx.plan_id,
-        progress=lambda done, stage: bar.progress(done, text=t(f"upload.stage.{stage}")),
-    )
-    bar.progress(1.0, text=t("upload.stage.checked"))
-    st.session_state["upload_check"] = (key, check)
-    return check
-
-
-def show_check(check: UploadCheck) -> None:
+def show_diff(check: UploadCheck) -> None:
+    """写入预览: each row of the file as new, changed (old -> new) or unchanged."""
     summary = check.summary()
-    errors, warnings = check.checked.errors, check.checked.warnings
-    metrics = {
-        "upload.metric.rows": summary["rows_read"],
-        "upload.metric.accepted": summary["rows_accepted"],
-        "upload.metric.errors": len(errors),
-        "upload.metric.warnings": len(warnings),
-    }
-    for column, (label, value) in zip(st.columns(4), metrics.items(), strict=True):
-        column.metric(t(label), value, border=True)
-    if errors:
-        st.error(t("upload.errors", n=len(errors)))
-    elif warnings:
-        st.warning(t("upload.warnings", n=len(warnings)))
-    if check.checked.problems:
-        st.subheader(t("upload.problems"))
-        widgets.data_table(
-            ctx,
-            intake_tables.problems_table(check.checked.problems, lang),
-            "upload_problems",
-            t("upload.problems"),
-            column_config={t("intake.col.message"): st.column_config.TextColumn(width=640)},
-        )
-    if errors:
-        return
     st.subheader(t("upload.diff"))
     st.caption(t("upload.diff_caption", **summary))
     if summary["new"] + summary["changed"] == 0:
@@ -134,29 +122,6 @@ def show_check(check: UploadCheck) -> None:
         preview[preview[t("intake.col.change")].isin(wanted)],
         "upload_preview",
         t("upload.diff"),
-    )
-
-
-def commit_controls(key: tuple, check: UploadCheck) -> None:
-    errors, warnings = check.checked.errors, check.checked.warnings
-    accepted = not warnings
-    if warnings and not errors:
-        accepted = st.checkbox(t("upload.accept", n=len(warnings)), key="upload_accept")
-    blocked = bool(errors) or not accepted
-    reason = t("upload.commit_help_errors" if errors else "upload.commit_help_warnings")
-    if not st.button(
-        t("upload.commit"),
-        type="primary",
-        disabled=blocked,
-        key="upload_commit",
-        help=reason if blocked else None,
-    ):
-        return
-    writes.run(
-        lambda: intake.commit_upload(ctx.db, user, check, accept_warnings=accepted),
-        lang,
-        state={"upload_done": lambda batch_id: (key, batch_id)},
-        forget=["upload_check"],  # the next run checks the file again
     )
 
 
@@ -211,45 +176,66 @@ def history() -> None:
 
 
 def tracking() -> None:
+    """按时 / 逾期 / 未报 / 待报 per unit and indicator for a quarter (default: the due quarter)."""
     st.subheader(t("upload.tracking"))
     choices = measure_tracking.period_choices(ctx.plan)
-    default = measure_tracking.reporting_period(ctx.plan)
-    period = st.selectbox(
-        t("upload.tracking_period"),
-        choices,
-        index=choices.index(default) if default in choices else 0,
-        key="upload_tracking_period",
-    )
-    table = measure_tracking.read_submission_tracking(ctx.db, ctx.plan_id, period)
-    filed = int(table["has_figure"].sum())
-    left, right = st.columns(2)
-    left.metric(t("upload.tracking_filed"), filed, border=True)
-    right.metric(t("upload.tracking_missing"), len(table) - filed, border=True)
-    st.caption(t("upload.tracking_help"))
-    by_unit = measure_tracking.missing_by_unit(table)
-    if by_unit.empty:
+    period = st.selectbox(t("upload.tracking_period"), choices, key="upload_tracking_period")
+    st.caption(intake_tables.due_caption(period, lang))
+    status = measure_tracking.read_reporting_status(ctx.db, ctx.plan_id, period)
+    counts = measure_tracking.indicator_counts(status)
+    metrics = {
+        t("upload.tracking_filed"): counts["reported"],
+        t("upload.tracking_missing"): counts["unreported"],
+    }
+    if counts["demo"]:
+        metrics[t("calendar.state.demo")] = counts["demo"]
+    for column, (label, value) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
+        column.metric(label, value, border=True)
+    st.markdown(intake_tables.state_counts_text(status, lang))
+    st.caption(t("calendar.rule") + " " + t("upload.tracking_help"))
+    if counts["demo"]:
+        st.info(t("calendar.demo_note", period=period), icon=":material/info:")
+    waiting = status[
+        status["review_state"].isin([measure_tracking.PENDING_REVIEW, measure_tracking.RETURNED])
+    ]
+    if not waiting.empty:
+        st.caption(t("calendar.pending_note", n=waiting["indicator_code"].nunique()))
+    if counts["reported"] == counts["total"]:
         st.success(t("upload.tracking_all", period=period))
-    else:
-        units = cache.query(ctx.db, "responsible_units", ctx.plan_id)
-        unit_names = formatting.unit_names(units, lang)
+    late = measure_tracking.late_reports(status)
+    if not late.empty:
         st.markdown(f"**{t('upload.tracking_units')}**")
         widgets.data_table(
             ctx,
-            intake_tables.missing_units_table(by_unit, lang, unit_names),
+            intake_tables.late_table(late, lang),
             f"upload_missing_units_{period}",
             f"{t('upload.tracking_units')} · {period}",
         )
+    st.markdown(f"**{t('calendar.units')}**")
     widgets.data_table(
         ctx,
-        intake_tables.tracking_table(table, lang),
+        intake_tables.unit_summary_table(measure_tracking.unit_summary(status), lang),
+        f"upload_tracking_units_{period}",
+        f"{t('calendar.units')} · {period}",
+    )
+    st.markdown(f"**{t('calendar.detail')}**")
+    widgets.data_table(
+        ctx,
+        intake_tables.status_table(status, lang),
         f"upload_tracking_{period}",
-        f"{t('upload.tracking')} · {period}",
+        f"{t('calendar.detail')} · {period}",
+        height=420,
     )
 
 
 # ------------------------------------------------------------------ the page
-st.caption(t("upload.intro"))
-template_buttons()
+st.caption(t("upload.intro_review" if intake.needs_review(user) else "upload.intro"))
+if user.role == "staff":
+    unit_template_buttons()
+else:
+    template_buttons()
+    unit_template_buttons()
+st.info(t("upload.limit", mb=config.MAX_UPLOAD_MB), icon=":material/info:")
 my_indicators()
 uploaded = st.file_uploader(
     t("upload.file"), type=["csv", "xlsx"], key="upload", max_upload_size=config.MAX_UPLOAD_MB
@@ -262,10 +248,21 @@ if uploaded is not None:
     key = (ctx.db, ctx.plan_id, user.username, uploaded.name, hashlib.sha256(content).hexdigest())
     done = st.session_state.get("upload_done")
     if done and done[0] == key:
-        st.success(t("upload.committed", batch=done[1]))
+        written = "review.submitted" if intake.needs_review(user) else "upload.committed"
+        st.success(t(written, batch=done[1]))
     else:
-        check = checked(key, content, uploaded.name)
-        show_check(check)
-        commit_controls(key, check)
+        checked = submit.run_check(ctx, user, "upload", content, uploaded.name)
+        submit.show_check(ctx, checked, "upload")
+        if not checked.check.checked.errors:
+            show_diff(checked.check)
+        submit.commit_controls(
+            ctx,
+            user,
+            checked,
+            "upload",
+            label=t("upload.commit_review" if intake.needs_review(user) else "upload.commit"),
+            entry="file",
+            state={"upload_done": lambda batch_id: (key, batch_id)},
+        )
 history()
 tracking()

@@ -15,13 +15,14 @@ from kpi.outputs import status_tables
 from kpi.store import db, ingest, intake, queries
 
 PLAN = "zhanjiang-dt-2023"
-STAFF = User("alice", "staff", "市工业和信息化局", "Alice")
 ADMIN = User("root", "admin", None, "管理员")
 
 
 def commit(path, name: str, content: bytes | None = None) -> int:
+    """An admin's upload: in force at once (a staff member's waits for review, whose approval
+    is audited in tests/test_review.py)."""
     check = intake.check_file(path, PLAN, content or fixture_bytes(name), name)
-    return intake.commit_upload(path, STAFF, check, accept_warnings=True)
+    return intake.commit_upload(path, ADMIN, check, accept_warnings=True)
 
 
 def entry_of(path, action: str, batch_id: int) -> dict:
@@ -50,7 +51,7 @@ def test_upload_audit_keeps_superseded_figures_before_and_new_ones_after(demo_db
     ].value.iloc[0]
     batch_id = commit(demo_db, "utf8-bom.csv")
     entry = entry_of(demo_db, "load", batch_id)
-    assert entry["role"] == "staff"
+    assert entry["role"] == "admin"
     before, after = entry["before"], entry["after"]
     assert before["figures_superseded"] == 2 and not before["figures_truncated"]
     assert figures(before["figures"])[("idc_racks", "2024Q3", None, None)] == old_racks
@@ -105,7 +106,7 @@ def test_etl_export_history_and_audit_carry_before_and_after(demo_db, capsys):
     rows = {r["batch_id"]: r for r in history}
     assert json.loads(rows[batch_id]["before_json"])["figures_superseded"] == 2
     assert json.loads(rows[batch_id]["after_json"])["figures_written"] == 2
-    assert rows[batch_id]["audit_user"] == "alice" and rows[batch_id]["audit_role"] == "staff"
+    assert rows[batch_id]["audit_user"] == "root" and rows[batch_id]["audit_role"] == "admin"
     assert json.loads(rows[rollback]["after_json"])["restored"] == 2
     assert len(history) == len(rows)  # one row per batch
     capsys.readouterr()

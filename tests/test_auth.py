@@ -393,6 +393,7 @@ def test_demo_staff_accounts_are_bound_to_their_units():
         "viewer": ("viewer", None),
         "staff": ("staff", UNIT_A),
         "staff2": ("staff", UNIT_B),
+        "reviewer": ("reviewer", None),
         "admin": ("admin", None),
     }
 

@@ -16,7 +16,7 @@ from kpi.auth import accounts, signin
 from kpi.auth.accounts import User
 from kpi.base import config, periods
 from kpi.base.errors import PermissionDenied
-from kpi.store import db, ingest, intake, queries
+from kpi.store import db, ingest, intake, queries, review
 from kpi.web.signin import LAST_SEEN, SESSION_KEY, SIGNED_IN_AT
 
 PLAN = "zhanjiang-dt-2023"
@@ -44,7 +44,7 @@ OTHER_UNITS_ROWS = (
     b"indicator_code,period,sector,value\n"
     b"base_stations_5g,2024Q3,,13400\n"
     b"public_platform,2024Q3,,1\n"
-    b"smart_factories,2024Q3,,40\n"
+    b"smart_factories,2024Q3,,2\n"
 )
 OWN_ROWS = b"indicator_code,period,value\nbase_stations_5g,2024Q3,13400\nidc_racks,2024Q3,3000\n"
 
@@ -147,6 +147,7 @@ def test_commit_of_another_units_indicators_is_refused_and_the_store_is_unchange
 def test_staff_commit_of_their_own_units_indicators_is_written(demo_db):
     check = intake.check_for(demo_db, STAFF2, OWN_ROWS, "own.csv", PLAN)
     batch_id = intake.commit_upload(demo_db, STAFF2, check, accept_warnings=True)
+    review.approve(demo_db, ADMIN, batch_id)  # a staff submission is in force once approved
     with db.read(demo_db) as con:
         batch = queries.batch(con, batch_id)
         figures = queries.current_figures(con, PLAN, "2024Q3")

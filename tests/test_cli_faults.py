@@ -14,6 +14,7 @@ from intake_helpers import dump_tables
 
 from etl import cli
 from kpi.base import config
+from kpi.outputs import fullexport
 from kpi.store import loads
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,13 +102,15 @@ def test_load_exits_1_and_writes_nothing_when_the_disk_is_full(
 
 
 def test_writing_a_report_file_to_a_full_disk_exits_1(tmp_path, demo_db, capsys, monkeypatch):
-    def full(self, data):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+    def full(target, *args):
+        target.write(b"PK")  # a part is written, then the disk fills up
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(fullexport, "write_zip", full)
     code, out, err = run_main(capsys, "export-all", "--db", demo_db, "--out", tmp_path / "all.zip")
     assert code == 1
     assert "磁盘空间不足" in err and "The disk is full" in err and "all.zip" in err
+    assert not list(tmp_path.glob("*export*")) and not (tmp_path / "all.zip").exists()
 
 
 @pytest.mark.parametrize("command", [["load", "good.csv"], ["status"], ["export", "targets"]])

@@ -334,10 +334,12 @@ def test_counts_agree_on_warning_page_bulletin_and_etl(
     notices = alerts.notice_counts(exported)
     at = _run("warnings", as_of)
     metrics = {m.label: int(m.value) for m in at.metric}
+    late = exported[exported["kind"] == alerts.LATE_REPORT]
     assert metrics == {
         i18n.t("warnings.metric.units", LANG): notices["warning_units"],
         alert_tables.notices_badge(alerts.RED_NOTICE, LANG): notices[alerts.RED_NOTICE],
         alert_tables.notices_badge(alerts.YELLOW_NOTICE, LANG): notices[alerts.YELLOW_NOTICE],
+        i18n.t("calendar.late.metric", LANG): late["unit_zh"].nunique() if len(late) else 0,
     }
     units = _csv(downloads, "warnings_units")
     red = i18n.t("col.red_notices", LANG)

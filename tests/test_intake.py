@@ -6,10 +6,9 @@ import pytest
 from intake_helpers import dump_tables, fixture_bytes
 
 from kpi.auth.accounts import User
-from kpi.base import errors, periods
+from kpi.base import errors
 from kpi.base.errors import PermissionDenied
 from kpi.measure import tasks as measure_tasks
-from kpi.measure import tracking as measure_tracking
 from kpi.outputs import intake_tables
 from kpi.store import db, ingest, intake, queries, writer
 
@@ -23,7 +22,7 @@ STAFF_B = User("bob", "staff", UNIT_B, "Bob")
 COUNTY = User("lz", "staff", "雷州市人民政府", "雷州")
 ZONE = User("zone", "staff", "湛江经开区管委会", "经开区")
 ADMIN = User("root", "admin", None, "管理员")
-NOW = periods.current_period()
+IN_PLAN = "2025Q4"  # the plan's last quarter (an update after the plan is refused)
 
 
 def check_file(path, name: str, content: bytes | None = None) -> ingest.UploadCheck:
@@ -129,25 +128,26 @@ def test_expand_units_replaces_collective_with_every_county_unit(demo_db):
 
 
 def test_commit_writes_one_batch_and_one_audit_entry(demo_db):
+    # An admin's commit is in force at once (a staff member's waits for review: test_review.py).
     check = check_file(demo_db, "utf8-bom.csv")
     batches_before = len(queries_batches(demo_db))
     audit_before = len(audit(demo_db))
-    batch_id = intake.commit_upload(demo_db, STAFF_A, check, accept_warnings=False)
+    batch_id = intake.commit_upload(demo_db, ADMIN, check, accept_warnings=False)
     batches = queries_batches(demo_db)
     assert len(batches) == batches_before + 1
     row = batches.iloc[0]
     assert (row.batch_id, row.kind, row.user_name, row.file_name) == (
         batch_id,
         "load",
-        "alice",
+        "root",
         "utf8-bom.csv",
     )
     log = audit(demo_db)
     assert len(log) == audit_before + 1
     entry = log.iloc[0]
     assert (entry.user_name, entry.role, entry.action, entry.batch_id) == (
-        "alice",
-        "staff",
+        "root",
+        "admin",
         "load",
         batch_id,
     )
@@ -186,7 +186,7 @@ def test_warnings_need_explicit_acceptance(demo_db):
         intake.commit_upload(demo_db, STAFF_A, check, accept_warnings=False)
     assert "警告" in refused.value.message_zh
     assert dump_tables(demo_db) == before
-    batch_id = intake.commit_upload(demo_db, STAFF_A, check, accept_warnings=True)
+    batch_id = intake.commit_upload(demo_db, ADMIN, check, accept_warnings=True)
     assert current(demo_db)[("base_stations_5g", "2024Q3", "", "")] == 11000
     assert queries_batches(demo_db).iloc[0].batch_id == batch_id
 
@@ -194,7 +194,7 @@ def test_warnings_need_explicit_acceptance(demo_db):
 def test_rollback_restores_old_values_and_is_audited(demo_db):
     old = current(demo_db)
     check = check_file(demo_db, "gbk-chinese-headers.csv")
-    batch_id = intake.commit_upload(demo_db, STAFF_A, check, accept_warnings=True)
+    batch_id = intake.commit_upload(demo_db, ADMIN, check, accept_warnings=True)
     assert current(demo_db)[("base_stations_5g", "2024Q3", "", "")] == 12000
     assert current(demo_db) != old
     result = intake.rollback_batch(demo_db, ADMIN, batch_id)
@@ -214,7 +214,7 @@ def test_commit_refused_when_figures_changed_after_preview(demo_db):
     other = check_file(
         demo_db, "other.csv", b"indicator_code,period,value\nbase_stations_5g,2024Q2,20000\n"
     )
-    intake.commit_upload(demo_db, STAFF_B, other, accept_warnings=True)
+    intake.commit_upload(demo_db, ADMIN, other, accept_warnings=True)  # in force at once
     before = dump_tables(demo_db)
     with pytest.raises(errors.PreviewOutdated) as outdated:
         intake.commit_upload(demo_db, STAFF_A, stale, accept_warnings=True)
@@ -254,7 +254,7 @@ def test_task_updates_append_and_never_overwrite(demo_db):
         first = queries.task_history(con, PLAN, 17, 1)
     ids = [
         intake.record_task_update(
-            demo_db, STAFF_B, PLAN, 17, 1, NOW, status, f"第{i}次", f"https://e.example/{i}"
+            demo_db, STAFF_B, PLAN, 17, 1, IN_PLAN, status, f"第{i}次", f"https://e.example/{i}"
         )
         for i, status in enumerate(["in_progress", "delayed", "in_progress"])
     ]
@@ -310,39 +310,6 @@ def test_staff_subtasks_lists_only_own_unit_and_admin_all(demo_db):
     assert {"status", "overdue", "editable_units"} <= set(mine.columns)
 
 
-# ------------------------------------------------------------------ submission tracking
-
-
-def test_submission_tracking_lists_missing_indicators_and_their_units(empty_db):
-    check = check_file(empty_db, "utf8-bom.csv")
-    intake.commit_upload(empty_db, STAFF_A, check, accept_warnings=False)
-    with db.connect(empty_db) as con:
-        tracking = measure_tracking.submission_tracking(con, PLAN, "2024Q3")
-        earlier = measure_tracking.submission_tracking(con, PLAN, "2024Q2")
-        n_indicators = len(queries.indicators(con, PLAN))
-    assert len(tracking) == n_indicators
-    filed = tracking[tracking["has_figure"]]
-    assert set(filed["indicator_code"]) == {"idc_racks", "dcmm_trainees"}
-    assert filed["city_figure"].all()
-    assert not earlier["has_figure"].any()
-    stations = tracking.set_index("indicator_code").loc["base_stations_5g"]
-    assert not stations["has_figure"] and UNIT_B in stations["units"]
-    by_unit = measure_tracking.missing_by_unit(tracking).set_index("unit_zh")
-    assert by_unit.loc[UNIT_B, "missing"] >= 1
-    assert "5G 基站" in by_unit.loc[UNIT_B, "indicators_zh"]
-    assert "互联网数据中心标准机架" not in by_unit.loc[UNIT_B, "indicators_zh"]
-
-
-def test_submission_tracking_counts_breakdowns(demo_db):
-    with db.connect(demo_db) as con:
-        tracking = measure_tracking.submission_tracking(con, PLAN, "2024Q3").set_index(
-            "indicator_code"
-        )
-    assert tracking.loc["cloud_firms", "figures"] == 11  # city + 10 districts
-    assert tracking["has_figure"].all()
-    assert measure_tracking.missing_by_unit(tracking.reset_index()).empty
-
-
 # ------------------------------------------------------------------ tables shown on the pages
 
 
@@ -371,7 +338,7 @@ def test_problems_table_speaks_the_readers_language(demo_db, lang, header, colum
 
 def test_batch_status_names_rollbacks_both_ways(demo_db):
     batch_id = intake.commit_upload(
-        demo_db, STAFF_A, check_file(demo_db, "utf8-bom.csv"), accept_warnings=False
+        demo_db, ADMIN, check_file(demo_db, "utf8-bom.csv"), accept_warnings=False
     )
     result = intake.rollback_batch(demo_db, ADMIN, batch_id)
     rows = {int(r["batch_id"]): r for r in queries_batches(demo_db).to_dict("records")}
@@ -386,6 +353,19 @@ def test_batch_status_names_rollbacks_both_ways(demo_db):
     assert not intake_tables.can_roll_back(rows[batch_id])
     assert not intake_tables.can_roll_back(rows[result.rollback_batch_id])
     assert intake_tables.can_roll_back(rows[1])
+
+
+def test_a_submission_under_review_is_shown_so_and_cannot_be_rolled_back(demo_db):
+    batch_id = intake.commit_upload(
+        demo_db, STAFF_A, check_file(demo_db, "utf8-bom.csv"), accept_warnings=False
+    )
+    row = queries_batches(demo_db).set_index("batch_id").loc[batch_id].to_dict()
+    assert intake_tables.batch_status(row) == "待审核"
+    assert not intake_tables.can_roll_back(row)
+    before = dump_tables(demo_db)
+    with pytest.raises(errors.InputRejected, match="尚未审核通过"):
+        intake.rollback_batch(demo_db, ADMIN, batch_id)
+    assert dump_tables(demo_db) == before
 
 
 def test_diff_table_shows_names_and_display_units(demo_db):

@@ -264,13 +264,17 @@ def test_overdue_button_opens_the_tasks_page_filtered(kpi_db) -> None:
 
 def test_card_source_names_the_batch_and_file_of_real_data(empty_db, monkeypatch) -> None:
     from kpi.auth import accounts
-    from kpi.store import intake
+    from kpi.store import intake, review
 
     monkeypatch.setenv("KPI_DB", str(empty_db))
     content = "指标代码,期间,数值,单位\nidc_racks,2024Q3,2.85万,架\n".encode()
     check = intake.check_file(empty_db, "zhanjiang-dt-2023", content, "q3-racks.csv")
     staff = accounts.User("alice", "staff", "市工业和信息化局", "Alice")
     batch_id = intake.commit_upload(empty_db, staff, check, accept_warnings=True)
+    at = run("../pages/cockpit.py", "zh", "2024Q3")  # pending: not shown yet, but counted
+    assert "另有 1 份上报待审核" in " ".join(c.value for c in at.caption)
+    assert f"批次 {batch_id}" not in " ".join(c.value for c in at.caption)
+    review.approve(empty_db, accounts.User("rita", "reviewer", None, "Rita"), batch_id)
     at = run("../pages/cockpit.py", "zh", "2024Q3")
     captions = " ".join(c.value for c in at.caption)
     assert f"数据期 2024Q3 · 批次 {batch_id} q3-racks.csv" in captions

@@ -16,7 +16,7 @@ from streamlit.testing.v1.errors import AppTestError
 
 from kpi.auth import accounts
 from kpi.outputs import intake_tables
-from kpi.store import db, intake, queries
+from kpi.store import db, intake, queries, review
 
 UPLOAD, TASKS, AUDIT, APP = (
     "../pages/upload.py",
@@ -89,7 +89,8 @@ def test_staff_sees_upload_controls_but_no_rollback(env):
     assert len(at.get("file_uploader")) == 1
     assert len(at.get("download_button")) >= 2  # CSV and XLSX templates
     assert "20 MB" in texts(at.info)
-    assert "base_stations_5g" in texts(at.caption)  # the example row
+    assert "本单位模板" in texts(at.subheader)  # staff get their unit's template only
+    assert "base_stations_5g" not in texts(at.caption)  # the all-indicator template's example
     assert "撤销批次需要管理员权限" in texts(at.caption)
     assert not [b for b in at.button if b.key == "upload_rollback"]
     history = frames(at, "批次")
@@ -99,6 +100,7 @@ def test_staff_sees_upload_controls_but_no_rollback(env):
 
 def test_admin_sees_rollback_for_a_batch_in_force(env):
     at = run(UPLOAD, "admin")
+    assert "base_stations_5g" in texts(at.caption)  # the all-indicator template's example row
     assert [b for b in at.button if b.key == "upload_rollback"]
     assert at.button(key="upload_rollback").disabled  # until the confirmation is ticked
 
@@ -129,13 +131,14 @@ def test_staff_uploads_gbk_file_ticks_warning_and_commits(env):
     batches = dump_tables(env, ("batches",))["batches"]
     assert len(batches) == before + 1
     batch_id = max(b[0] for b in batches)
-    assert f"已写入，批次号 {batch_id}" in texts(at.success)
+    assert f"已提交审核，批次号 {batch_id}" in texts(at.success)
     with db.connect(env) as con:
         newest = queries.batches(con, PLAN).iloc[0]
-    assert (newest.batch_id, newest.user_name, newest.file_name) == (
+    assert (newest.batch_id, newest.user_name, newest.file_name, newest.review_state) == (
         batch_id,
         "staff",
         "gbk-chinese-headers.csv",
+        "pending",
     )
 
 
@@ -166,6 +169,7 @@ def test_admin_rolls_back_a_batch(env):
     check = intake.check_file(env, PLAN, fixture_bytes("utf8-bom.csv"), "utf8-bom.csv")
     staff = accounts.User("staff", "staff", "市工业和信息化局", "staff")
     batch_id = intake.commit_upload(env, staff, check, accept_warnings=False)
+    review.approve(env, accounts.User("rita", "reviewer", None, "rita"), batch_id)
     with db.connect(env) as con:
         assert queries.batches(con, PLAN).iloc[0].figures_in_force == 2
     at = run(UPLOAD, "admin")

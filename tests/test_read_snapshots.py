@@ -219,3 +219,18 @@ def test_a_full_disk_during_a_browser_write_says_so_and_writes_nothing(demo_db, 
         intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
     assert "磁盘空间不足" in full.value.message("zh")
     assert dump_tables(demo_db) == before
+
+
+def test_a_snapshot_from_an_older_release_is_brought_up_to_date_on_first_read(empty_db):
+    """A store and its snapshot made before a table existed: the first read upgrades the
+    primary and reads the new snapshot, rather than failing on the missing table."""
+    con = duckdb.connect(str(empty_db))
+    con.execute("drop table attachments")
+    con.execute("alter table batches drop column review_state")
+    con.close()
+    snapshots.publish(empty_db)
+    db.forget(empty_db)
+    with db.read(empty_db) as con:
+        assert con.execute("select count(*) from attachments").fetchone() == (0,)
+        columns = con.execute("select column_name from information_schema.columns").fetchall()
+    assert ("review_state",) in columns

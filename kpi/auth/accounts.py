@@ -31,7 +31,7 @@ from kpi.base.errors import (
 log = logging.getLogger(__name__)
 
 
-ROLES = ("viewer", "staff", "admin")
+ROLES = ("viewer", "staff", "reviewer", "admin")
 
 
 BCRYPT_ROUNDS = 12  # about 0.3 s per check on this machine

@@ -19,6 +19,10 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "rollback": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
     "edit_targets": frozenset({"admin"}),
+    # 审核: bureau reviewers approve or return what staff submit.
+    "review": frozenset({"reviewer", "admin"}),
+    # The submissions page: staff follow their own, reviewers and admins the queue.
+    "submissions": frozenset({"staff", "reviewer", "admin"}),
 }
 
 
@@ -29,6 +33,13 @@ UNIT_BOUND_ACTIONS = frozenset({"upload", "update_task"})
 
 # For these, a staff member must also name the unit (a task always has responsible units).
 UNIT_REQUIRED_ACTIONS = frozenset({"update_task"})
+
+
+# Actions open to reviewers say so when refused: (signed out, signed in with another role).
+_REVIEW_REFUSALS: dict[str, tuple[str, str]] = {
+    "review": ("permission.sign_in_as_reviewer", "permission.needs_reviewer"),
+    "submissions": ("permission.sign_in_for_submissions", "permission.needs_submitter"),
+}
 
 
 def _as_units(unit: str | Iterable[str] | None) -> set[str] | None:
@@ -46,13 +57,16 @@ def _refusal(
     if action not in ACTION_ROLES:
         raise ValueError(f"unknown action {action!r}; expected one of {ACTIONS}")
     admin_only = ACTION_ROLES[action] == {"admin"}
+    signed_out, wrong_role = _REVIEW_REFUSALS.get(action, (None, None))
     if user is None:
         if action == "view":
             return "permission.sign_in_to_view", {}
         if admin_only:
             return "permission.sign_in_as_admin", {}
-        return "permission.sign_in_as_staff", {}
+        return signed_out or "permission.sign_in_as_staff", {}
     if user.role not in ACTION_ROLES[action]:
+        if wrong_role:
+            return wrong_role, {}
         return ("permission.needs_admin" if admin_only else "permission.needs_staff"), {}
     if check_unit and user.role == "staff" and action in UNIT_BOUND_ACTIONS:
         units = _as_units(unit)

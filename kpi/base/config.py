@@ -60,6 +60,15 @@ CHANGE_RATIO_WARNING = 0.5
 RED_NOTICE_FROM_QUARTERS = int(os.environ.get("KPI_RED_NOTICE_FROM", "2"))
 
 
+# Reporting calendar: a quarter's figures and task updates are due this many days after it ends
+# (15: the 15th of the following month).
+REPORT_DUE_DAYS = int(os.environ.get("KPI_REPORT_DUE_DAYS", "15"))
+
+# Evidence (佐证材料) attached to a submission or a task update.
+EVIDENCE_MAX_MB = int(os.environ.get("KPI_EVIDENCE_MAX_MB", "10"))  # per file
+EVIDENCE_MAX_FILES = 5  # files and links per submission or update
+
+
 def db_path(override: str | os.PathLike | None = None) -> Path:
     """The database file: explicit flag, else $KPI_DB, else data/dashboard.duckdb."""
     if override:

@@ -13,25 +13,29 @@ Pure pandas over frames from kpi.store.queries, kpi.measure.assessment and kpi.m
   it; `trail` keeps the state of every quarter of the run.
 - Escalation: a red notice (红色督办) once it has persisted config.RED_NOTICE_FROM_QUARTERS
   quarters, else a yellow notice (黄色提示). Notices are counted per unit and warning.
+- Late reports (逾期未报) are their own section, kept apart from the notices: per unit and quarter
+  past its due date, the indicators nobody has reported (kpi.measure.tracking.late_reports).
+  They depend on the date, not on the as-of quarter.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from kpi.base import config, i18n, periods
 from kpi.base.values import as_list
-from kpi.measure import assessment, progress
+from kpi.measure import assessment, progress, tracking
 from kpi.measure import tasks as measure_tasks
 from kpi.measure.assessment import PlanData
 from kpi.store import queries
 from kpi.store.queries import Con
 
-INDICATOR, TASK = "indicator", "task"
+INDICATOR, TASK, LATE_REPORT = "indicator", "task", "report"
 RED_NOTICE, YELLOW_NOTICE = "red_notice", "yellow_notice"
 ESCALATIONS = (RED_NOTICE, YELLOW_NOTICE)
 WARNING_LIGHTS = tuple(progress.BEHIND_RANK)  # red and yellow; missed once the plan has ended
@@ -371,12 +375,51 @@ def warning_list_from_store(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:
     )
 
 
-def export_frame(warnings: pd.DataFrame) -> pd.DataFrame:
-    """The list for `python -m etl export warnings`: trail and linked tasks as plain text."""
+def export_frame(warnings: pd.DataFrame, late: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The list for `python -m etl export warnings`: trail and linked tasks as plain text; the
+    late reports (tracking.LATE_COLUMNS), when given, follow as rows of kind LATE_REPORT with
+    the quarter as `ref`, the missing indicators' names and codes, due date and days overdue."""
     out = warnings.copy()
     out["trail"] = out["trail"].map(">".join)
     out["linked_tasks"] = out["linked_tasks"].map(",".join)
-    return out
+    if late is None:
+        return out
+    reports = pd.DataFrame(
+        {
+            "unit_zh": late["unit_zh"],
+            "unit_en": late["unit_en"],
+            "kind": LATE_REPORT,
+            "ref": late["period"],
+            "name_zh": late["indicators_zh"],
+            "name_en": late["indicators_en"],
+            "state": tracking.MISSING,
+            "since": late["period"],
+            "linked_tasks": "",
+            "is_demo": False,
+            "due_date": late["due_date"].astype(str),
+            "days_overdue": late["days_overdue"],
+            "missing": late["missing"],
+            "indicator_codes": late["indicator_codes"].map(",".join),
+        }
+    )
+    frames = [frame for frame in (out, reports) if not frame.empty]
+    columns = [*out.columns, "due_date", "days_overdue", "missing", "indicator_codes"]
+    combined = pd.concat(frames, ignore_index=True) if frames else out
+    # Whole numbers stay whole beside the blanks of the other kind's rows.
+    whole = [c for c in out.columns if pd.api.types.is_integer_dtype(out[c])]
+    return combined.reindex(columns=columns).astype(
+        dict.fromkeys([*whole, "days_overdue", "missing"], "Int64")
+    )
+
+
+def export_from_store(
+    con: Con, plan_id: str, as_of: str, today: date | None = None
+) -> pd.DataFrame:
+    """`export_frame` of the warning list at `as_of` and the late reports at `today`."""
+    return export_frame(
+        warning_list_from_store(con, plan_id, as_of),
+        tracking.late_reports_from_store(con, plan_id, today),
+    )
 
 
 def notice_counts(warnings: pd.DataFrame) -> dict[str, int]:

@@ -66,6 +66,7 @@ class Inputs:
     board: pd.DataFrame
     warnings: pd.DataFrame  # the 预警督办清单 (alerts.warning_list)
     demo_figures: int
+    pending_submissions: int = 0  # submissions waiting for review (not in these figures)
 
 
 def read_inputs(con: Con, plan_id: str, as_of: str) -> Inputs:
@@ -96,6 +97,7 @@ def read_inputs(con: Con, plan_id: str, as_of: str) -> Inputs:
             data, tasks, task_updates, indicator_tasks, responsible_units, as_of, status=status
         ),
         demo_figures=int(queries.demo_figures_in_force(con, plan_id, as_of) or 0),
+        pending_submissions=queries.pending_submissions(con, plan_id),
     )
 
 
@@ -436,6 +438,8 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     )
     if inputs.demo_figures:
         method.append(t("bulletin.demo_text", n=inputs.demo_figures))
+    if inputs.pending_submissions:  # the bulletin reports approved figures only
+        method.append(t("review.bulletin_pending", n=inputs.pending_submissions))
     demo_tasks = int(inputs.board["is_demo"].sum())
     if demo_tasks:
         method.append(t("bulletin.demo_tasks", n=demo_tasks))

@@ -1,5 +1,6 @@
 """The full data export: reference rows, every figure version, tasks with every status update,
-load batches and the audit log, as one XLSX workbook or as CSV files in a ZIP.
+load batches, the audit log and the evidence index, as one XLSX workbook or as CSV files in a ZIP
+(which also holds the evidence files, under evidence/).
 
 Columns keep their database names (a machine-readable backup); captions above each XLSX sheet say
 what it holds. Independent of the as-of quarter.
@@ -8,13 +9,20 @@ what it holds. Independent of the as-of quarter.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import re
+import tempfile
+import time
+import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from kpi.base import i18n
 from kpi.outputs import exports
-from kpi.store import queries
+from kpi.store import evidence, queries
 from kpi.store.db import read
 from kpi.store.queries import Con
 
@@ -28,7 +36,9 @@ SHEETS = (
     "tasks",
     "task_updates",
     "audit",
+    "attachments",  # the evidence index; the files themselves only in the ZIP
 )
+EVIDENCE_FOLDER = "evidence"
 
 
 def _units_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -40,8 +50,50 @@ def _units_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def export_frames(con: Con, plan_id: str, *, with_audit: bool = True) -> dict[str, pd.DataFrame]:
-    """Every stored row of a plan, one frame per sheet (SHEETS order; 'audit' only if asked)."""
+def export_name(attachment_id: int, file_name: str) -> str:
+    """Where a file attachment is in the ZIP: evidence/<id>-<name, letters digits . - _ only>."""
+    name = re.sub(r"[^\w.\-]+", "_", str(file_name)).strip("._")[-100:] or "file"
+    return f"{EVIDENCE_FOLDER}/{int(attachment_id)}-{name}"
+
+
+def evidence_index(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per attachment: what it is attached to, the file or link, who, unit and when."""
+    files = rows["kind"] == "file"
+    task = [
+        f"{int(g)}({int(s)})" if pd.notna(g) else ""
+        for g, s in zip(rows["group_no"], rows["subtask_no"], strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "attachment_id": rows["attachment_id"],
+            "batch_id": rows["batch_id"],
+            "task": task,
+            "update_id": rows["update_id"],
+            "update_period": rows["update_period"],
+            "kind": rows["kind"],
+            "file_name": rows["file_name"],
+            "export_name": [
+                export_name(i, n) if f else ""
+                for i, n, f in zip(rows["attachment_id"], rows["file_name"], files, strict=True)
+            ],
+            "sha256": rows["sha256"],
+            "size_bytes": rows["size_bytes"],
+            "media_type": rows["media_type"],
+            "url": rows["url"],
+            "user_name": rows["user_name"],
+            "unit_zh": rows["unit_zh"],
+            "attached_at": rows["attached_at"],
+        }
+    )
+    return out
+
+
+def export_frames(
+    con: Con, plan_id: str, *, with_audit: bool = True, with_evidence: bool | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every stored row of a plan, one frame per sheet (SHEETS order; 'audit' only if asked,
+    'attachments' with the evidence, which by default goes with the audit: both are for those
+    who may see everything)."""
     audit = queries.audit_log(con)
     frames = {
         "indicators": queries.indicators(con, plan_id),
@@ -54,9 +106,12 @@ def export_frames(con: Con, plan_id: str, *, with_audit: bool = True) -> dict[st
         "task_updates": queries.task_update_history(con, plan_id),
         # Entries of this plan and plan-less ones (e.g. removing the demo data).
         "audit": audit[audit["plan_id"].isna() | (audit["plan_id"] == plan_id)],
+        "attachments": evidence_index(queries.attachments(con, plan_id)),
     }
     if not with_audit:
         del frames["audit"]
+    if not (with_audit if with_evidence is None else with_evidence):
+        del frames["attachments"]
     return {name: frame.reset_index(drop=True) for name, frame in frames.items()}
 
 
@@ -86,11 +141,35 @@ def to_xlsx(
     return exports.to_xlsx_bytes(frames, title_rows=captions(frames, plan, lang, at))
 
 
-def to_zip(frames: dict[str, pd.DataFrame]) -> bytes:
-    """One CSV (UTF-8 with BOM, formula-safe) per frame, `<name>.csv`, in a ZIP."""
-    return exports.to_zip_bytes(
-        {f"{name}.csv": exports.to_csv_bytes(frame) for name, frame in frames.items()}
-    )
+def write_zip(target: BinaryIO, frames: dict[str, pd.DataFrame], db: str | Path | None) -> None:
+    """The ZIP form into `target`: one CSV (UTF-8 with BOM, formula-safe) per frame, then each
+    evidence file of the index (one in memory at a time, its hash verified). A file missing or
+    damaged on the server is left out and its `export_name` emptied, so the index says what the
+    ZIP really holds."""
+    stamp = time.localtime()[:6]
+
+    def add(name: str, data: bytes) -> None:
+        info = zipfile.ZipInfo(name, date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, data)
+
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in frames.items():
+            if name != "attachments":
+                add(f"{name}.csv", exports.to_csv_bytes(frame))
+        if "attachments" not in frames:
+            return
+        index = frames["attachments"].copy()
+        for i, row in index[index["export_name"] != ""].iterrows():
+            try:
+                content = evidence.stored_bytes(db, row["sha256"])
+            except FileNotFoundError:
+                content = None
+            if content is None:
+                index.loc[i, "export_name"] = ""
+            else:
+                add(row["export_name"], content)
+        add("attachments.csv", exports.to_csv_bytes(index))
 
 
 def export_file(
@@ -100,11 +179,59 @@ def export_file(
     lang: str = "zh",
     *,
     with_audit: bool = True,
+    with_evidence: bool | None = None,
 ) -> bytes:
-    """The full export of a plan as 'xlsx' or 'zip' bytes, read from the newest snapshot."""
+    """The full export of a plan as 'xlsx' or 'zip' bytes, read from the newest snapshot.
+
+    The evidence (index, and files in the ZIP) goes with the audit unless `with_evidence` says
+    otherwise."""
+    buffer = io.BytesIO()
+    _export(buffer, db, plan_id, fmt, lang, with_audit=with_audit, with_evidence=with_evidence)
+    return buffer.getvalue()
+
+
+def export_to_file(
+    db: str | Path | None,
+    plan_id: str,
+    fmt: str,
+    out: Path,
+    lang: str = "zh",
+    *,
+    with_audit: bool = True,
+    with_evidence: bool | None = None,
+) -> None:
+    """`export_file` written to `out` (a temp name, then renamed), never whole in memory: the
+    evidence files of a plan can run to gigabytes."""
+    out = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _export(fh, db, plan_id, fmt, lang, with_audit=with_audit, with_evidence=with_evidence)
+        os.replace(tmp, out)
+    except OSError as err:  # named by the file asked for, not the temporary one
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(err.errno, err.strerror, str(out)) from err
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _export(
+    target: BinaryIO,
+    db: str | Path | None,
+    plan_id: str,
+    fmt: str,
+    lang: str,
+    *,
+    with_audit: bool,
+    with_evidence: bool | None,
+) -> None:
     if fmt not in ("xlsx", "zip"):
         raise ValueError(f"format must be xlsx or zip, not {fmt!r}")
     with read(db) as con:
-        frames = export_frames(con, plan_id, with_audit=with_audit)
+        frames = export_frames(con, plan_id, with_audit=with_audit, with_evidence=with_evidence)
         plan = queries.plan(con, plan_id)
-    return to_xlsx(frames, plan, lang) if fmt == "xlsx" else to_zip(frames)
+    if fmt == "xlsx":
+        target.write(to_xlsx(frames, plan, lang))
+    else:
+        write_zip(target, frames, db)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 
-from kpi.base import i18n
+from kpi.base import config, i18n, periods
 from kpi.base.values import is_missing
+from kpi.measure import tracking
 from kpi.outputs import formatting
 from kpi.store.validation import Problem
 
@@ -74,7 +76,10 @@ def _number(value) -> float | None:
 
 
 def batch_status(row: dict, lang: str = "zh") -> str:
-    """生效中 / 已撤销（批次 N） / 撤销记录（撤销批次 N）."""
+    """生效中 / 已撤销（批次 N） / 撤销记录（撤销批次 N） / 待审核 / 已退回."""
+    state = row.get("review_state")
+    if not is_missing(state) and state != "approved":
+        return i18n.t(f"review.state.{state}", lang)
     if row.get("kind") == "rollback":
         return i18n.t("batch_status.rollback", lang, of=_int_text(row.get("rolls_back")))
     if not is_missing(row.get("rolled_back_by")):
@@ -83,8 +88,10 @@ def batch_status(row: dict, lang: str = "zh") -> str:
 
 
 def can_roll_back(row: dict) -> bool:
-    """Loads (and the demo batch) not yet undone; rollback records themselves are not offered."""
-    return row.get("kind") != "rollback" and is_missing(row.get("rolled_back_by"))
+    """Approved loads (and the demo batch) not yet undone; rollback records themselves are not
+    offered, nor submissions still under review (they have no figures in force)."""
+    approved = is_missing(row.get("review_state")) or row.get("review_state") == "approved"
+    return approved and row.get("kind") != "rollback" and is_missing(row.get("rolled_back_by"))
 
 
 def _int_text(value) -> str:
@@ -120,29 +127,123 @@ def batch_label(row: dict, lang: str = "zh") -> str:
     return " · ".join(parts)
 
 
-def tracking_table(tracking: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Per indicator: reported or not, how many figures, the responsible units; missing first."""
-    shown = tracking.sort_values("has_figure", kind="stable")
-    yes, no = "✔", "✘"
+# ------------------------------------------------------------------ submission tracking
+
+
+def state_text(state: str, lang: str) -> str:
+    """按时 / 逾期 / 未报 / 待报 / 演示数据 (or the English)."""
+    return i18n.t(f"calendar.state.{state}", lang)
+
+
+def review_text(review_state: object, lang: str) -> str:
+    """待审核 / 已退回 / 已通过 for a submission; a dash when nothing was submitted."""
+    if not isinstance(review_state, str):
+        return "—"
+    return i18n.t(f"calendar.review.{review_state}", lang)
+
+
+def _unit(row: dict, lang: str) -> str:
+    if not isinstance(row["unit_zh"], str):
+        return i18n.t("warnings.no_unit", lang)
+    return i18n.name(row, lang, field="unit")
+
+
+def _time(value: object) -> str:
+    return "—" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) and value else "—"
+
+
+def due_caption(period: str, lang: str, today: date | None = None) -> str:
+    """'2025Q4 的报送截止日为 2026-01-15（季度结束后 15 天）；今天是 …'."""
+    return i18n.t(
+        "calendar.due_caption",
+        lang,
+        period=period,
+        due=tracking.due_date(period).isoformat(),
+        days=config.REPORT_DUE_DAYS,
+        today=(today or date.today()).isoformat(),
+    )
+
+
+def state_counts_text(status: pd.DataFrame, lang: str) -> str:
+    """'按时 3 · 逾期 1 · 未报 2 · 待报 0 · 演示数据 0' over the unit × indicator rows."""
+    counts = status["state"].value_counts()
+    parts = [f"{state_text(s, lang)} {int(counts.get(s, 0))}" for s in tracking.SHOWN_ORDER]
+    return " · ".join(parts)
+
+
+def status_table(status: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per unit and indicator: state, due date, the first submission (when, by whom), review."""
+    records = status.to_dict("records")
     columns = {
-        "col.indicator": [i18n.name(r, lang) for r in shown.to_dict("records")],
-        "intake.col.reported": [yes if v else no for v in shown["has_figure"]],
-        "intake.col.figures": shown["figures"].astype(int).tolist(),
-        "col.units": [i18n.join(list(u), lang) for u in shown["units"]],
+        "col.unit": [_unit(r, lang) for r in records],
+        "col.indicator": [i18n.name(r, lang) for r in records],
+        "calendar.col.state": [state_text(r["state"], lang) for r in records],
+        "calendar.col.due": [r["due_date"].isoformat() for r in records],
+        "calendar.col.days_overdue": [int(r["days_overdue"]) or "" for r in records],
+        "calendar.col.first_at": [_time(r["submitted_at"]) for r in records],
+        "intake.col.reported_by": [_text(r["submitted_by"]) for r in records],
+        "intake.col.reporting_unit": [_text(r["submitted_unit"]) for r in records],
+        "calendar.col.review": [review_text(r["review_state"], lang) for r in records],
+        "intake.col.figures": [int(r["figures"]) for r in records],
     }
     return formatting.translated_frame(columns, lang)
 
 
-def missing_units_table(by_unit: pd.DataFrame, lang: str = "zh", names_en=None) -> pd.DataFrame:
-    """Per responsible unit: how many and which indicators lack a figure."""
-    en = lang == "en"
-    names_en = names_en or {}
+def unit_summary_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per unit: its worst state, indicators in each state, reported and not yet reported."""
+    records = summary.to_dict("records")
     columns = {
-        "col.unit": [names_en.get(u, u) if en else u for u in by_unit["unit_zh"]],
-        "intake.col.missing": by_unit["missing"].astype(int).tolist(),
-        "intake.col.indicators": by_unit["indicators_en" if en else "indicators_zh"].tolist(),
+        "col.unit": [_unit(r, lang) for r in records],
+        "calendar.col.worst": [state_text(r["worst"], lang) for r in records],
+        **{f"calendar.state.{s}": summary[s].astype(int) for s in tracking.SHOWN_ORDER},
+        "intake.col.reported": summary["reported"].astype(int),
+        "intake.col.missing": (summary[tracking.MISSING] + summary[tracking.NOT_DUE]).astype(int),
+        "intake.col.indicators": summary[i18n.column("unreported", lang)],
     }
     return formatting.translated_frame(columns, lang)
+
+
+def late_table(late: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The late reports (tracking.late_reports): unit, quarter, due date, days overdue, the
+    indicators nobody has reported."""
+    records = late.to_dict("records")
+    columns = {
+        "col.unit": [_unit(r, lang) for r in records],
+        "col.period": late["period"],
+        "calendar.col.due": [r["due_date"].isoformat() for r in records],
+        "calendar.col.days_overdue": late["days_overdue"].astype(int),
+        "intake.col.missing": late["missing"].astype(int),
+        "intake.col.indicators": late[i18n.column("indicators", lang)],
+    }
+    return formatting.translated_frame(columns, lang)
+
+
+def quarters_text(quarters: list[str], lang: str) -> str:
+    """Consecutive quarters as runs: '2023Q1–2025Q4', or '2024Q1–2024Q2、2025Q1'."""
+    runs: list[list[str]] = []
+    for quarter in quarters:
+        if runs and periods.add_quarters(runs[-1][-1], 1) == quarter:
+            runs[-1].append(quarter)
+        else:
+            runs.append([quarter])
+    return i18n.join([r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs], lang)
+
+
+def late_caption(lang: str, today: date | None = None) -> str:
+    """What the late reports list, and at which date."""
+    today = today or date.today()
+    return i18n.t(
+        "calendar.late.caption", lang, today=today.isoformat(), days=config.REPORT_DUE_DAYS
+    )
+
+
+def demo_note(quarters: list[str], lang: str) -> str:
+    """Why quarters with demo figures are neither on time nor late."""
+    return i18n.t("calendar.late.demo", lang, quarters=quarters_text(quarters, lang))
 
 
 def action_name(action: str, lang: str = "zh") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,13 @@ from kpi.store.connection import SCHEMA_SQL, open_with_retry
 
 _ready_paths: set[Path] = set()
 _fresh_paths: set[Path] = set()  # published or checked in this process
+_current_schema_paths: set[Path] = set()  # their newest snapshot has every table and column
+# Every table and added column the schema defines: a snapshot published by an older release
+# lacks some until the primary is brought up to date and published again.
+SCHEMA_COLUMNS = frozenset(
+    [(t, None) for t in re.findall(r"create table if not exists (\w+)", SCHEMA_SQL)]
+    + re.findall(r"alter table (\w+) add column if not exists (\w+)", SCHEMA_SQL)
+)
 _ready_lock = threading.Lock()
 
 
@@ -68,12 +76,31 @@ def read(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
             if snapshot.exists():
                 raise
             continue  # pruned between reading the pointer and opening it: read the pointer again
+        if not _has_current_schema(con, target):
+            con.close()
+            _publish_now(target, wait=True)  # upgrades the primary, publishes it
+            continue
         try:
             yield con
         finally:
             con.close()
         return
     raise DatabaseBusy(str(target))
+
+
+def _has_current_schema(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
+    """True when the snapshot has every table and column of this release (checked once per
+    process; a replica reads what its primary publishes)."""
+    if target in _current_schema_paths or config.is_replica():
+        return True
+    rows = con.execute("select table_name, column_name from information_schema.columns").fetchall()
+    present = {(t, None) for t, _ in rows} | set(rows)
+    if not present >= SCHEMA_COLUMNS:
+        with _ready_lock:
+            _ready_paths.discard(target)  # so that _ensure_schema runs on the primary
+        return False
+    _current_schema_paths.add(target)
+    return True
 
 
 def _newest_snapshot(target: Path) -> Path:
@@ -182,3 +209,4 @@ def forget(path: Path) -> None:
     with _ready_lock:
         _ready_paths.discard(Path(path))
         _fresh_paths.discard(Path(path))
+        _current_schema_paths.discard(Path(path))

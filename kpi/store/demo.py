@@ -248,8 +248,14 @@ def load_demo(con, *, today=None) -> list[int]:
         if not figures_path.exists():
             continue
         plan_id = reference.read_plan_folder(folder)["plans"]["plan_id"].iloc[0]
+        # Generated quarter by quarter: their basis is known, no clerk to ask about it.
         check = ingest.check_upload(
-            con, figures_path.read_bytes(), figures_path.name, plan_id, today=today
+            con,
+            figures_path.read_bytes(),
+            figures_path.name,
+            plan_id,
+            today=today,
+            suspect_check=False,
         )
         if check.checked.errors:
             raise ValueError(f"demo file has errors: {check.checked.errors[:3]}")

@@ -8,16 +8,16 @@ a new one. Every function takes an open connection (kpi.store.db.connect).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from kpi.base import config, periods
+from kpi.base import config, i18n, periods
 from kpi.base.errors import InputRejected
-from kpi.store import queries
+from kpi.store import basis, queries
 from kpi.store.connection import transaction
 from kpi.store.queries import Con
 from kpi.store.reading import read_table
@@ -36,6 +36,8 @@ class UploadCheck:
     checked: CheckedFile
     diff: pd.DataFrame = field(default_factory=pd.DataFrame)  # empty unless full_diff
     change_counts: dict[str, int] = field(default_factory=dict)
+    # The clerk's explicit basis for flagged rows: {source_row: (choice, reason)}, for the audit.
+    basis_choices: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -86,11 +88,15 @@ def check_upload(
     today: date | None = None,
     progress: Progress | None = None,
     full_diff: bool = True,
+    basis_choices: Mapping[int, tuple[str, str]] | None = None,
+    suspect_check: bool = True,
 ) -> UploadCheck:
     """Read and check one file against the reference and the figures in force; writes nothing.
 
     With full_diff the row-by-row comparison with the stored figures is kept for a preview;
-    otherwise only the counts of new, changed and unchanged rows are.
+    otherwise only the counts of new, changed and unchanged rows are. Each row's 本期数 or 累计数
+    becomes the figure as stored (kpi.store.basis); `basis_choices` settles rows flagged as
+    possible running totals, `suspect_check=False` skips that flag (generated demo figures).
     """
     report = progress or (lambda fraction, label: None)
     checked = CheckedFile(file_name=file_name)
@@ -102,10 +108,18 @@ def check_upload(
         return result
     checked.rows_read = len(table)
     report(0.3, "check")
-    rows, problems = check_table(table, reference_for(con, plan_id, today))
+    ref = reference_for(con, plan_id, today)
+    rows, problems = check_table(table, ref)
     checked.problems.extend(problems)
     checked.rows = rows  # kept with errors too: further checks (who may write them) add theirs
     if rows is None or checked.errors:
+        return result
+    result.basis_choices = {int(k): v for k, v in (basis_choices or {}).items()}
+    rows, problems = _resolve_basis(con, rows, ref, result.basis_choices, suspect_check)
+    checked.problems.extend(problems)
+    checked.rows = rows
+    if checked.errors:
+        checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
         return result
     report(0.6, "compare")
     con.register("staged", rows)
@@ -125,6 +139,54 @@ def check_upload(
     checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
     report(0.8, "checked")
     return result
+
+
+def _resolve_basis(
+    con: Con,
+    rows: pd.DataFrame,
+    ref: Reference,
+    choices: Mapping[int, tuple[str, str]],
+    suspect_check: bool,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """basis.resolve against the history of the file's keys (read only when a row needs it)."""
+    semantics = rows["indicator_code"].map(ref.indicators.set_index("indicator_code")["semantics"])
+    needs_history = (
+        rows["quarter_value"].notna().any()
+        or rows["cumulative_value"].notna().any()
+        or (suspect_check and (semantics != "level").any())
+        or bool(choices)
+    )
+    if not needs_history:
+        return rows.assign(
+            entered_basis="declared",
+            quarter_value=np.nan,
+            cumulative_value=np.nan,
+            cumulative_before=np.nan,
+        ), []
+    con.register("staged", rows)
+    try:
+        history = queries.staged_key_history(con, ref.plan_id)
+    finally:
+        con.unregister("staged")
+    targets = queries.targets(con, ref.plan_id)
+    defaults = targets.sort_values("is_default", ascending=False).drop_duplicates(
+        ["indicator_code", "sector_code"]
+    )
+    by_key = {
+        (code, None if pd.isna(sector) else sector): float(value)
+        for code, sector, value in zip(
+            defaults["indicator_code"], defaults["sector_code"], defaults["value"], strict=True
+        )
+    }
+    return basis.resolve(
+        rows,
+        ref.indicators,
+        history,
+        base_period=ref.first_period,
+        targets=by_key,
+        choices=choices,
+        suspect_check=suspect_check,
+    )
 
 
 def _warning_problems(warnings: pd.DataFrame) -> list[Problem]:
@@ -153,8 +215,16 @@ def write_batch(
     role: str,
     is_demo: bool = False,
     keep_file: bool = True,
+    review_state: str = "approved",
+    unit_zh: str | None = None,
+    entry: str | None = None,
+    resubmits: int | None = None,
 ) -> int:
-    """The statements of one batch; the caller owns the transaction."""
+    """The statements of one batch; the caller owns the transaction.
+
+    An approved batch is applied to `figures` at once; a 'pending' one (a staff submission)
+    only keeps its rows in `submitted_figures` until kpi.store.review approves it.
+    """
     rows = check.checked.rows
     batch_id = queries.insert_batch(
         con,
@@ -168,6 +238,28 @@ def write_batch(
     )
     if keep_file:
         queries.store_file(con, batch_id, check.file_name, check.content)
+    if review_state != "approved" or unit_zh or entry or resubmits is not None:
+        queries.set_batch_review(
+            con, batch_id, state=review_state, unit_zh=unit_zh, entry=entry, resubmits=resubmits
+        )
+    # The basis chosen for rows that looked like cumulative figures (本期数 / 累计数), with reasons.
+    chosen = _basis_choices(check)
+    choices = {"basis_choices": chosen} if chosen else {}
+    how = {"entry": entry, "unit_zh": unit_zh, "resubmits": resubmits}
+    how = {k: v for k, v in how.items() if v is not None}
+    if review_state == "pending":
+        queries.insert_submitted(con, batch_id, submitted_frame(rows))
+        queries.write_audit(
+            con,
+            user_name=user_name,
+            role=role,
+            action="submit",
+            plan_id=check.plan_id,
+            batch_id=batch_id,
+            object_id=check.file_name,
+            after={**check.summary(), "review_state": review_state, **how, **choices},
+        )
+        return batch_id
     con.register("staged", rows)
     try:
         written = queries.apply_staged(con, check.plan_id, batch_id, is_demo=is_demo)
@@ -183,9 +275,36 @@ def write_batch(
         batch_id=batch_id,
         object_id=check.file_name,
         before={"figures_superseded": before["count"], **_drop_count(before)},
-        after={**check.summary(), "figures_written": written, **_drop_count(after)},
+        after={
+            **check.summary(),
+            **how,
+            **choices,
+            "figures_written": written,
+            **_drop_count(after),
+        },
     )
     return batch_id
+
+
+SUBMITTED_COLUMNS = ["source_row", "indicator_code", "period", "sector_code", "district_code"]
+
+
+def submitted_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """A checked file's rows as submitted_figures keeps them: key, stored value and the basis
+    the number was entered in ('declared' when the file had only the value column)."""
+    frame = rows[[*SUBMITTED_COLUMNS, "value"]].copy()
+    frame["entered_basis"] = rows.get("entered_basis", "declared")
+    frame["entered_basis"] = frame["entered_basis"].fillna("declared")
+    return frame
+
+
+def _basis_choices(check: UploadCheck) -> dict[str, dict[str, str]]:
+    """{source row: {basis, reason}} of the check's basis choices (none before that check)."""
+    chosen = getattr(check, "basis_choices", None) or {}
+    return {
+        str(row): {"choice": choice, "reason": reason}
+        for row, (choice, reason) in sorted(chosen.items())
+    }
 
 
 # The audit entry of a load or rollback lists at most this many figures on each side; the counts
@@ -236,6 +355,11 @@ def rollback(con: Con, batch_id: int, *, user_name: str, role: str = "admin") ->
     if not pd.isna(undone["rolled_back_by"]):
         by = int(undone["rolled_back_by"])
         raise InputRejected("intake.already_rolled_back", batch=batch_id, by=by)
+    if undone["review_state"] not in (None, "approved"):
+        state = {
+            lang: i18n.t(f"review.state.{undone['review_state']}", lang) for lang in i18n.LANGS
+        }
+        raise InputRejected("intake.not_approved", batch=batch_id, state=state)
     with transaction(con):
         rollback_id = queries.insert_batch(
             con,

@@ -15,7 +15,8 @@ from kpi.auth.accounts import User
 from kpi.base import config, i18n, periods
 from kpi.base.errors import InputRejected, PermissionDenied, PreviewOutdated
 from kpi.base.values import as_list
-from kpi.store import connection, db, demo, ingest, queries
+from kpi.store import connection, db, demo, ingest, queries, review
+from kpi.store import evidence as evidence_store  # `evidence` is also a task-update field
 from kpi.store.ingest import RollbackResult, UploadCheck
 from kpi.store.queries import Con
 from kpi.store.validation import Problem
@@ -31,17 +32,37 @@ MAX_EVIDENCE_CHARS = 500
 # Rows outside the uploader's unit listed one by one; the rest are counted in one more problem,
 # so that a large file of another unit's figures cannot flood memory with problems.
 MAX_AUTHORITY_ROWS = 500
+# How a batch was entered: an uploaded file or the 在线填报 grid (the command line says 'cli').
+ENTRY_KINDS = ("file", "form")
+
+
+def needs_review(user: User) -> bool:
+    """A staff member's figures wait for a reviewer; an admin's are the bureau's own."""
+    return user.role != "admin"
 
 
 def commit_upload(
-    path: Path | str | None, user: User | None, check: UploadCheck, *, accept_warnings: bool
+    path: Path | str | None,
+    user: User | None,
+    check: UploadCheck,
+    *,
+    accept_warnings: bool,
+    entry: str = "file",
+    evidence: evidence_store.Prepared | None = None,
+    resubmits: int | None = None,
 ) -> int:
-    """Write a checked upload as one batch (with its audit entry); returns the batch id.
+    """Write a checked upload (`entry` 'file') or grid ('form') as one batch with its audit
+    entry (and its evidence, prepared beforehand); returns the batch id.
 
-    Refused when the file has errors, or warnings that were not accepted. When figures changed
-    since the check, raises PreviewOutdated so that the user sees a fresh diff first.
+    A staff member's batch is a submission: pending until a reviewer approves it
+    (kpi.store.review), nothing in force changes; an admin's is in force at once. `resubmits`
+    names the returned batch this one corrects. Refused when the file has errors, or warnings
+    that were not accepted. When figures changed since the check, raises PreviewOutdated so that
+    the user sees a fresh diff first.
     """
     user = permissions.require(user, "upload")
+    if entry not in ENTRY_KINDS:
+        raise ValueError(f"unknown entry {entry!r}; expected one of {ENTRY_KINDS}")
     if check.checked.errors:
         raise InputRejected("intake.file_has_errors", n=len(check.checked.errors))
     if check.checked.warnings and not accept_warnings:
@@ -51,8 +72,30 @@ def commit_upload(
         _require_authority(con, check, user)
         if _outdated(con, check):
             raise PreviewOutdated()
+        if resubmits is not None:
+            review.check_resubmission(con, int(resubmits), user, check.plan_id)
         with connection.transaction(con):
-            return ingest.write_batch(con, check, user_name=user.username, role=user.role)
+            batch_id = ingest.write_batch(
+                con,
+                check,
+                user_name=user.username,
+                role=user.role,
+                review_state=review.PENDING if needs_review(user) else review.APPROVED,
+                unit_zh=user.unit,
+                entry=entry,
+                resubmits=None if resubmits is None else int(resubmits),
+            )
+            if evidence:
+                evidence_store.insert_attachments(
+                    con,
+                    evidence,
+                    plan_id=check.plan_id,
+                    user_name=user.username,
+                    unit_zh=user.unit,
+                    batch_id=batch_id,
+                    role=user.role,
+                )
+            return batch_id
 
 
 def _outdated(con: Con, check: UploadCheck) -> bool:
@@ -132,11 +175,14 @@ def record_task_update(
     status: str,
     note: str | None,
     evidence: str | None,
+    attachments: evidence_store.Prepared | None = None,
 ) -> int:
     """Append one progress update of a sub-task (never overwrites); returns its update id.
 
     Staff may update only sub-tasks whose group lists their unit (the collective county unit
-    counts for every county-level unit); admins any.
+    counts for every county-level unit); admins any. The quarter must lie within the plan (an
+    update after its end never reaches the pages). `attachments` (from `evidence.prepare`) are
+    inserted in the same transaction.
     """
     if not permissions.role_allows(user, "update_task"):
         permissions.require(user, "update_task")  # raises PermissionDenied with the role's reason
@@ -147,6 +193,14 @@ def record_task_update(
         if status not in TASK_STATUSES:
             raise InputRejected("intake.unknown_status", status=status)
         period = _check_period(period)
+        plan = queries.plan(con, plan_id)
+        if not plan["start_period"] <= period <= plan["end_period"]:
+            raise InputRejected(
+                "evidence.task_period_outside_plan",
+                period=period,
+                start=plan["start_period"],
+                end=plan["end_period"],
+            )
         note = _clean_text(note, MAX_NOTE_CHARS, "intake.note_too_long")
         evidence = _clean_text(evidence, MAX_EVIDENCE_CHARS, "intake.evidence_too_long")
         history = queries.task_history(con, plan_id, group_no, subtask_no)
@@ -190,6 +244,15 @@ def record_task_update(
                     "unit_zh": unit,
                 },
             )
+            evidence_store.insert_attachments(
+                con,
+                attachments,
+                plan_id=plan_id,
+                user_name=user.username,
+                unit_zh=unit,
+                update_id=update_id,
+                role=user.role,
+            )
     return update_id
 
 
@@ -208,14 +271,18 @@ def check_for(
     file_name: str,
     plan_id: str,
     progress=None,
+    basis_choices=None,
 ) -> UploadCheck:
-    """Check an upload by `user` against the store (writes nothing); `progress(fraction, stage)`.
+    """Check an upload by `user` against the store (writes nothing); `progress(fraction, stage)`;
+    `basis_choices` settles rows flagged as possible running totals (ingest.check_upload).
 
     Besides `ingest.check_upload`, each row of an indicator the user's unit is not responsible
     for is an error naming the unit and the indicator (see `writable_indicators`). Reads the
     newest snapshot: `commit_upload` finds out if the figures moved on since."""
     with db.read(path) as con:
-        check = ingest.check_upload(con, content, file_name, plan_id, progress=progress)
+        check = ingest.check_upload(
+            con, content, file_name, plan_id, progress=progress, basis_choices=basis_choices
+        )
         if check.checked.rows is not None:
             problems = authority_problems(con, plan_id, user, check.checked.rows)
             if problems:

@@ -14,6 +14,9 @@ from kpi.store.queries import Con
 from kpi.store.reading import size_problem
 from kpi.store.validation import CheckedFile
 
+# {source row: ("quarter" | "cumulative", reason)}: the basis of rows that look like cumulatives.
+BasisChoices = dict[int, tuple[str, str]]
+
 
 @dataclass
 class LoadResult:
@@ -23,6 +26,7 @@ class LoadResult:
     batch_ids: list[int]
     dry_run: bool
     strict: bool
+    submitted: bool = False  # written as pending submissions (`etl load --submit`)
 
     @property
     def ok(self) -> bool:
@@ -34,6 +38,7 @@ class LoadResult:
             "ok": self.ok,
             "dry_run": self.dry_run,
             "strict": self.strict,
+            "submitted": self.submitted,
             "batch_ids": self.batch_ids,
             "files": [
                 {**c.summary(), "problems": [p.as_dict() for p in c.checked.problems]}
@@ -51,22 +56,37 @@ def load_files(
     dry_run: bool = False,
     strict: bool = False,
     today: date | None = None,
+    submit: bool = False,
+    basis_choices: BasisChoices | None = None,
 ) -> LoadResult:
-    """Check every file; when all pass, write them all in one transaction (one batch each)."""
+    """Check every file; when all pass, write them all in one transaction (one batch each).
+
+    IT's loads are in force at once; with `submit` they wait for review like a staff
+    submission (kpi.store.review). `basis_choices` ({source row: (basis, reason)}) answer the
+    check's 本期数 / 累计数 questions, for every file given."""
     with connect(db) as con:
         plan_id = plan_id or default_plan_id(con)
-        checks = [_check_file(con, Path(p), plan_id, today) for p in paths]
-        result = LoadResult(checks, [], dry_run, strict)
+        checks = [_check_file(con, Path(p), plan_id, today, basis_choices) for p in paths]
+        result = LoadResult(checks, [], dry_run, strict, submit)
         if result.ok and not dry_run:
             # One transaction for all files: any failure leaves the store as it was.
             with transaction(con):
                 for check in checks:
-                    batch_id = write_batch(con, check, user_name=user_name, role="cli")
+                    batch_id = write_batch(
+                        con,
+                        check,
+                        user_name=user_name,
+                        role="cli",
+                        review_state="pending" if submit else "approved",
+                        entry="cli",
+                    )
                     result.batch_ids.append(batch_id)
     return result
 
 
-def _check_file(con: Con, path: Path, plan_id: str, today: date | None) -> UploadCheck:
+def _check_file(
+    con: Con, path: Path, plan_id: str, today: date | None, basis_choices: BasisChoices | None
+) -> UploadCheck:
     """check_upload on a file's content; a file over the size limit is refused unread."""
     max_bytes = config.MAX_UPLOAD_MB * 2**20
     too_large = size_problem(path.stat().st_size, max_bytes)
@@ -74,4 +94,6 @@ def _check_file(con: Con, path: Path, plan_id: str, today: date | None) -> Uploa
         return UploadCheck(path.name, b"", plan_id, CheckedFile(path.name, problems=[too_large]))
     with open(path, "rb") as f:
         content = f.read(max_bytes + 1)  # a file growing meanwhile is still refused by its size
-    return check_upload(con, content, path.name, plan_id, today=today, full_diff=False)
+    return check_upload(
+        con, content, path.name, plan_id, today=today, full_diff=False, basis_choices=basis_choices
+    )

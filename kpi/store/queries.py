@@ -377,6 +377,20 @@ INSERT_NEW_AND_CHANGED = f"""
     )
 """
 COUNT_BATCH_FIGURES = "select count(*) from figures where batch_id = ?"
+# The history a staged 本期数 or 累计数 is counted from: the figures in force for the staged keys,
+# other quarters than the staged ones.
+STAGED_KEY_HISTORY = f"""
+    select f.indicator_code, f.period, f.sector_code, f.district_code, f.value
+    from figures f
+    where f.plan_id = ? and f.is_current
+      and exists (
+          select 1 from staged s
+          where s.indicator_code = f.indicator_code
+            and s.sector_code is not distinct from f.sector_code
+            and s.district_code is not distinct from f.district_code
+      )
+      and not exists (select 1 from staged s where {KEY_MATCH})
+"""
 INSERT_AUDIT = """
     insert into audit_log values (nextval('audit_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
@@ -391,6 +405,11 @@ def staged_change_counts(con: Con, plan_id: str) -> dict[str, int]:
 def staged_diff(con: Con, plan_id: str) -> pd.DataFrame:
     """Each staged row against the figure in force: new, changed (old -> new) or unchanged."""
     return con.execute(STAGED_DIFF, [plan_id]).df()
+
+
+def staged_key_history(con: Con, plan_id: str) -> pd.DataFrame:
+    """Figures in force for the staged rows' keys, in quarters the staged frame does not give."""
+    return con.execute(STAGED_KEY_HISTORY, [plan_id]).df()
 
 
 def staged_warnings(
@@ -481,7 +500,7 @@ def write_audit(
 
 BATCHES = """
     select b.batch_id, b.kind, b.file_name, b.user_name, b.loaded_at, b.row_count,
-           b.is_demo, b.rolls_back, b.rolled_back_by, b.note,
+           b.is_demo, b.rolls_back, b.rolled_back_by, b.note, b.review_state,
            (select count(*) from figures f where f.batch_id = b.batch_id) as figures_written,
            (select count(*) from figures f where f.batch_id = b.batch_id and f.is_current)
                as figures_in_force,
@@ -679,7 +698,7 @@ BATCH_HISTORY_EXPORT = f"""
                a.before_json, a.after_json
         from ({BATCHES}) h
         left join audit_log a
-          on a.batch_id = h.batch_id and a.action in ('load', 'rollback')
+          on a.batch_id = h.batch_id and a.action in ('load', 'rollback', 'submit')
     )
     select * from final order by batch_id desc
 """
@@ -728,3 +747,251 @@ def insert_target_edit(con: Con, plan_id: str, kind: str, row: dict, edit: dict)
 def target_edits(con: Con, plan_id: str) -> pd.DataFrame:
     """Every target and milestone edit of a plan, newest first (never deleted)."""
     return con.execute(TARGET_EDITS, [plan_id]).df()
+
+
+# ------------------------------------------------------------------ evidence (佐证材料)
+
+INSERT_ATTACHMENT = """
+    insert into attachments
+        (attachment_id, plan_id, batch_id, update_id, kind, file_name, sha256, size_bytes,
+         media_type, url, user_name, unit_zh, attached_at)
+    values (nextval('attachment_ids'), $plan_id, $batch_id, $update_id, $kind, $file_name,
+            $sha256, $size_bytes, $media_type, $url, $user_name, $unit_zh, $at)
+    returning attachment_id
+"""
+# Every attachment with the sub-task and quarter of its task update (null for a batch's).
+_ATTACHMENT_ROWS = """
+    select a.attachment_id, a.plan_id, a.batch_id, a.update_id, u.group_no, u.subtask_no,
+           u.period as update_period, a.kind, a.file_name, a.sha256, a.size_bytes,
+           a.media_type, a.url, a.user_name, a.unit_zh, a.attached_at
+    from attachments a left join task_updates u using (update_id)
+"""
+ATTACHMENTS = f"""
+    {_ATTACHMENT_ROWS}
+    where a.plan_id = $plan
+      and ($batch::integer is null or a.batch_id = $batch)
+      and ($update::bigint is null or a.update_id = $update)
+    order by a.attachment_id
+"""
+ATTACHMENT = f"{_ATTACHMENT_ROWS} where a.attachment_id = ?"
+SUBTASK_ATTACHMENTS = f"""
+    {_ATTACHMENT_ROWS}
+    where a.plan_id = ? and u.group_no = ? and u.subtask_no = ?
+    order by u.period desc, a.attachment_id desc
+"""
+# Attachments of the batches that wrote figures (current or superseded) of one indicator up to
+# a quarter: the evidence behind the figures its page shows.
+INDICATOR_ATTACHMENTS = f"""
+    {_ATTACHMENT_ROWS}
+    where a.plan_id = $plan and a.batch_id in (
+        select batch_id from figures
+        where plan_id = $plan and indicator_code = $code and period <= $as_of
+    )
+    order by a.batch_id desc, a.attachment_id
+"""
+
+
+def insert_attachment(con: Con, row: dict) -> int:
+    """Append one attachment row (a file or a link); returns its id."""
+    return int(_scalar(con, INSERT_ATTACHMENT, dict(row, at=datetime.now())))
+
+
+def attachments(
+    con: Con, plan_id: str, batch_id: int | None = None, update_id: int | None = None
+) -> pd.DataFrame:
+    """Attachments of a plan, of one batch or one task update when given; oldest first."""
+    params = {"plan": plan_id, "batch": batch_id, "update": update_id}
+    return con.execute(ATTACHMENTS, params).df()
+
+
+def attachment(con: Con, attachment_id: int) -> dict | None:
+    """One attachment row, or None."""
+    frame = con.execute(ATTACHMENT, [attachment_id]).df()
+    return frame.iloc[0].to_dict() if not frame.empty else None
+
+
+def subtask_attachments(con: Con, plan_id: str, group_no: int, subtask_no: int) -> pd.DataFrame:
+    """Attachments of every update of one sub-task, newest quarter first."""
+    return con.execute(SUBTASK_ATTACHMENTS, [plan_id, group_no, subtask_no]).df()
+
+
+def indicator_attachments(con: Con, plan_id: str, indicator_code: str, as_of: str) -> pd.DataFrame:
+    """Attachments of the batches that wrote figures of one indicator up to `as_of`."""
+    params = {"plan": plan_id, "code": indicator_code, "as_of": as_of}
+    return con.execute(INDICATOR_ATTACHMENTS, params).df()
+
+
+# ------------------------------------------------------------------ review (填报 → 审核 → 发布)
+# A staff submission is a batch with review_state 'pending' whose rows wait in
+# submitted_figures; approving applies them like a load under the same batch id (kpi.store.review).
+
+SET_BATCH_REVIEW = """
+    update batches set review_state = $state, unit_zh = $unit, entry = $entry,
+                       resubmits = $resubmits
+    where batch_id = $batch
+"""
+INSERT_SUBMITTED = """
+    insert into submitted_figures
+    select $batch, source_row, indicator_code, period, sector_code, district_code, value,
+           entered_basis
+    from submitted_frame
+"""
+SUBMITTED_FIGURES = """
+    select source_row, indicator_code, period, sector_code, district_code, value, entered_basis
+    from submitted_figures where batch_id = ?
+    order by source_row, indicator_code, period, sector_code nulls first,
+             district_code nulls first
+"""
+# Only a pending batch changes state: a second reviewer (or a second click) finds none.
+MARK_REVIEWED = """
+    update batches set review_state = $state, reviewed_by = $user, reviewed_at = $at,
+                       review_reason = $reason
+    where batch_id = $batch and review_state = 'pending'
+    returning batch_id
+"""
+PENDING_SUBMISSIONS = "select count(*) from batches where plan_id = ? and review_state = 'pending'"
+# Submissions are the batches that went through review (pending, returned, or approved by a
+# reviewer); `$unit` limits them to one unit (staff). Pending first, then returned, newest first.
+SUBMISSIONS = """
+    with final as (
+        select b.batch_id, b.plan_id, b.file_name, b.user_name, b.unit_zh, b.entry, b.loaded_at,
+               b.row_count, b.review_state, b.reviewed_by, b.reviewed_at, b.review_reason,
+               b.resubmits,
+               (select min(n.batch_id) from batches n where n.resubmits = b.batch_id)
+                   as resubmitted_as,
+               (select count(*) from attachments a where a.batch_id = b.batch_id)
+                   as attachments
+        from batches b
+        where b.plan_id = $plan and b.kind = 'load'
+          and (b.review_state <> 'approved' or b.reviewed_by is not null)
+          and ($unit is null or b.unit_zh = $unit)
+    )
+    select * from final
+    order by case review_state when 'pending' then 0 when 'returned' then 1 else 2 end,
+             batch_id desc
+    limit $limit
+"""
+
+
+def set_batch_review(
+    con: Con,
+    batch_id: int,
+    *,
+    state: str,
+    unit_zh: str | None,
+    entry: str | None,
+    resubmits: int | None,
+) -> None:
+    """Record a new batch's review state, the submitting unit, how it was entered, what it
+    replaces."""
+    params = {
+        "batch": batch_id,
+        "state": state,
+        "unit": unit_zh,
+        "entry": entry,
+        "resubmits": resubmits,
+    }
+    _run(con, SET_BATCH_REVIEW, params)
+
+
+def insert_submitted(con: Con, batch_id: int, rows: pd.DataFrame) -> None:
+    """Keep a pending batch's rows (source_row, key, value, entered_basis) until its review."""
+    con.register("submitted_frame", rows)
+    try:
+        _run(con, INSERT_SUBMITTED, {"batch": batch_id})
+    finally:
+        con.unregister("submitted_frame")
+
+
+def submitted_figures(con: Con, batch_id: int) -> pd.DataFrame:
+    """The rows a submitted batch holds, in the order of its file."""
+    return con.execute(SUBMITTED_FIGURES, [batch_id]).df()
+
+
+def mark_reviewed(
+    con: Con, batch_id: int, *, state: str, user_name: str, reason: str | None
+) -> bool:
+    """Set a pending batch approved or returned; False when it was not pending."""
+    params = {
+        "batch": batch_id,
+        "state": state,
+        "user": user_name,
+        "at": datetime.now(),
+        "reason": reason,
+    }
+    return bool(_run(con, MARK_REVIEWED, params))
+
+
+def pending_submissions(con: Con, plan_id: str) -> int:
+    """How many submissions of a plan wait for review."""
+    return int(_scalar(con, PENDING_SUBMISSIONS, [plan_id]) or 0)
+
+
+def submissions(
+    con: Con, plan_id: str, unit_zh: str | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """Batches that went through review, pending first (of one unit when `unit_zh`)."""
+    params = {"plan": plan_id, "unit": unit_zh, "limit": limit}
+    return con.execute(SUBMISSIONS, params).df()
+
+
+# ------------------------------------------------------------------ reporting calendar (tracking)
+
+# Every submission of a figure: one row per batch, indicator and quarter it wrote (`figures`,
+# approved) or holds for review (`submitted_figures`, pending or returned). A batch's loaded_at
+# is when it was submitted. Rollback batches restore older figures and are no submission; a
+# batch that was rolled back was undone and no longer counts.
+FIGURE_SUBMISSIONS = """
+    with written as (
+        select batch_id, indicator_code, period, count(*) as figures
+        from figures where plan_id = $plan
+        group by all
+        union all
+        select batch_id, indicator_code, period, count(*) as figures
+        from submitted_figures
+        group by all
+    ),
+    final as (
+        select w.period, w.indicator_code, b.batch_id, b.user_name, b.unit_zh, b.loaded_at,
+               b.is_demo, coalesce(b.review_state, 'approved') as review_state,
+               max(w.figures) as figures
+        from written w
+        join batches b on b.batch_id = w.batch_id
+        where b.plan_id = $plan and b.kind <> 'rollback' and b.rolled_back_by is null
+        group by all
+    )
+    select * from final order by period, indicator_code, loaded_at, batch_id
+"""
+
+
+def figure_submissions(con: Con, plan_id: str) -> pd.DataFrame:
+    """Every batch × indicator × quarter submitted for a plan, earliest first per quarter."""
+    return con.execute(FIGURE_SUBMISSIONS, {"plan": plan_id}).df()
+
+
+# ------------------------------------------------------------------ drafts (kpi.store.drafts)
+
+SAVE_DRAFT = """
+    insert or replace into entry_drafts (plan_id, user_name, period, saved_at, rows_json)
+    values (?, ?, ?, current_timestamp, ?)
+"""
+LOAD_DRAFT = """
+    select saved_at, rows_json from entry_drafts
+    where plan_id = ? and user_name = ? and period = ?
+"""
+DELETE_DRAFT = "delete from entry_drafts where plan_id = ? and user_name = ? and period = ?"
+
+
+def save_draft(con: Con, plan_id: str, user_name: str, period: str, rows_json: str) -> None:
+    """Keep one draft per person, plan and quarter (replacing the earlier one)."""
+    _run(con, SAVE_DRAFT, [plan_id, user_name, period, rows_json])
+
+
+def load_draft(con: Con, plan_id: str, user_name: str, period: str) -> tuple | None:
+    """(saved_at, rows_json) of a draft, or None."""
+    rows = _run(con, LOAD_DRAFT, [plan_id, user_name, period])
+    return rows[0] if rows else None
+
+
+def delete_draft(con: Con, plan_id: str, user_name: str, period: str) -> None:
+    _run(con, DELETE_DRAFT, [plan_id, user_name, period])

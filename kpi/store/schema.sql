@@ -243,3 +243,56 @@ create table if not exists target_edits (
 
 -- Columns added after the first release: files built before them gain them here.
 alter table indicators add column if not exists breakdowns varchar;
+
+-- ---------------------------------------------------------------- reporting (填报 → 审核 → 发布)
+-- A batch a staff member submits is 'pending' until a reviewer approves it ('approved') or
+-- returns it with a reason ('returned'). Only approved batches have rows in `figures`; the
+-- rows of a pending or returned batch wait in `submitted_figures`. Older batches are approved.
+alter table batches add column if not exists review_state varchar default 'approved';
+alter table batches add column if not exists unit_zh varchar;       -- the submitting staff's unit
+alter table batches add column if not exists entry varchar;         -- 'file', 'form' or 'cli'
+alter table batches add column if not exists reviewed_by varchar;
+alter table batches add column if not exists reviewed_at timestamp;
+alter table batches add column if not exists review_reason varchar; -- why it was returned
+alter table batches add column if not exists resubmits integer;     -- the returned batch it replaces
+
+create table if not exists submitted_figures (
+    batch_id        integer not null,
+    source_row      integer,
+    indicator_code  varchar not null,
+    period          varchar not null,
+    sector_code     varchar,
+    district_code   varchar,
+    value           double not null,   -- canonical unit, the indicator's stored basis
+    entered_basis   varchar            -- 'declared', 'quarter', 'cumulative' or 'both'
+);
+
+-- 在线填报 drafts: one per person, plan and quarter, overwritten on each save (not history).
+create table if not exists entry_drafts (
+    plan_id    varchar not null,
+    user_name  varchar not null,
+    period     varchar not null,
+    saved_at   timestamp not null,
+    rows_json  varchar not null,
+    primary key (plan_id, user_name, period)
+);
+
+-- 佐证材料: files are kept by content hash in <db>.evidence/ (kpi.store.evidence), never served
+-- directly; a row per file or link attached to a batch or a task update.
+create sequence if not exists attachment_ids start 1;
+
+create table if not exists attachments (
+    attachment_id  bigint not null,
+    plan_id        varchar not null,
+    batch_id       integer,          -- a figure submission ...
+    update_id      bigint,           -- ... or a task update
+    kind           varchar not null check (kind in ('file', 'link')),
+    file_name      varchar,          -- as uploaded (shown only, never a path)
+    sha256         varchar,          -- content hash of the stored file
+    size_bytes     bigint,
+    media_type     varchar,
+    url            varchar,          -- for a link
+    user_name      varchar not null,
+    unit_zh        varchar,
+    attached_at    timestamp not null
+);

@@ -118,11 +118,23 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("期间", "季度", "报告期", "统计期", "时间", "period", "quarter"),
     "sector": ("行业", "重点行业", "产业", "sector", "industry"),
     "district": ("区县", "县区", "县(市、区)", "县（市、区）", "地区", "district", "county"),
-    "value": ("数值", "完成值", "实际值", "值", "累计值", "value", "actual"),
+    # The indicator's declared basis (期末累计 or 本季度, kpi.store.basis); the two columns of
+    # Chinese statistical tables below say their basis themselves.
+    "value": ("数值", "完成值", "实际值", "值", "value", "actual"),
+    "this_quarter": ("本期数", "本期值", "本期", "本季度新增", "本季度数", "this_quarter"),
+    "cumulative": ("累计数", "累计值", "期末累计", "本年累计", "cumulative"),
     "unit": ("单位", "计量单位", "unit"),
     "note": ("备注", "说明", "note", "remark", "remarks"),
 }
-REQUIRED = ("period", "value")
+REQUIRED = ("period",)
+# A row gives its figure in at least one of these.
+VALUE_COLUMNS = ("value", "this_quarter", "cumulative")
+# Columns the per-unit template writes for the reader's information only: read and ignored.
+INFORMATION_HEADERS = {
+    "basis": ("口径", "basis"),
+    "previous_cumulative": ("上期累计数", "previous_cumulative"),
+    "previous_quarter": ("上期本期数", "previous_quarter"),
+}
 # Every canonical Problem.column, in the template's order; "indicator" is a problem with the
 # indicator whether the file names it by code or by name.
 COLUMNS = ("indicator", *HEADER_ALIASES)
@@ -147,6 +159,9 @@ HEADER_LOOKUP = {
     for column, aliases in HEADER_ALIASES.items()
     for alias in aliases
 }
+IGNORED_HEADERS = frozenset(
+    normalise_header(h) for headers in INFORMATION_HEADERS.values() for h in headers
+)
 
 
 def file_problem(code: str, key: str | None = None, **params: object) -> Problem:
@@ -247,11 +262,14 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
     for required in REQUIRED:
         if required not in columns:
             problems.append(_missing_column(required))
+    given = [c for c in VALUE_COLUMNS if c in columns]
+    if not given:
+        problems.append(_missing_column("value"))
     if any(p.severity == "error" for p in problems):
         return None, problems.finished()
 
     # Template rows left unfilled are skipped with a notice rather than rejected.
-    unfilled = table[columns["value"]] == ""
+    unfilled = np.logical_and.reduce([(table[columns[c]] == "").to_numpy() for c in given])
     blank_rows = table.loc[unfilled, "_row"].to_numpy()
     for row in problems.first(blank_rows, "warning"):
         problems.append(Problem(int(row), "value", "", "blank_value_skipped", severity="warning"))
@@ -282,9 +300,26 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
             problems,
         )
     _check_breakdowns(out, text, blank, ref, problems)
-    out["value"] = _resolve_values(
-        text["value"], text.get("unit", blank), out["indicator_code"], ref, rows, problems
-    )
+    # value: the figure as stored when given in the indicator's declared basis; quarter_value and
+    # cumulative_value: the 本期数 and 累计数 columns. kpi.store.basis makes them agree.
+    for column, name in (
+        ("value", "value"),
+        ("this_quarter", "quarter_value"),
+        ("cumulative", "cumulative_value"),
+    ):
+        if column in columns:
+            out[name] = _resolve_values(
+                text[column],
+                text.get("unit", blank),
+                out["indicator_code"],
+                ref,
+                rows,
+                problems,
+                column=column,
+            )
+        else:
+            out[name] = np.nan
+    _drop_repeated_unit_problems(problems)
     out = out.astype(
         {
             "indicator_code": "string",
@@ -292,6 +327,8 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
             "sector_code": "string",
             "district_code": "string",
             "value": "float64",
+            "quarter_value": "float64",
+            "cumulative_value": "float64",
         }
     )
     if not problems.unlisted["error"]:  # else not every row with an error is known
@@ -299,6 +336,19 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
         _check_duplicates(out[~out["source_row"].isin(error_rows)], problems)
     problems.sort(key=lambda p: (p.row or 0, _column_order(p.column), p.code))
     return out, problems.finished()
+
+
+def _drop_repeated_unit_problems(problems: Problems) -> None:
+    """A row's unit cell serves each of its value columns: name its problem once."""
+    seen: set[tuple] = set()
+    kept = []
+    for problem in problems:
+        key = (problem.row, problem.value, problem.code, repr(problem.params))
+        if problem.column == "unit" and key in seen:
+            continue
+        seen.add(key)
+        kept.append(problem)
+    problems[:] = kept
 
 
 def _column_order(column: str | None) -> tuple[int, str]:
@@ -310,6 +360,8 @@ def _map_headers(headers: list[str], problems: Problems) -> dict[str, str]:
     columns: dict[str, str] = {}
     for header in headers:
         canonical = HEADER_LOOKUP.get(normalise_header(header))
+        if canonical is None and normalise_header(header) in IGNORED_HEADERS:
+            continue
         if canonical is None:
             problems.append(
                 Problem(
@@ -473,12 +525,16 @@ def _resolve_values(
     ref: Reference,
     rows,
     problems: Problems,
+    column: str = "value",
 ) -> pd.Series:
-    """Numbers in the indicator's canonical unit; unparseable, negative or unconvertible -> NaN."""
+    """Numbers in the indicator's canonical unit; unparseable, negative or unconvertible -> NaN.
+
+    A blank cell is NaN without a problem: a row gives its figure in one of several columns
+    (rows blank in all of them were skipped before)."""
     number = _plain_numbers(raw)
     inline_unit = np.full(len(raw), "", dtype=object)
     unit_given = unit_column.to_numpy(dtype=object)
-    messy = np.flatnonzero(np.isnan(number))
+    messy = np.flatnonzero(np.isnan(number) & (raw != "").to_numpy())
     parsed = {cell: _parse_value_cell(cell) for cell in raw.iloc[messy].unique()}
     rejected = np.zeros(len(raw), dtype=bool)
     for index in messy:
@@ -487,7 +543,7 @@ def _resolve_values(
         if isinstance(found, Bad):
             shown = _visible(cell)
             problems.append(
-                Problem(int(rows[index]), "value", shown, found.code, found.params, key=found.key)
+                Problem(int(rows[index]), column, shown, found.code, found.params, key=found.key)
             )
             continue
         number[index], unit = found
@@ -505,11 +561,11 @@ def _resolve_values(
     negative = (values < 0) & ~too_large
     for index in problems.first(np.flatnonzero(too_large)):
         cell = raw.iat[index]
-        problems.append(Problem(int(rows[index]), "value", cell, "value_too_large", {"text": cell}))
+        problems.append(Problem(int(rows[index]), column, cell, "value_too_large", {"text": cell}))
     for index in problems.first(np.flatnonzero(negative)):
         cell = raw.iat[index]
-        problems.append(Problem(int(rows[index]), "value", cell, "negative_value", {"text": cell}))
-    above = _above_ceiling(values, indicator_codes, raw, ref, rows, problems)
+        problems.append(Problem(int(rows[index]), column, cell, "negative_value", {"text": cell}))
+    above = _above_ceiling(values, indicator_codes, raw, ref, rows, problems, column)
     values[negative | rejected | too_large | above] = np.nan
     return pd.Series(values, index=raw.index)
 
@@ -521,6 +577,7 @@ def _above_ceiling(
     ref: Reference,
     rows,
     problems: Problems,
+    column: str = "value",
 ) -> np.ndarray:
     """Rows above VALUE_CEILING_MULTIPLE x their indicator's largest target: absurd, refused.
 
@@ -545,7 +602,7 @@ def _above_ceiling(
             "indicator": {"name_zh": indicator["name_zh"], "name_en": indicator["name_en"]},
             "unit": {"name_zh": indicator["unit"], "name_en": indicator["unit_en"]},
         }
-        problems.append(Problem(int(rows[index]), "value", raw.iat[index], "above_ceiling", params))
+        problems.append(Problem(int(rows[index]), column, raw.iat[index], "above_ceiling", params))
     return above
 
 

@@ -11,7 +11,12 @@ from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-PASSWORDS = {"viewer": "viewer-pass-1", "staff": "staff-pass-1", "admin": "admin-pass-1"}
+PASSWORDS = {
+    "viewer": "viewer-pass-1",
+    "staff": "staff-pass-1",
+    "admin": "admin-pass-1",
+    "reviewer": "reviewer-pass-1",
+}
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
@@ -141,7 +146,7 @@ def grid_records(frame) -> list[dict[str, str]]:
 
 # ------------------------------------------------------------------ write controls
 
-WRITE_BUTTONS = ("确认写入", "撤销该批次", "提交进展")
+WRITE_BUTTONS = ("确认写入", "提交审核", "撤销该批次", "提交进展", "保存草稿", "审核通过", "退回")
 
 
 def write_controls(page) -> list[str]:

@@ -61,6 +61,7 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         accounts.add_user(path, "viewer", "viewer", None, PASSWORDS["viewer"])
         accounts.add_user(path, "staff", "staff", "市工业和信息化局", PASSWORDS["staff"])
         accounts.add_user(path, "admin", "admin", None, PASSWORDS["admin"])
+        accounts.add_user(path, "reviewer", "reviewer", None, PASSWORDS["reviewer"])
     finally:
         accounts.BCRYPT_ROUNDS = rounds
     return path

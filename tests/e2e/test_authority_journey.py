@@ -54,7 +54,7 @@ def test_staff2_sees_a_row_error_for_another_units_indicator_and_nothing_is_writ
             "指标代码,期间,数值\n"
             "base_stations_5g,2024Q3,13400\n"
             "public_platform,2024Q3,1\n"
-            "smart_factories,2024Q3,40\n"
+            "smart_factories,2024Q3,2\n"
         ).encode("gbk")
     )
     before = dump_tables(server.db)
@@ -86,6 +86,6 @@ def test_staff2_sees_a_row_error_for_another_units_indicator_and_nothing_is_writ
         "public_platform",
         "错误",
     )
-    expect(page.get_by_role("button", name="确认写入")).to_be_disabled()
+    expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
     screenshot(page, "authority-row-errors")
     assert dump_tables(server.db) == before

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kpi.auth.accounts import User
 from kpi.base import periods
 from kpi.measure import tracking
-from kpi.store import connection, ingest, queries
+from kpi.store import connection, ingest, intake, queries, review
 from kpi.store import db as store_db
 from tests.e2e.browser import (
     assert_no_exception,
@@ -38,7 +39,6 @@ from tests.e2e.browser import (
 
 PLAN = "zhanjiang-dt-2023"
 T = 30_000  # ms: the machine is shared and slow
-TEMPLATE_HEADER = ["指标代码", "指标名称", "期间", "行业", "区县", "数值", "单位", "备注"]
 WRITE_PAGES = {"upload": "数据上报", "task_update": "任务进展填报", "audit": "操作日志"}
 ANONYMOUS_REFUSAL = {
     "upload": "此功能需要登录（上报员或管理员）",
@@ -136,22 +136,21 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
     assert_no_exception(page)
     expect(page.get_by_role("heading", name="数据上报")).to_be_visible()
 
-    # The CSV template: one row per indicator of the plan, for the last complete quarter.
+    # The unit's template: one row per indicator the unit reports, for the due quarter, with its
+    # basis and empty 本期数 / 累计数 cells.
     with page.expect_download(timeout=T) as info:
         page.get_by_role("button", name="下载 CSV 模板").click()
     template = Path(info.value.path()).read_bytes()
+    staff = User("staff", "staff", "市工业和信息化局", "staff")
     with store_db.read(server.db) as con:
         due = tracking.reporting_period(queries.plan(con, PLAN))
-    assert info.value.suggested_filename == f"template-{due}.csv"
+        mine = intake.writable_indicators(con, PLAN, staff)
+    assert info.value.suggested_filename == f"template-unit-{due}.csv"
     rows = list(csv.DictReader(io.StringIO(template.decode("utf-8-sig"))))
-    assert list(rows[0]) == TEMPLATE_HEADER
-    indicators = fetch(
-        server.db, "select indicator_code, name_zh from indicators where plan_id = ?", [PLAN]
-    )
-    assert {r["指标代码"]: r["指标名称"] for r in rows} == dict(indicators)
-    assert len(rows) == len(indicators) and ("base_stations_5g", "5G 基站") in indicators
+    assert {"指标代码", "口径", "上期累计数", "本期数", "累计数"} <= set(rows[0])
+    assert {r["指标代码"] for r in rows} == set(mine) and "base_stations_5g" in mine
     assert {r["期间"] for r in rows} == {due}
-    assert all(r["数值"] == "" for r in rows)
+    assert all(r["本期数"] == r["累计数"] == "" for r in rows)
 
     # A GBK file as Excel on Chinese Windows saves it: Chinese headers, names and quarters.
     content = (
@@ -181,21 +180,30 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
     screenshot(page, "intake-1-preview")
     assert city_value(server.db, "base_stations_5g", quarter) == [(12414.0,)]  # not yet written
 
-    commit = page.get_by_role("button", name="确认写入")
+    commit = page.get_by_role("button", name="提交审核")
     expect(commit).to_be_enabled()
     commit.click()
-    done = alert(page, "已写入，批次号")
+    done = alert(page, "批次号")
     expect(done).to_be_visible(timeout=T)
     wait_for_app(page)
     assert_no_exception(page)
-    batch_id = int(re.search(r"已写入，批次号 (\d+)", done.inner_text())[1])
+    batch_id = int(re.search(r"批次号 (\d+)", done.inner_text())[1])
     screenshot(page, "intake-1-committed")
 
+    # A staff member's batch waits for review (tests/e2e/test_review_journey.py goes through
+    # the review page); approved here directly, it comes into force.
     assert fetch(
         server.db,
-        "select kind, user_name, file_name, row_count from batches where batch_id = ?",
+        "select kind, user_name, file_name, row_count, review_state from batches "
+        "where batch_id = ?",
         [batch_id],
-    ) == [("load", "staff", upload.name, 2)]
+    ) == [("load", "staff", upload.name, 2, "pending")]
+    assert city_value(server.db, "base_stations_5g", quarter) == [(12414.0,)]
+    with store_db.connect(server.db) as con:
+        review.approve_batch(con, batch_id, user_name="reviewer", role="reviewer")
+    open_page(page, "总览")  # a reload would start a new, signed-out session
+    open_page(page, "数据上报")
+    wait_for_app(page)
     assert sorted(
         fetch(
             server.db,
@@ -260,7 +268,7 @@ def test_broken_file_shows_chinese_errors_and_writes_nothing(server, page, tmp_p
     future_message = f"期间 {future} 尚未到来（当前季度为 {current}）"
     assert messages["5", "期间", future, "错误"] == future_message
 
-    expect(page.get_by_role("button", name="确认写入")).to_be_disabled()
+    expect(page.get_by_role("button", name="提交审核")).to_be_disabled()
     expect(page.get_by_text("写入预览")).to_have_count(0)
     screenshot(page, "intake-2-errors")
     assert dump_tables(server.db) == before
@@ -417,7 +425,7 @@ def test_staff_updates_a_task_and_the_tasks_page_shows_the_status(server, page) 
     select_option(page, "进展状态", "未启动", area=form)
     select_option(page, "季度", quarter, area=form)
     form.get_by_role("textbox", name="进展说明").fill(note)
-    form.get_by_role("textbox", name="佐证材料（链接或附件名称）").fill("评审通知.pdf")
+    form.get_by_role("textbox", name="佐证说明（可选）").fill("评审通知.pdf")
     form.get_by_role("button", name="提交进展").click()
     saved = alert(page, "号进展：1(1)")
     expect(saved).to_be_visible(timeout=T)
