@@ -353,7 +353,7 @@ ACCOUNTS = {
     [
         (None, 0, "登录后按权限查看"),
         ("viewer", 1, None),
-        ("staff", 0, "属于其他单位"),
+        ("staff", 0, "由其他单位或市局上传"),
     ],
 )
 def test_tasks_page_lists_evidence_for_those_allowed(
