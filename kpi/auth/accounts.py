@@ -10,7 +10,6 @@ import csv
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from kpi.base import config, i18n
+from kpi.base import config, files, i18n
 from kpi.base.errors import (
     DemoFileRefused,
     InputRejected,
@@ -230,17 +229,8 @@ def _write_accounts(path: Path, accounts: dict[str, Account]) -> None:
         }
     }
     body = _FILE_HEADER + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with files.replacing(path, mode=0o600, durable=True) as handle:
+        handle.write(body.encode("utf-8"))
     with _cache_lock:
         _cache.pop(path.resolve(), None)
 

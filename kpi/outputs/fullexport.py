@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from kpi.base import i18n
+from kpi.base import files, i18n
 from kpi.outputs import exports
 from kpi.store import evidence, queries
 from kpi.store.db import read
@@ -203,17 +201,13 @@ def export_to_file(
     """`export_file` written to `out` (a temp name, then renamed), never whole in memory: the
     evidence files of a plan can run to gigabytes."""
     out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=out.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            _export(fh, db, plan_id, fmt, lang, with_audit=with_audit, with_evidence=with_evidence)
-        os.replace(tmp, out)
+        with files.replacing(out) as handle:
+            _export(
+                handle, db, plan_id, fmt, lang, with_audit=with_audit, with_evidence=with_evidence
+            )
     except OSError as err:  # named by the file asked for, not the temporary one
-        Path(tmp).unlink(missing_ok=True)
         raise OSError(err.errno, err.strerror, str(out)) from err
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _export(

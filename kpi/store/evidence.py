@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -24,7 +22,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from kpi.auth.accounts import User
-from kpi.base import config
+from kpi.base import config, files
 from kpi.base.errors import InputRejected, KpiError
 from kpi.store import db, queries
 from kpi.store.queries import Con
@@ -236,16 +234,8 @@ def _store(path: Path | str | None, content: bytes) -> str:
     if target.exists() and target.stat().st_size == len(content):
         return digest
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with files.replacing(target, durable=True) as handle:
+        handle.write(content)
     return digest
 
 

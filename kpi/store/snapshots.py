@@ -15,12 +15,10 @@ where read-only replicas serve the same versions (docs/DEPLOY.md).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
-from kpi.base import config
+from kpi.base import config, files
 
 POINTER = "CURRENT"
 # Versions kept besides the newest: a reader that has just read the pointer still finds its file.
@@ -85,21 +83,13 @@ def publish(primary: Path) -> int:
 
 
 def _atomic_copy(source: Path, destination: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".copy-", dir=destination.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, destination)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with files.replacing(destination) as handle, open(source, "rb") as original:
+        shutil.copyfileobj(original, handle, 2**20)
 
 
 def _atomic_write(destination: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".pointer-", dir=destination.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, destination)
+    with files.replacing(destination) as handle:
+        handle.write(text.encode("utf-8"))
 
 
 def _prune(target: Path, keep: set[str]) -> None:
