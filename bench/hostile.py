@@ -11,7 +11,6 @@ fails instead of taking the machine.
 """
 
 import argparse
-import io
 import json
 import os
 import resource
@@ -20,21 +19,22 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import openpyxl
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+import hostile_files  # noqa: E402  (tests/: the same hostile workbooks the tests use)
+from hostile_files import billion_laughs, workbook  # noqa: E402
 
 TIMEOUT_SECONDS = 180
 CHILD_ADDRESS_SPACE = 8 * 2**30
 HEADER = "指标代码,期间,行业,区县,数值,单位"
-SHEET = "xl/worksheets/sheet1.xml"
 
 
 @dataclass
@@ -66,55 +66,10 @@ def one_row(code: str, period: str, value: str, unit: str = "", sector: str = ""
     return f"{HEADER}\n{code},{period},{sector},,{value},{unit}\n"
 
 
-def workbook(*sheets: tuple[str, list[list]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def zip_bomb(unpacked_mb: int) -> bytes:
-    """A workbook whose sheet inflates about 1000:1 to `unpacked_mb` MB of rows."""
-    source = zipfile.ZipFile(io.BytesIO(workbook(("Sheet1", [HEADER.split(",")]))))
+    """A template-headed workbook whose sheet inflates about 1000:1 to `unpacked_mb` MB."""
     row = b'<row><c t="inlineStr"><is><t>base_stations_5g</t></is></c><c><v>17500</v></c></row>'
-    chunk = row * (2**20 // len(row))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for info in source.infolist():
-            if info.filename != SHEET:
-                out.writestr(info.filename, source.read(info))
-        with out.open(SHEET, "w", force_zip64=True) as sheet:
-            sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/')
-            sheet.write(b'main"><sheetData>')
-            for _ in range(unpacked_mb):
-                sheet.write(chunk)
-            sheet.write(b"</sheetData></worksheet>")
-    return buffer.getvalue()
-
-
-def billion_laughs() -> bytes:
-    """A workbook whose sheet defines nested XML entities (a billion 'lol's once expanded)."""
-    entities = '<!ENTITY a0 "lol">' + "".join(
-        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)
-    )
-    source = zipfile.ZipFile(io.BytesIO(workbook(("Sheet1", [["指标代码", "期间", "数值"]]))))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = f"<!DOCTYPE worksheet [{entities}]>".encode() + data.replace(
-                    b"</sheetData>",
-                    b"<row r='2'><c r='A2' t='inlineStr'><is><t>&a9;</t></is></c></row>"
-                    b"</sheetData>",
-                )
-            out.writestr(info.filename, data)
-    return buffer.getvalue()
+    return hostile_files.zip_bomb(unpacked_mb, HEADER.split(","), row)
 
 
 def sparse_gigabyte(folder: Path) -> Path:

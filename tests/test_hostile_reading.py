@@ -13,6 +13,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from hostile_files import SHEET, billion_laughs, rewrite, workbook, zip_bomb
 from intake_helpers import dump_tables
 
 from etl import cli
@@ -26,7 +27,6 @@ PLAN = "zhanjiang-dt-2023"
 TODAY = date(2026, 11, 23)
 MAX = 20 * 2**20
 GOOD = "指标代码,期间,数值\nbase_stations_5g,2025Q3,17500\nidc_racks,2025Q3,40000\n"
-SHEET = "xl/worksheets/sheet1.xml"
 
 
 def refused(content: bytes, name: str = "f.csv", seconds: float = 5.0):
@@ -42,47 +42,10 @@ def refused(content: bytes, name: str = "f.csv", seconds: float = 5.0):
     return problem
 
 
-def workbook(*sheets: tuple[str, list[list]]) -> bytes:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def rewrite(content: bytes, member: str, change) -> bytes:
-    """The workbook with one member's bytes passed through `change`."""
-    source = zipfile.ZipFile(io.BytesIO(content))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            out.writestr(info.filename, change(data) if info.filename == member else data)
-    return buffer.getvalue()
-
-
 def bomb(unpacked_mb: int) -> bytes:
     """A workbook whose sheet inflates to `unpacked_mb` MB of rows (about 1000:1)."""
-    base = workbook(("Sheet1", [["指标代码", "期间", "数值"]]))
-    source = zipfile.ZipFile(io.BytesIO(base))
     row = b"<row><c><v>17500</v></c><c><v>17500</v></c><c><v>17500</v></c></row>"
-    chunk = row * (2**20 // len(row))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        for info in source.infolist():
-            if info.filename != SHEET:
-                out.writestr(info.filename, source.read(info))
-        with out.open(SHEET, "w", force_zip64=True) as sheet:
-            sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/')
-            sheet.write(b'main"><sheetData>')
-            for _ in range(unpacked_mb):
-                sheet.write(chunk)
-            sheet.write(b"</sheetData></worksheet>")
-    return buffer.getvalue()
+    return zip_bomb(unpacked_mb, ["指标代码", "期间", "数值"], row)
 
 
 # ------------------------------------------------------------------ bounded cost: CSV
@@ -195,14 +158,7 @@ def test_a_member_compressed_far_beyond_excel_is_refused_by_its_ratio() -> None:
 
 
 def test_a_workbook_with_xml_entities_billion_laughs_is_refused_as_unreadable() -> None:
-    entities = '<!ENTITY a0 "lol">' + "".join(
-        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)
-    )
-    laughs = rewrite(
-        workbook(("Sheet1", [["指标代码", "期间", "数值"], ["idc_racks", "2024Q1", "1"]])),
-        SHEET,
-        lambda data: f"<!DOCTYPE worksheet [{entities}]>".encode() + data,
-    )
+    laughs = billion_laughs()
     problem = refused(laughs, "laughs.xlsx", seconds=1)
     assert (problem.code, problem.params["error"]) == ("unreadable_file", "DOCTYPE")
 
