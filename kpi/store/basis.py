@@ -80,17 +80,24 @@ def _running(frame: pd.DataFrame, base_period: str) -> pd.DataFrame:
     return frame.drop(columns=["_window", "_group"])
 
 
+def _stored_terms(figures: pd.DataFrame, semantics: pd.Series) -> pd.DataFrame:
+    """Stored figures as `_running` reads them: a level's value is a cumulative (`c`), another
+    indicator's a quarter amount (`q`)."""
+    frame = figures[[*KEY, "period", "value"]].copy()
+    frame["semantics"] = frame["indicator_code"].map(semantics)
+    level = frame["semantics"] == "level"
+    frame["q"] = frame["value"].where(~level)
+    frame["c"] = frame["value"].where(level)
+    return frame
+
+
 def with_cumulative(
     figures: pd.DataFrame, indicators: pd.DataFrame, base_period: str
 ) -> pd.DataFrame:
     """Stored figures with `quarter_value` and `cumulative_value` (NaN when unknowable: the
     quarter amount of a level's first figure)."""
     semantics = indicators.set_index("indicator_code")["semantics"]
-    frame = figures[[*KEY, "period", "value"]].reset_index(drop=True)
-    frame["semantics"] = frame["indicator_code"].map(semantics)
-    level = frame["semantics"] == "level"
-    frame["q"] = frame["value"].where(~level)
-    frame["c"] = frame["value"].where(level)
+    frame = _stored_terms(figures.reset_index(drop=True), semantics)
     run = _running(frame, base_period).sort_index()
     out = figures.copy()
     out["quarter_value"] = (run["after"] - run["before"]).to_numpy()
@@ -194,12 +201,7 @@ def resolve(
         },
         index=out.index,
     )
-    history = stored[[*KEY, "period", "value"]].copy()
-    history["semantics"] = history["indicator_code"].map(info["semantics"])
-    level = history["semantics"] == "level"
-    history["q"] = history["value"].where(~level)
-    history["c"] = history["value"].where(level)
-    history["_position"] = -1
+    history = _stored_terms(stored, info["semantics"]).assign(_position=-1)
     combined = pd.concat([file_rows, history.drop(columns="value")], ignore_index=True)
     run = _running(combined, base_period)
     run = run[run["_position"] >= 0].set_index("_position").sort_index()
@@ -257,7 +259,14 @@ def resolve(
 
     if suspect_check:
         _flag_running_totals(
-            out, run, quarter_entered & ~chosen, semantics, targets, base_params, problems
+            out,
+            run,
+            derived_q,
+            quarter_entered & ~chosen,
+            semantics,
+            targets,
+            base_params,
+            problems,
         )
     out["value"] = stored_value
     out["entered_basis"] = entered
@@ -267,11 +276,12 @@ def resolve(
     return out, problems.finished()
 
 
-def _flag_running_totals(out, run, candidates, semantics, targets, base_params, problems) -> None:
-    """A quarter amount that looks like a running total: not below the cumulative before it (once
-    the window has some history), or carrying the indicator past its target in one quarter."""
-    q = run["q"].to_numpy(float)
-    q = np.where(np.isnan(q), run["after"].to_numpy(float) - run["before"].to_numpy(float), q)
+def _flag_running_totals(
+    out, run, q, candidates, semantics, targets, base_params, problems
+) -> None:
+    """A quarter amount `q` that looks like a running total: not below the cumulative before it
+    (once the window has some history), or carrying the indicator past its target in one
+    quarter."""
     before = run["before"].to_numpy(float)
     after = run["after"].to_numpy(float)
     earlier = run["earlier"].to_numpy()
