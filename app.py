@@ -22,6 +22,7 @@ PAGES = [
     ("pages/tasks.py", "nav.tasks", ":material/assignment:", False),
     ("pages/warnings.py", "nav.warnings", ":material/warning:", False),
     ("pages/reports.py", "nav.reports", ":material/description:", False),
+    ("pages/final.py", "final.nav", ":material/verified:", False),
     ("pages/method.py", "nav.method", ":material/menu_book:", False),
 ]
 pages = [
@@ -40,6 +41,7 @@ WRITE_PAGES = [
     ("pages/task_update.py", "nav.tasks_update", ":material/edit_note:", "update_task"),
     ("pages/audit.py", "nav.audit", ":material/policy:", "manage_users"),
     ("pages/targets.py", "nav.targets", ":material/edit_document:", "edit_targets"),
+    ("pages/plans.py", "plans.nav", ":material/library_books:", "manage_plans"),
     ("pages/users.py", "nav.users", ":material/manage_accounts:", "manage_users"),
 ]
 pages += [

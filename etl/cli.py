@@ -24,8 +24,8 @@ from etl import users
 from kpi.base import config, i18n, periods
 from kpi.base.errors import DatabaseBusy, InputRejected, KpiError
 from kpi.measure import alerts, assessment
-from kpi.outputs import exports, fullexport, upload_template
-from kpi.store import db, demo, ingest, loads, queries, reference, review
+from kpi.outputs import exports, fullexport, plan_template, upload_template
+from kpi.store import db, demo, ingest, loads, plan_import, queries, reference, review
 from kpi.store.db import connect, ensure_database
 from kpi.store.validation import Problem
 
@@ -175,7 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = command("report", cmd_report, "cli.help.report")
     report.add_argument("--plan")
-    report.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
+    report.add_argument(
+        "--kind",
+        choices=["bulletin", "final"],
+        default="bulletin",
+        help="bulletin (quarterly) or final (the final evaluation, at the plan's end quarter)",
+    )
+    report.add_argument(
+        "--as-of", type=_period_arg, help="YYYYQn (default: latest with data; final: plan end)"
+    )
     report.add_argument("--format", choices=["pdf", "docx"], help="default: the --out suffix")
     report.add_argument("--lang", choices=["zh", "en"], default="zh")
     report.add_argument("--out", type=Path, required=True, help="file to write")
@@ -202,6 +210,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo_cmd = command("demo", cmd_demo, "cli.help.demo")
     demo_cmd.add_argument("action", choices=["load", "remove"])
+
+    plan_cmd = command("plan", cmd_plan, "plans.help")
+    plan_actions = plan_cmd.add_subparsers(dest="plan_action", required=True)
+    plan_template_cmd = _review_action(plan_actions, "template", "plans.help_template")
+    plan_template_cmd.add_argument("--out", type=Path, required=True, help="workbook to write")
+    plan_template_cmd.add_argument("--plan", help="fill it with this stored plan's rows")
+    plan_template_cmd.add_argument("--lang", choices=["zh", "en"], default="zh")
+    plan_import_cmd = _review_action(plan_actions, "import", "plans.help_import")
+    plan_import_cmd.add_argument("source", type=Path, help="a .xlsx, a plan folder or its .zip")
+    plan_import_cmd.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    plan_import_cmd.add_argument("--user", default="cli", help="who imports (kept in the audit)")
+    plan_import_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    plan_list_cmd = _review_action(plan_actions, "list", "plans.help_list")
+    plan_list_cmd.add_argument("--json", action="store_true")
 
     users_cmd = commands.add_parser("users", help=i18n.both("cli.help.users"))
     users_cmd.set_defaults(handler=users.run)
@@ -456,18 +478,29 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     with db.read(args.db) as con:
         plan_id = ingest.default_plan_id(con, args.plan)
+        plan = queries.plan(con, plan_id)
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
         has_figures = any(p <= as_of for p in queries.periods_with_figures(con, plan_id))
+    path = config.db_path(args.db)
+    if args.kind == "final":
+        from kpi.outputs import final_report  # tables only: no chromium
+
+        as_of = final_report.report_as_of(plan, args.as_of)
+        files = final_report.final_files(path, plan_id, as_of, args.lang, formats=(fmt,))
+        return _wrote_report(args, files[fmt], plan_id, as_of)
     # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
     with chart_images.ChartExporter() if has_figures else contextlib.nullcontext() as exporter:
         from kpi.outputs import bulletin  # plotly and WeasyPrint: ~1 s, while chromium starts
 
         # The store is read on its own short connection, closed before the slow rendering.
-        path = config.db_path(args.db)
         files = bulletin.bulletin_files(
             path, plan_id, as_of, args.lang, formats=(fmt,), exporter=exporter
         )
-    args.out.write_bytes(files[fmt])
+    return _wrote_report(args, files[fmt], plan_id, as_of)
+
+
+def _wrote_report(args: argparse.Namespace, content: bytes, plan_id: str, as_of: str) -> int:
+    args.out.write_bytes(content)
     print(
         i18n.both("cli.wrote_report", path=args.out, plan=plan_id, as_of=as_of, language=args.lang)
     )
@@ -539,3 +572,71 @@ def cmd_demo(args: argparse.Namespace) -> int:
             batch_ids = demo.load_demo(con)
             print(i18n.both("cli.demo_loaded", batches=batch_ids))
     return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """`etl plan template --out FILE | import FILE-or-FOLDER [--dry-run] | list`."""
+    if args.plan_action == "template":
+        tables = None
+        if args.plan:
+            with db.read(args.db) as con:
+                tables = plan_import.stored_tables(con, ingest.default_plan_id(con, args.plan))
+        args.out.write_bytes(plan_template.template_workbook(tables, args.lang))
+        print(i18n.both("plans.cli_wrote_template", path=args.out))
+        return 0
+    if args.plan_action == "list":
+        with db.read(args.db) as con:
+            frame = plan_import.plan_list(con)
+        if args.json:
+            write_frame(frame, "json")
+        else:
+            shown = frame.astype(object).where(frame.notna(), "")  # an undated draft: no NaT
+            print(shown.to_string(index=False) if not frame.empty else i18n.both("plans.cli_none"))
+        return 0
+    if not args.source.exists():
+        fail("plans.cli_no_source", path=args.source)
+        return 2
+    raw = plan_import.read_source(args.source)
+    if args.dry_run:
+        with db.read(args.db) as con:
+            result = reference.import_plan(con, raw, dry_run=True)
+    else:
+        with connect(args.db) as con:
+            result = reference.import_plan(con, raw, user_name=args.user, role="cli")
+    if args.json:
+        report = {
+            "source": result.source,
+            "plan_id": result.plan_id,
+            "ok": result.ok,
+            "written": result.written,
+            "problems": [p.as_dict() for p in result.problems],
+            "changes": result.counts(),
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_plan_report(result, args.dry_run)
+    return 0 if result.ok else 1
+
+
+def print_plan_report(result: reference.PlanImport, dry_run: bool) -> None:
+    errors = len(result.errors)
+    warnings = len(result.problems) - errors
+    plan = result.plan_id or "?"
+    print(
+        i18n.both(
+            "plans.cli_checked", source=result.source, plan=plan, errors=errors, warnings=warnings
+        )
+    )
+    for problem in result.problems:
+        print("  " + " / ".join(plan_import.problem_line(problem, lang) for lang in i18n.LANGS))
+    if not result.ok:
+        print(i18n.both("cli.nothing_written"))
+        return
+    for table, found in result.counts().items():
+        print("  " + i18n.both("plans.cli_table_changes", table=table, **found))
+    if dry_run:
+        print(i18n.both("plans.cli_dry_run"))
+    elif result.counts():
+        print(i18n.both("plans.cli_imported", plan=plan))
+    else:
+        print(i18n.both("plans.cli_unchanged", plan=plan))

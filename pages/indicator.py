@@ -3,13 +3,14 @@
 import streamlit as st
 
 from kpi.base import config, i18n
-from kpi.measure import series
+from kpi.measure import peers, series
 from kpi.outputs import (
     chart_data,
     charts,
     explain,
     formatting,
     palette,
+    peer_tables,
     reference_tables,
     review_tables,
     status_tables,
@@ -60,7 +61,7 @@ st.info(
         ctx.lang,
         as_of=ctx.as_of,
         base_period=ctx.plan["base_period"],
-        end_period=ctx.plan["end_period"],
+        end_period=data.due_period(code),
         yellow_from=config.YELLOW_FROM_POINTS,
         red_above=config.RED_ABOVE_POINTS,
     )
@@ -75,6 +76,24 @@ widgets.data_table(
     f"indicator_targets_{code}",
     f"{ctx.t('indicator.targets')} · {name}",
 )
+
+# Peers: the same code in other plans, other cities' cited figures; hidden when there is none.
+other_plans = cache.query(ctx.db, "peer_plans", ctx.plan_id, code)
+found = peers.combine(
+    code,
+    other_plans,
+    cache.query(ctx.db, "peer_plan_figures", ctx.plan_id, code, ctx.as_of),
+    {p: cache.query(ctx.db, "targets", p) for p in other_plans["plan_id"]},
+    cache.query(ctx.db, "peer_figures", code),
+)
+if not found.empty:
+    st.subheader(ctx.t("peers.title"))
+    st.caption(ctx.t("peers.caption"))
+    title = f"{ctx.t('peers.title')} · {name}"
+    table = peer_tables.peers_table(found, row, ctx.lang)
+    widgets.data_table(
+        ctx, table, f"indicator_peers_{code}", title, demo=bool(found["is_demo"].any())
+    )
 
 st.subheader(ctx.t("indicator.tasks"))
 latest = cache.query(ctx.db, "latest_task_status", ctx.plan_id, ctx.as_of)

@@ -12,10 +12,13 @@ context.page_header(ctx, "sectors.title")
 if ctx.plan_id is None:
     st.stop()
 demo = widgets.demo_banner(ctx)
+sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
+if sectors.empty:
+    st.info(ctx.t("sectors.none_in_plan"))
+    st.stop()
 
 data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 sector_status = cache.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
-sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
 codes = tasks.sector_indicator_codes(data.targets, data.indicators)
 grid = tasks.sector_grid(sector_status, sectors, codes)
 indicators = data.indicators.set_index("indicator_code")

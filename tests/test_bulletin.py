@@ -317,14 +317,14 @@ def test_signed_points(points: float, text: str) -> None:
     ],
 )
 def test_join_lists_items_the_way_each_language_does(items: list, lang: str, text: str) -> None:
-    assert bulletin._join(items, lang) == text
+    assert bulletin.join_items(items, lang) == text
 
 
 @pytest.mark.parametrize(
     ("lang", "heading"), [("zh", "三、分行业进展（专栏1）"), ("en", "3. Sectors (Box 1)")]
 )
 def test_headings_are_numbered_the_way_each_language_does(lang: str, heading: str) -> None:
-    assert bulletin._heading(3, "bulletin.section.sectors", lang) == heading
+    assert bulletin.section_heading(3, "bulletin.section.sectors", lang) == heading
 
 
 # ------------------------------------------------------------------ command line

@@ -235,7 +235,7 @@ def test_cli_refuses_a_hostile_file_in_both_languages_and_changes_nothing(
     assert code == 1
     assert "Traceback" not in out + err
     for zh, en in [
-        ("不在本规划的填报期 2022Q4–2025Q4", "outside this plan's reporting window"),
+        ("不在任何含该指标的规划期内（zhanjiang-dt-2023 2022Q4–2025Q4）", "outside the window"),
         ("超出可计算的范围", "too large to compute with"),
         ("千位分隔符位置不对", "thousands separators must separate groups of three"),
         ("不是有效的数字", "not a valid number"),

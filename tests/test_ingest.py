@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from kpi.base import config
 from kpi.store import demo, ingest, loads, queries, reference
 from kpi.store.db import connect
 
@@ -266,7 +267,7 @@ def test_demo_data_is_flagged_and_removable_with_one_command(demo_db: Path) -> N
 
 
 def test_demo_files_are_deterministic_and_cover_every_indicator(tmp_path: Path) -> None:
-    folder = reference.plan_folders()[0]
+    folder = config.PLANS_DIR / PLAN  # Guangzhou's are checked in tests/test_guangzhou_plan.py
     frames = reference.read_plan_folder(folder)
     first = demo.demo_figures(
         frames["indicators"], frames["targets"], frames["sectors"], frames["districts"]

@@ -1,4 +1,4 @@
-"""The view lives in the address: as_of, lang and (on the detail page) indicator.
+"""The view lives in the address: plan, as_of, lang and (on the detail page) indicator.
 
 A link or a reload opens exactly the view its query names; a value the plan does not know falls
 back to the default, and the address is corrected; choices made on the page are written back.
@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from kpi.store import db
 
 APP, COCKPIT, INDICATOR = "../app.py", "../pages/cockpit.py", "../pages/indicator.py"
-VIEW = {"as_of": "2024Q2", "lang": "en", "indicator": "base_stations_5g"}
+PLAN = "zhanjiang-dt-2023"
+VIEW = {"plan": PLAN, "as_of": "2024Q2", "lang": "en", "indicator": "base_stations_5g"}
 DEFAULT_AS_OF = "2025Q4"  # the demo data's latest quarter
 
 
@@ -48,7 +49,7 @@ def view(at: AppTest) -> dict[str, str]:
 
     Read from the session, as the pages do: AppTest drops app.py's sidebar after a page switch.
     """
-    shown = {"lang": at.session_state["lang"], "as_of": at.session_state["as_of"]}
+    shown = {k: at.session_state[k] for k in ("plan", "lang", "as_of")}
     picked = [s for s in at.selectbox if s.key == "indicator"]
     if picked:
         shown["indicator"] = picked[0].value
@@ -86,6 +87,7 @@ def test_a_reload_keeps_the_view_when_the_address_is_opened_again() -> None:
     ("query", "fallback"),
     [
         ({"lang": "xx"}, {"lang": "zh"}),
+        ({"plan": "no_such_plan"}, {"plan": PLAN}),
         ({"as_of": "2031Q1"}, {"as_of": DEFAULT_AS_OF}),  # after the plan and the data
         ({"as_of": "2019Q4"}, {"as_of": DEFAULT_AS_OF}),  # before the plan
         ({"as_of": "<script>"}, {"as_of": DEFAULT_AS_OF}),
@@ -102,13 +104,13 @@ def test_an_unknown_value_falls_back_to_the_default_when_the_address_names_one(q
 
 def test_a_choice_on_the_page_is_written_to_the_address_when_made() -> None:
     at = open_url(COCKPIT, {})
-    assert at.query_params == {"as_of": DEFAULT_AS_OF, "lang": "zh"}
+    assert at.query_params == {"plan": PLAN, "as_of": DEFAULT_AS_OF, "lang": "zh"}
     at.selectbox(key="as_of").set_value("2024Q2")
     rerun(at)
     at.radio(key="lang").set_value("en")
     rerun(at)
-    assert at.query_params == {"as_of": "2024Q2", "lang": "en"}
-    assert view(at) == {"as_of": "2024Q2", "lang": "en"}
+    assert at.query_params == {"plan": PLAN, "as_of": "2024Q2", "lang": "en"}
+    assert view(at) == {"plan": PLAN, "as_of": "2024Q2", "lang": "en"}
 
 
 def test_the_unchanged_address_does_not_undo_a_choice_when_the_page_reruns() -> None:
@@ -117,7 +119,7 @@ def test_the_unchanged_address_does_not_undo_a_choice_when_the_page_reruns() -> 
     rerun(at)
     at.selectbox(key="as_of").set_value("2024Q4")
     rerun(at)
-    assert view(at) == {"as_of": "2024Q4", "lang": "en", "indicator": "idc_racks"}
+    assert view(at) == VIEW | {"as_of": "2024Q4", "indicator": "idc_racks"}
     assert at.query_params["indicator"] == "idc_racks"
 
 
@@ -137,4 +139,4 @@ def test_a_new_address_in_the_same_session_wins_when_it_changed() -> None:
     at = open_url(INDICATOR, VIEW)
     at.query_params.update({"as_of": "2023Q4", "indicator": "idc_racks"})
     rerun(at)
-    assert view(at) == {"as_of": "2023Q4", "lang": "en", "indicator": "idc_racks"}
+    assert view(at) == VIEW | {"as_of": "2023Q4", "indicator": "idc_racks"}

@@ -98,7 +98,13 @@ def _plan_data(as_of: str = AS_OF) -> PlanData:
     )
     targets = pd.DataFrame(
         [
-            {"indicator_code": c, "sector_code": None, "value": 100.0, "is_default": True}
+            {
+                "indicator_code": c,
+                "sector_code": None,
+                "period": "2025Q4",
+                "value": 100.0,
+                "is_default": True,
+            }
             for c in FIGURES
         ]
     )

@@ -19,6 +19,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "rollback": frozenset({"admin"}),
     "manage_users": frozenset({"admin"}),
     "edit_targets": frozenset({"admin"}),
+    # 规划管理: set up or replace a plan's reference data from a workbook or a folder of CSVs.
+    "manage_plans": frozenset({"admin"}),
     # 审核: bureau reviewers approve or return what staff submit.
     "review": frozenset({"reviewer", "admin"}),
     # The submissions page: staff follow their own, reviewers and admins the queue.

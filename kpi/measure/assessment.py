@@ -1,6 +1,6 @@
 """From the store to a status per indicator: the numbers the CLI, pages and bulletin show."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import pandas as pd
@@ -52,6 +52,16 @@ class PlanData:
         }
 
     @cached_property
+    def _due_periods(self) -> dict[tuple[str, str | None], str]:
+        rows = self.targets[self.targets["is_default"]]
+        return {
+            (code, None if pd.isna(sector) else sector): period
+            for code, sector, period in zip(
+                rows["indicator_code"], rows["sector_code"], rows["period"], strict=True
+            )
+        }
+
+    @cached_property
     def _milestones(self) -> dict[tuple[str, str | None], dict[str, float]]:
         grouped: dict[tuple[str, str | None], dict[str, float]] = {}
         for code, sector, period, value in zip(
@@ -74,6 +84,13 @@ class PlanData:
 
     def default_target(self, code: str, sector: str | None = None) -> float | None:
         return self._default_targets.get((code, sector))
+
+    def due_period(self, code: str, sector: str | None = None) -> str:
+        """The quarter the target falls due: its own period (a plan may set some targets for an
+        earlier year than its end, e.g. Guangzhou's 2023 targets), never after the plan's end."""
+        end = self.plan["end_period"]
+        due = self._due_periods.get((code, sector)) or self._due_periods.get((code, None)) or end
+        return min(due, end)
 
     def milestones_of(self, code: str, sector: str | None = None) -> dict[str, float]:
         return dict(self._milestones.get((code, sector), {}))
@@ -103,7 +120,7 @@ def indicator_input(
     return progress.IndicatorInput(
         semantics=data.semantics[code],
         base_period=data.plan["base_period"],
-        end_period=data.plan["end_period"],
+        end_period=data.due_period(code, sector),
         target=target,
         milestones=data.milestones_of(code, sector),
         figures=dict(
@@ -180,7 +197,9 @@ def sector_status_table(data: PlanData, as_of: str) -> pd.DataFrame:
                 **status.as_dict(),
             }
         )
-    return pd.DataFrame(rows)
+    # Typed columns also for a plan without sector targets (Guangzhou's), so pages can filter it.
+    columns = [f.name for f in fields(progress.Status)]
+    return pd.DataFrame(rows, columns=["indicator_code", "sector_code", "is_demo", *columns])
 
 
 def indicator_status(con: Con, plan_id: str, as_of: str) -> pd.DataFrame:

@@ -123,7 +123,7 @@ def _signed(points: float) -> str:
     return text if text == "0.0" else ("+" if points > 0 else "−") + text
 
 
-def _join(items: list[str], lang: str) -> str:
+def join_items(items: list[str], lang: str) -> str:
     """'A、B、C' in Chinese, 'A, B and C' in English."""
     if len(items) == 1:
         return items[0]
@@ -131,7 +131,7 @@ def _join(items: list[str], lang: str) -> str:
     return i18n.t("bulletin.list_last", lang, items=head, last=items[-1])
 
 
-def _sentences(texts: list[str], lang: str) -> str:
+def join_sentences(texts: list[str], lang: str) -> str:
     """Sentences one after the other: no space between them in Chinese, one in English."""
 
     def pair(first: str, second: str) -> str:
@@ -159,7 +159,7 @@ def summary_paragraphs(inputs: Inputs, lang: str) -> list[str]:
     first = i18n.t(key, lang, as_of=inputs.as_of, **counts)
     if final:
         end = inputs.plan["end_period"]
-        first = _sentences([first, i18n.t("bulletin.summary.final", lang, end=end)], lang)
+        first = join_sentences([first, i18n.t("bulletin.summary.final", lang, end=end)], lang)
     out = [first]
 
     changes = completion_changes(inputs.status, inputs.previous_status)
@@ -175,36 +175,41 @@ def summary_paragraphs(inputs: Inputs, lang: str) -> list[str]:
     else:
         parts = []
         if not up.empty:
-            items = _join([mover(r) for r in up.to_dict("records")], lang)
+            items = join_items([mover(r) for r in up.to_dict("records")], lang)
             parts.append(
                 i18n.t("bulletin.summary.movers_up", lang, previous=inputs.previous, items=items)
             )
         if not down.empty:
-            items = _join([mover(r) for r in down.to_dict("records")], lang)
+            items = join_items([mover(r) for r in down.to_dict("records")], lang)
             parts.append(i18n.t("bulletin.summary.movers_down", lang, items=items))
-        out.append(_sentences(parts, lang))
+        out.append(join_sentences(parts, lang))
 
-    behind = laggards_table(inputs, lang, max_units=SUMMARY_UNITS)
-    if behind.empty:
-        none = status_tables.behind_title(inputs.status, lang, empty=True)
-        out.append(none + i18n.t("format.full_stop", lang))
-    else:
-        records = behind.head(TOP_GAPS).to_dict("records")
-        key = "final.summary_gap" if final else "bulletin.summary.gap"
-        # Each sentence takes the columns it names (light and gap in the plan, margin after it).
-        columns = {name: i18n.t(column, lang) for name, column in _GAP_COLUMNS.items()}
-        items = [
-            i18n.t(key, lang, **{name: r.get(column, "") for name, column in columns.items()})
-            for r in records
-        ]
-        # The items hold commas and 、 themselves: separate them more strongly.
-        joined = i18n.t("format.clause_separator", lang).join(items)
-        gaps = "final.summary_gaps" if final else "bulletin.summary.gaps"
-        out.append(i18n.t(gaps, lang, items=joined))
+    out.append(gaps_sentence(inputs, lang))
     counts = inputs_counts(inputs)
     out.append(tasks_sentence(counts, lang))
     out.append(alert_tables.warning_summary(counts, final, lang))
     return out
+
+
+def gaps_sentence(inputs: Inputs, lang: str) -> str:
+    """The indicators furthest behind (missed by most, after the plan) with their units."""
+    final = status_tables.is_final(inputs.status)
+    behind = laggards_table(inputs, lang, max_units=SUMMARY_UNITS)
+    if behind.empty:
+        none = status_tables.behind_title(inputs.status, lang, empty=True)
+        return none + i18n.t("format.full_stop", lang)
+    records = behind.head(TOP_GAPS).to_dict("records")
+    key = "final.summary_gap" if final else "bulletin.summary.gap"
+    # Each sentence takes the columns it names (light and gap in the plan, margin after it).
+    columns = {name: i18n.t(column, lang) for name, column in _GAP_COLUMNS.items()}
+    items = [
+        i18n.t(key, lang, **{name: r.get(column, "") for name, column in columns.items()})
+        for r in records
+    ]
+    # The items hold commas and 、 themselves: separate them more strongly.
+    joined = i18n.t("format.clause_separator", lang).join(items)
+    gaps = "final.summary_gaps" if final else "bulletin.summary.gaps"
+    return i18n.t(gaps, lang, items=joined)
 
 
 def inputs_counts(inputs: Inputs) -> dict[str, int]:
@@ -253,8 +258,9 @@ def _behind_rows(inputs: Inputs) -> list[dict]:
     return status_tables.behind(inputs.status).to_dict("records")
 
 
-def indicators_table(inputs: Inputs, lang: str) -> document.Table:
-    """Every indicator: actual (with its data period when older), target, completion, light."""
+def indicators_table(inputs: Inputs, lang: str, *, with_change: bool = True) -> document.Table:
+    """Every indicator: actual (with its data period when older), target, completion, light;
+    `with_change` adds the change in completion on the quarter before."""
     change = completion_changes(inputs.status, inputs.previous_status).set_index("indicator_code")[
         "change"
     ]
@@ -284,10 +290,18 @@ def indicators_table(inputs: Inputs, lang: str) -> document.Table:
                     ]
                 }
             ),
-            i18n.t("bulletin.col.change", lang): [
-                _signed(change[r["indicator_code"]]) if r["indicator_code"] in change else "—"
-                for r in records
-            ],
+            **(
+                {
+                    i18n.t("bulletin.col.change", lang): [
+                        _signed(change[r["indicator_code"]])
+                        if r["indicator_code"] in change
+                        else "—"
+                        for r in records
+                    ]
+                }
+                if with_change
+                else {}
+            ),
             i18n.t("col.light", lang): [i18n.light_name(r["light"], lang) for r in records],
         }
     )
@@ -321,6 +335,8 @@ def sector_matrix(inputs: Inputs, lang: str) -> document.Table | None:
     """Sectors x sector-target indicators: completion and what it is made of, cells shaded by
     light."""
     codes = measure_tasks.sector_indicator_codes(inputs.data.targets, inputs.data.indicators)
+    if not codes:  # a plan without sector targets: its sector status has no columns either
+        return None
     grid = measure_tasks.sector_grid(inputs.sector_status, inputs.sectors, codes)
     if grid.empty:
         return None
@@ -358,7 +374,7 @@ def sector_matrix(inputs: Inputs, lang: str) -> document.Table | None:
 # ------------------------------------------------------------------ sections
 
 
-def _plain(markdown: str) -> list[str]:
+def plain_paragraphs(markdown: str) -> list[str]:
     """Markdown bullets of the method page as plain paragraphs (no '- ', no '**')."""
     lines = [re.sub(r"^\s*-\s+", "", line).replace("**", "") for line in markdown.splitlines()]
     return [line for line in lines if line.strip()]
@@ -366,11 +382,11 @@ def _plain(markdown: str) -> list[str]:
 
 # A sentence that names a setting of the server (KPI_YELLOW_FROM ...): the method page shows it;
 # the bulletin's readers cannot act on it, and the values it sets are stated in the same line.
-def _heading(number: int, key: str, lang: str) -> str:
+def section_heading(number: int, key: str, lang: str) -> str:
     return i18n.t("bulletin.heading", lang, number=_numeral(number, lang), text=i18n.t(key, lang))
 
 
-def _thresholds() -> dict[str, str]:
+def thresholds_text() -> dict[str, str]:
     return {"yellow": f"{config.YELLOW_FROM_POINTS:g}", "red": f"{config.RED_ABOVE_POINTS:g}"}
 
 
@@ -381,7 +397,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     stop = t("format.full_stop")
     out = [
         document.Section(
-            _heading(1, "bulletin.section.indicators", lang),
+            section_heading(1, "bulletin.section.indicators", lang),
             [
                 status_tables.legend(
                     inputs.status,
@@ -396,7 +412,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
         )
     ]
     behind = laggards_table(inputs, lang)
-    laggards = document.Section(_heading(2, "bulletin.section.laggards", lang))
+    laggards = document.Section(section_heading(2, "bulletin.section.laggards", lang))
     final = status_tables.is_final(inputs.status)
     if behind.empty:
         laggards.paragraphs.append(
@@ -414,7 +430,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     matrix = sector_matrix(inputs, lang)
     out.append(
         document.Section(
-            _heading(3, "bulletin.section.sectors", lang),
+            section_heading(3, "bulletin.section.sectors", lang),
             [t("sectors.heatmap_help") + stop if matrix else t("bulletin.no_sectors")],
             tables=[matrix] if matrix else [],
         )
@@ -423,7 +439,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     overdue = task_tables.overdue_units_table(measure_tasks.overdue_by_unit(inputs.board), lang)
     out.append(
         document.Section(
-            _heading(4, "bulletin.section.tasks", lang),
+            section_heading(4, "bulletin.section.tasks", lang),
             [tasks_sentence(inputs_counts(inputs), lang), t("tasks.overdue_help") + stop]
             + ([] if not overdue.empty else [t("bulletin.no_overdue")]),
             tables=[document.Table(t("bulletin.overdue_table"), overdue)]
@@ -433,8 +449,8 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
     )
 
     base, end = inputs.plan["base_period"], inputs.plan["end_period"]
-    method = _plain(t("method.intro")) + _plain(
-        t("method.formulas", base=base, end=end, **_thresholds())
+    method = plain_paragraphs(t("method.intro")) + plain_paragraphs(
+        t("method.formulas", base=base, end=end, **thresholds_text())
     )
     if inputs.demo_figures:
         method.append(t("bulletin.demo_text", n=inputs.demo_figures))
@@ -445,7 +461,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
         method.append(t("bulletin.demo_tasks", n=demo_tasks))
     out.append(
         document.Section(
-            _heading(5, "bulletin.section.method", lang),
+            section_heading(5, "bulletin.section.method", lang),
             method,
             tables=[
                 document.Table(
@@ -483,7 +499,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
         sources.append(document.Table(t("method.sector_sum"), sums))
     out.append(
         document.Section(
-            _heading(6, "bulletin.section.sources", lang),
+            section_heading(6, "bulletin.section.sources", lang),
             [t("method.sources_intro"), t("sectors.sum_check_help")],
             tables=sources,
         )
@@ -499,7 +515,7 @@ _CJK_SPACE = re.compile(
 )
 
 
-def _tight(text: str, lang: str) -> str:
+def tight_text(text: str, lang: str) -> str:
     """Chinese paragraph text without spaces around numbers (they stretch when justified)."""
     # A rule of Chinese typesetting, not a text: an English sentence quoting a Chinese term
     # (序时进度, a unit's name) keeps the spaces around it.
@@ -510,6 +526,15 @@ def _is_demo(inputs: Inputs) -> bool:
     return bool(inputs.demo_figures) or bool(inputs.board["is_demo"].any())
 
 
+def plan_subtitle(plan: dict, lang: str) -> str:
+    """The plan's name with its document number: '湛江市…（湛府〔2023〕14号）'."""
+    doc_no = plan.get("doc_no")
+    name = i18n.name(plan, lang)
+    if isinstance(doc_no, str) and doc_no:
+        return i18n.t("format.with_note", lang, text=name, note=doc_no)
+    return name
+
+
 def assemble(
     inputs: Inputs, lang: str = "zh", *, today: dt.date | None = None
 ) -> document.Bulletin:
@@ -517,26 +542,22 @@ def assemble(
     if lang not in i18n.LANGS:
         raise ValueError(f"lang must be one of {i18n.LANGS}, not {lang!r}")
     year, quarter = periods.year_of(inputs.as_of), int(inputs.as_of[-1])
-    doc_no = inputs.plan.get("doc_no")
-    subtitle = i18n.name(inputs.plan, lang)
-    if isinstance(doc_no, str) and doc_no:
-        subtitle = i18n.t("format.with_note", lang, text=subtitle, note=doc_no)
     return document.Bulletin(
         title=i18n.t("bulletin.title", lang, year=year, quarter=_numeral(quarter, lang)),
-        subtitle=subtitle,
+        subtitle=plan_subtitle(inputs.plan, lang),
         generated_on=today or dt.date.today(),
         language=lang,
         demo_notice=i18n.t("bulletin.demo_notice", lang) if _is_demo(inputs) else None,
-        summary_paragraphs=[_tight(p, lang) for p in summary_paragraphs(inputs, lang)],
+        summary_paragraphs=[tight_text(p, lang) for p in summary_paragraphs(inputs, lang)],
         sections=[
-            replace(part, paragraphs=[_tight(p, lang) for p in part.paragraphs])
+            replace(part, paragraphs=[tight_text(p, lang) for p in part.paragraphs])
             for part in sections(inputs, lang)
         ],
     )
 
 
 @contextlib.contextmanager
-def _connection(con_or_path: Con | str | Path | None) -> Iterator[Con]:
+def open_store(con_or_path: Con | str | Path | None) -> Iterator[Con]:
     if isinstance(con_or_path, duckdb.DuckDBPyConnection):
         yield con_or_path
     else:
@@ -553,7 +574,7 @@ def build_bulletin(
     today: dt.date | None = None,
 ) -> document.Bulletin:
     """The bulletin of a plan at a quarter; a path opens (and closes) its own connection."""
-    with _connection(con_or_path) as con:
+    with open_store(con_or_path) as con:
         inputs = read_inputs(con, plan_id, as_of)
     return assemble(inputs, lang, today=today)
 
@@ -582,7 +603,7 @@ def bulletin_files(
     bulletin_render.check_formats(formats)  # before the store is read and chromium started
     if "pdf" in formats:
         pdf_render.preload_pdf_engine()  # about a second of imports, meanwhile
-    with _connection(con_or_path) as con:
+    with open_store(con_or_path) as con:
         inputs = read_inputs(con, plan_id, as_of)
     charted = not status_tables.behind(inputs.status).empty
     with contextlib.ExitStack() as stack:

@@ -76,7 +76,7 @@ def chart_inputs(data: PlanData, row: Mapping[str, Any], lang: str) -> dict[str,
         projection = {
             "from_period": row["data_period"],
             "from_value": row["actual"],
-            "period": data.plan["end_period"],
+            "period": data.due_period(code),
             "value": row["projected"],
             "low": row["projected_low"],
             "high": row["projected_high"],

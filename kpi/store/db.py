@@ -23,7 +23,7 @@ _current_schema_paths: set[Path] = set()  # their newest snapshot has every tabl
 # Every table and added column the schema defines: a snapshot published by an older release
 # lacks some until the primary is brought up to date and published again.
 SCHEMA_COLUMNS = frozenset(
-    [(t, None) for t in re.findall(r"create table if not exists (\w+)", SCHEMA_SQL)]
+    [(t, None) for t in re.findall(r"create (?:table|view) if not exists (\w+)", SCHEMA_SQL)]
     + re.findall(r"alter table (\w+) add column if not exists (\w+)", SCHEMA_SQL)
 )
 _ready_lock = threading.Lock()

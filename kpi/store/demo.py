@@ -16,7 +16,8 @@ from kpi.store import ingest, queries, reference
 from kpi.store.connection import transaction
 
 DEMO_USER = "演示数据 demo"
-FIRST_PERIOD, LAST_PERIOD = "2023Q1", "2025Q4"
+# The window a plan's demo covers when no plan row is given: first quarter, last, baseline.
+DEFAULT_WINDOW = {"start_period": "2023Q1", "end_period": "2025Q4", "base_period": "2022Q4"}
 ANY_QUARTER = "9999Q4"  # an as-of quarter after every figure
 
 # Share of the way from baseline to the 2025 target reached by 2025Q4, chosen so the demo shows
@@ -47,7 +48,7 @@ FINAL_SHARE = {
 }
 REGRESSING = {"digital_talent": 0.12}  # falls by this share of its peak over the last 3 quarters
 # Level indicators with a stored 2022Q4 baseline, as a share of the 2025 target.
-BASELINE_SHARE = {"base_stations_5g": 0.507, "idc_racks": 0.42}
+BASELINE_SHARE = {"base_stations_5g": 0.507, "idc_racks": 0.42, "gz_id_nodes": 0.45}
 # Level indicators without one start from this share (the dashboard flags an assumed baseline).
 FIRST_SHARE = {"digital_talent": 0.42}
 SECTOR_INDICATORS = ("smart_scenarios", "smart_factories", "smart_equipment")
@@ -69,12 +70,22 @@ def _round(values: np.ndarray, unit: str) -> np.ndarray:
 
 
 def demo_figures(
-    indicators: pd.DataFrame, targets: pd.DataFrame, sectors: pd.DataFrame, districts: pd.DataFrame
+    indicators: pd.DataFrame,
+    targets: pd.DataFrame,
+    sectors: pd.DataFrame,
+    districts: pd.DataFrame,
+    plan: dict | None = None,
 ) -> pd.DataFrame:
-    """Quarterly demo figures 2023Q1-2025Q4 for every indicator, with some breakdowns."""
-    quarters = periods.period_range(FIRST_PERIOD, LAST_PERIOD)
+    """Quarterly demo figures over the plan's window for every indicator, with some breakdowns.
+
+    An indicator whose default target falls due before the plan's end (a 2023 target in a plan
+    running to 2025) moves until that quarter and holds still after it.
+    """
+    window = plan or DEFAULT_WINDOW
+    quarters = periods.period_range(window["start_period"], window["end_period"])
     city_targets = targets[targets["sector_code"].isna() & targets["is_default"]]
     target_of = dict(zip(city_targets["indicator_code"], city_targets["value"], strict=True))
+    due_of = dict(zip(city_targets["indicator_code"], city_targets["period"], strict=True))
     rows = []
     for ind in indicators.to_dict("records"):
         code, unit, target = (
@@ -83,13 +94,17 @@ def demo_figures(
             float(target_of[ind["indicator_code"]]),
         )
         share = FINAL_SHARE.get(code, _rng(code, "share").uniform(0.55, 1.1))
+        moving = [q for q in quarters if q <= due_of[code]] or quarters
         if code in SECTOR_INDICATORS:
             rows += _sector_rows(ind, targets, sectors, quarters, share)
             continue
         if ind["semantics"] == "level":
-            rows += _level_rows(code, unit, target, share, quarters)
+            rows += _level_rows(code, unit, target, share, moving, window["base_period"])
+            held = rows[-1][4]  # the level reached when the target fell due
+            rows += [(code, q, None, None, held, unit) for q in quarters[len(moving) :]]
         elif ind["semantics"] == "new_since_base":
-            rows += _new_item_rows(code, unit, target * share, quarters, None, None)
+            rows += _new_item_rows(code, unit, target * share, moving, None, None)
+            rows += [(code, q, None, None, 0.0, unit) for q in quarters[len(moving) :]]
             if code in DISTRICT_INDICATORS:
                 rows += _district_rows(code, unit, target * share, districts, quarters)
         else:
@@ -99,7 +114,9 @@ def demo_figures(
     )
 
 
-def _level_rows(code: str, unit: str, target: float, share: float, quarters: list[str]) -> list:
+def _level_rows(
+    code: str, unit: str, target: float, share: float, quarters: list[str], base_period: str
+) -> list:
     has_base = code in BASELINE_SHARE
     start = target * BASELINE_SHARE.get(code, FIRST_SHARE.get(code, 0.0))
     end = start + (target - start) * share
@@ -113,7 +130,7 @@ def _level_rows(code: str, unit: str, target: float, share: float, quarters: lis
     rows = [(code, q, None, None, v, unit) for q, v in zip(quarters, values, strict=True)]
     if has_base:
         rows.insert(
-            0, (code, "2022Q4", None, None, float(_round(np.array([start]), unit)[0]), unit)
+            0, (code, base_period, None, None, float(_round(np.array([start]), unit)[0]), unit)
         )
     return rows
 
@@ -130,8 +147,14 @@ def _new_item_rows(
 
 
 def _flow_rows(code: str, unit: str, target: float, share: float, quarters: list[str]) -> list:
-    # Annual flow grows from about 55 % of the target in 2023 to `share` of it in 2025.
-    annual = {2023: 0.55, 2024: 0.55 + (share - 0.55) * 0.55, 2025: share}
+    # Annual flow grows from about 55 % of the target in the first year to `share` of it in the
+    # last; the years between move 55 % of the way by the last but one.
+    years = sorted({periods.year_of(q) for q in quarters})
+    last = len(years) - 1
+    annual = {
+        year: 0.55 + (share - 0.55) * (1.0 if i == last else 0.55 * i / max(1, last - 1))
+        for i, year in enumerate(years)
+    }
     seasonal = np.array([0.21, 0.24, 0.25, 0.30])
     rows = []
     for q in quarters:
@@ -188,9 +211,11 @@ def _district_rows(
     return rows
 
 
-def demo_task_updates(tasks: pd.DataFrame) -> pd.DataFrame:
+def demo_task_updates(tasks: pd.DataFrame, plan: dict | None = None) -> pd.DataFrame:
     """Quarterly status updates per sub-task: most progress, some finish, a few fall behind."""
-    quarters = periods.period_range("2023Q2", LAST_PERIOD)
+    window = plan or DEFAULT_WINDOW
+    first = periods.add_quarters(window["start_period"], 1)  # a quarter's work before the first
+    quarters = periods.period_range(first, window["end_period"])
     rows = []
     for task in tasks.to_dict("records"):
         key = f"{task['group_no']}.{task['subtask_no']}"
@@ -227,8 +252,9 @@ def demo_task_updates(tasks: pd.DataFrame) -> pd.DataFrame:
 def write_demo_files(folder: Path) -> tuple[Path, Path]:
     """Regenerate one plan's demo CSVs from its reference CSVs."""
     frames = reference.read_plan_folder(folder)
+    plan = frames["plans"].iloc[0].to_dict()
     figures = demo_figures(
-        frames["indicators"], frames["targets"], frames["sectors"], frames["districts"]
+        frames["indicators"], frames["targets"], frames["sectors"], frames["districts"], plan
     )
     figures_path = folder / "demo_figures.csv"
     figures.to_csv(figures_path, index=False, float_format="%g")
@@ -236,7 +262,7 @@ def write_demo_files(folder: Path) -> tuple[Path, Path]:
     tasks = frames["subtasks"][["group_no", "subtask_no"]].copy()
     tasks["units"] = tasks["group_no"].map(units)
     updates_path = folder / "demo_task_updates.csv"
-    demo_task_updates(tasks).to_csv(updates_path, index=False)
+    demo_task_updates(tasks, plan).to_csv(updates_path, index=False)
     return figures_path, updates_path
 
 

@@ -76,6 +76,7 @@ def reference_for(con: Con, plan_id: str, today: date | None = None) -> Referenc
         last_period=plan["end_period"],
         # Every target row counts, city-wide or per sector, in force (after admin edits).
         largest_targets=targets.groupby("indicator_code")["value"].max().to_dict(),
+        windows=queries.indicator_windows(con),
     )
 
 
@@ -124,9 +125,9 @@ def check_upload(
     report(0.6, "compare")
     con.register("staged", rows)
     try:
-        result.change_counts = queries.staged_change_counts(con, plan_id)
+        result.change_counts = queries.staged_change_counts(con)
         if full_diff:
-            result.diff = queries.staged_diff(con, plan_id)
+            result.diff = queries.staged_diff(con)
         warnings = queries.staged_warnings(
             con,
             plan_id,
@@ -165,7 +166,7 @@ def _resolve_basis(
         ), []
     con.register("staged", rows)
     try:
-        history = queries.staged_key_history(con, ref.plan_id)
+        history = queries.staged_key_history(con)
     finally:
         con.unregister("staged")
     targets = queries.targets(con, ref.plan_id)
@@ -325,8 +326,8 @@ def _drop_count(listed: dict) -> dict:
 
 
 def default_plan_id(con: Con, wanted: str | None = None) -> str:
-    """`wanted` (a --plan flag), else $KPI_PLAN, else the most recently issued plan; a plan that
-    is not loaded is refused, naming the loaded ones."""
+    """`wanted` (a --plan flag), else $KPI_PLAN, else the newest active plan (queries.plans); a
+    plan that is not loaded is refused, naming the loaded ones."""
     wanted = wanted or config.plan_setting()
     known = queries.plans(con)["plan_id"].tolist()
     if wanted:

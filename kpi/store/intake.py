@@ -103,8 +103,8 @@ def _outdated(con: Con, check: UploadCheck) -> bool:
     con.register("staged", check.checked.rows)
     try:
         if check.diff.empty:
-            return queries.staged_change_counts(con, check.plan_id) != check.change_counts
-        fresh = queries.staged_diff(con, check.plan_id)
+            return queries.staged_change_counts(con) != check.change_counts
+        fresh = queries.staged_diff(con)
     finally:
         con.unregister("staged")
     columns = ["source_row", "old_value"]

@@ -10,6 +10,8 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from kpi.base import periods
+
 Con = duckdb.DuckDBPyConnection
 
 
@@ -25,7 +27,12 @@ def _scalar(con: Con, sql: str, params=None):
 
 # ------------------------------------------------------------------ reference
 
-PLANS = "select * from plans order by issued_on desc, plan_id"
+# Newest first: plans whose window covers the current quarter (active), then by issue date.
+PLANS = """
+    select * from plans
+    order by start_period <= $now and $now <= end_period desc, issued_on desc nulls last,
+             start_period desc, plan_id
+"""
 INDICATORS = "select * from indicators where plan_id = ? order by sort_order"
 # Targets and milestones carry the admin edits (table target_edits, kpi.store.target_edits) on
 # top of the cited row: `value` is the value in force, `source_value` the cited one; the edit
@@ -100,8 +107,8 @@ TASKS = """
 
 
 def plans(con: Con) -> pd.DataFrame:
-    """Every loaded plan, newest first."""
-    return con.execute(PLANS).df()
+    """Every loaded plan, the newest active one first (the default wherever none is chosen)."""
+    return con.execute(PLANS, {"now": periods.current_period()}).df()
 
 
 def plan(con: Con, plan_id: str) -> dict:
@@ -146,6 +153,21 @@ def districts(con: Con, plan_id: str) -> pd.DataFrame:
     return con.execute(DISTRICTS, [plan_id]).df()
 
 
+INDICATOR_WINDOWS = """
+    select i.indicator_code, p.plan_id, p.base_period, p.end_period
+    from indicators i join plans p using (plan_id)
+    order by i.indicator_code, p.base_period, p.plan_id
+"""
+
+
+def indicator_windows(con: Con) -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """indicator_code -> (plan_id, baseline quarter, last quarter) of every plan that has it."""
+    windows: dict[str, tuple[tuple[str, str, str], ...]] = {}
+    for code, plan_id, first, last in _run(con, INDICATOR_WINDOWS):
+        windows[code] = (*windows.get(code, ()), (plan_id, first, last))
+    return windows
+
+
 def unit_conversions(con: Con) -> pd.DataFrame:
     """Accepted units and their factors to the canonical units."""
     return con.execute(UNIT_CONVERSIONS).df()
@@ -170,7 +192,7 @@ def tasks(con: Con, plan_id: str) -> pd.DataFrame:
 
 CURRENT_FIGURES = """
     select indicator_code, period, sector_code, district_code, value, batch_id, is_demo
-    from figures
+    from plan_figures
     where plan_id = ? and is_current and period <= ?
     order by indicator_code, sector_code nulls first, district_code nulls first, period
 """
@@ -179,13 +201,13 @@ CURRENT_FIGURES = """
 STATUS_FIGURES = """
     select f.indicator_code, f.period, f.sector_code, f.district_code, f.value, f.is_demo,
            f.batch_id, b.file_name
-    from figures f left join batches b using (batch_id)
+    from plan_figures f left join batches b using (batch_id)
     where f.plan_id = ? and f.is_current and f.period <= ? and f.district_code is null
 """
 FIGURE_HISTORY = """
     select f.period, f.sector_code, f.district_code, f.value, f.is_current, f.is_demo,
            f.batch_id, b.file_name, b.user_name, b.loaded_at, b.kind, f.superseded_by
-    from figures f join batches b using (batch_id)
+    from plan_figures f join batches b using (batch_id)
     where f.plan_id = ? and f.indicator_code = ?
     order by f.period desc, f.sector_code nulls first, f.district_code nulls first, f.figure_id desc
 """
@@ -193,7 +215,7 @@ PROGRESS_EXPORT = """
     with final as (
         select f.indicator_code, f.period, f.sector_code as sector,
                f.district_code as district, f.value, i.unit, f.batch_id, f.is_demo
-        from figures f join indicators i using (plan_id, indicator_code)
+        from plan_figures f join indicators i using (plan_id, indicator_code)
         where f.plan_id = ? and f.is_current and f.period <= ?
     )
     select * from final
@@ -203,7 +225,7 @@ FIGURE_VERSIONS_EXPORT = """
     select f.figure_id, f.indicator_code, f.period, f.sector_code as sector,
            f.district_code as district, f.value, i.unit, f.batch_id, f.is_current,
            f.superseded_by, f.is_demo, b.user_name, b.loaded_at, b.file_name
-    from figures f
+    from plan_figures f
     join indicators i using (plan_id, indicator_code)
     join batches b using (batch_id)
     where f.plan_id = ?
@@ -239,7 +261,7 @@ def figure_versions(con: Con, plan_id: str) -> pd.DataFrame:
 def latest_period(con: Con, plan_id: str) -> str | None:
     """The latest quarter that has any figure in force."""
     return _scalar(
-        con, "select max(period) from figures where plan_id = ? and is_current", [plan_id]
+        con, "select max(period) from plan_figures where plan_id = ? and is_current", [plan_id]
     )
 
 
@@ -247,7 +269,7 @@ def periods_with_figures(con: Con, plan_id: str) -> list[str]:
     """Quarters that have at least one figure in force, ascending."""
     rows = _run(
         con,
-        "select distinct period from figures where plan_id = ? and is_current order by period",
+        "select distinct period from plan_figures where plan_id = ? and is_current order by period",
         [plan_id],
     )
     return [r[0] for r in rows]
@@ -257,7 +279,8 @@ def demo_figures_in_force(con: Con, plan_id: str, as_of: str) -> int:
     """How many figures shown up to `as_of` are demo data."""
     return _scalar(
         con,
-        "select count(*) from figures where plan_id = ? and is_current and is_demo and period <= ?",
+        "select count(*) from plan_figures"
+        " where plan_id = ? and is_current and is_demo and period <= ?",
         [plan_id, as_of],
     )
 
@@ -279,7 +302,7 @@ STAGED_DIFF = f"""
                     when f.value = s.value then 'unchanged'
                     else 'changed' end as change
         from staged s
-        left join figures f on f.plan_id = ? and f.is_current and {KEY_MATCH}
+        left join figures f on f.is_current and {KEY_MATCH}
     )
     select * from final order by source_row
 """
@@ -298,7 +321,7 @@ STAGED_WARNINGS = f"""
         select f.indicator_code, f.period, f.sector_code, f.district_code, f.value,
                null::integer as source_row
         from figures f
-        where f.plan_id = $plan and f.is_current
+        where f.is_current
           and f.indicator_code in (select distinct indicator_code from staged)
           and not exists (select 1 from staged s where {KEY_MATCH})
     ),
@@ -345,7 +368,7 @@ STAGED_WARNINGS = f"""
         select s.source_row, 'big_change' as code, s.value, f.value as reference,
                f.period as reference_period
         from staged s
-        join figures f on f.plan_id = $plan and f.is_current and {KEY_MATCH}
+        join figures f on f.is_current and {KEY_MATCH}
         where abs(s.value - f.value) > $change_ratio * abs(f.value) and f.value <> 0
     ),
     final as (
@@ -365,7 +388,7 @@ INSERT_FILE = "insert into uploaded_files (batch_id, file_name, content) values 
 SUPERSEDE_CHANGED = f"""
     update figures f set is_current = false, superseded_by = $batch
     from staged s
-    where f.plan_id = $plan and f.is_current and {KEY_MATCH} and f.value <> s.value
+    where f.is_current and {KEY_MATCH} and f.value <> s.value
 """
 INSERT_NEW_AND_CHANGED = f"""
     insert into figures
@@ -373,7 +396,7 @@ INSERT_NEW_AND_CHANGED = f"""
            s.district_code, s.value, $batch, true, null, $is_demo, s.source_row
     from staged s
     where not exists (
-        select 1 from figures f where f.plan_id = $plan and f.is_current and {KEY_MATCH}
+        select 1 from figures f where f.is_current and {KEY_MATCH}
     )
 """
 COUNT_BATCH_FIGURES = "select count(*) from figures where batch_id = ?"
@@ -382,7 +405,7 @@ COUNT_BATCH_FIGURES = "select count(*) from figures where batch_id = ?"
 STAGED_KEY_HISTORY = f"""
     select f.indicator_code, f.period, f.sector_code, f.district_code, f.value
     from figures f
-    where f.plan_id = ? and f.is_current
+    where f.is_current
       and exists (
           select 1 from staged s
           where s.indicator_code = f.indicator_code
@@ -396,20 +419,20 @@ INSERT_AUDIT = """
 """
 
 
-def staged_change_counts(con: Con, plan_id: str) -> dict[str, int]:
+def staged_change_counts(con: Con) -> dict[str, int]:
     """How many staged rows are new, changed or unchanged."""
-    rows = _run(con, f"select change, count(*) from ({STAGED_DIFF}) group by change", [plan_id])
+    rows = _run(con, f"select change, count(*) from ({STAGED_DIFF}) group by change")
     return {"new": 0, "changed": 0, "unchanged": 0, **dict(rows)}
 
 
-def staged_diff(con: Con, plan_id: str) -> pd.DataFrame:
+def staged_diff(con: Con) -> pd.DataFrame:
     """Each staged row against the figure in force: new, changed (old -> new) or unchanged."""
-    return con.execute(STAGED_DIFF, [plan_id]).df()
+    return con.execute(STAGED_DIFF).df()
 
 
-def staged_key_history(con: Con, plan_id: str) -> pd.DataFrame:
+def staged_key_history(con: Con) -> pd.DataFrame:
     """Figures in force for the staged rows' keys, in quarters the staged frame does not give."""
-    return con.execute(STAGED_KEY_HISTORY, [plan_id]).df()
+    return con.execute(STAGED_KEY_HISTORY).df()
 
 
 def staged_warnings(
@@ -461,7 +484,7 @@ def store_file(con: Con, batch_id: int, file_name: str, content: bytes) -> None:
 
 def apply_staged(con: Con, plan_id: str, batch_id: int, *, is_demo: bool) -> int:
     """Supersede changed figures and insert new and changed ones; returns rows written."""
-    _run(con, SUPERSEDE_CHANGED, {"plan": plan_id, "batch": batch_id})
+    _run(con, SUPERSEDE_CHANGED, {"batch": batch_id})
     _run(con, INSERT_NEW_AND_CHANGED, {"plan": plan_id, "batch": batch_id, "is_demo": is_demo})
     return _scalar(con, COUNT_BATCH_FIGURES, [batch_id])
 
@@ -518,7 +541,7 @@ ROLLBACK_RESTORE = """
            prev.is_demo, null
     from figures undone
     join figures prev
-      on prev.superseded_by = undone.batch_id and prev.plan_id = undone.plan_id
+      on prev.superseded_by = undone.batch_id
      and prev.indicator_code = undone.indicator_code and prev.period = undone.period
      and prev.sector_code is not distinct from undone.sector_code
      and prev.district_code is not distinct from undone.district_code
@@ -784,7 +807,7 @@ SUBTASK_ATTACHMENTS = f"""
 INDICATOR_ATTACHMENTS = f"""
     {_ATTACHMENT_ROWS}
     where a.plan_id = $plan and a.batch_id in (
-        select batch_id from figures
+        select batch_id from plan_figures
         where plan_id = $plan and indicator_code = $code and period <= $as_of
     )
     order by a.batch_id desc, a.attachment_id
@@ -944,11 +967,12 @@ def submissions(
 FIGURE_SUBMISSIONS = """
     with written as (
         select batch_id, indicator_code, period, count(*) as figures
-        from figures where plan_id = $plan
+        from plan_figures where plan_id = $plan
         group by all
         union all
         select batch_id, indicator_code, period, count(*) as figures
         from submitted_figures
+        where batch_id in (select batch_id from batches where plan_id = $plan)
         group by all
     ),
     final as (
@@ -957,7 +981,7 @@ FIGURE_SUBMISSIONS = """
                max(w.figures) as figures
         from written w
         join batches b on b.batch_id = w.batch_id
-        where b.plan_id = $plan and b.kind <> 'rollback' and b.rolled_back_by is null
+        where b.kind <> 'rollback' and b.rolled_back_by is null
         group by all
     )
     select * from final order by period, indicator_code, loaded_at, batch_id
@@ -995,3 +1019,93 @@ def load_draft(con: Con, plan_id: str, user_name: str, period: str) -> tuple | N
 
 def delete_draft(con: Con, plan_id: str, user_name: str, period: str) -> None:
     _run(con, DELETE_DRAFT, [plan_id, user_name, period])
+
+
+# ------------------------------------------------------------------ peers (issue 13)
+
+# The same indicator code in the other loaded plans, with each plan's window.
+PEER_PLANS = """
+    with final as (
+        select p.plan_id, p.name_zh, p.name_en, p.start_period, p.end_period, p.base_period,
+               i.semantics
+        from indicators i join plans p using (plan_id)
+        where i.indicator_code = ? and i.plan_id <> ?
+    )
+    select * from final order by start_period desc, plan_id
+"""
+# City-wide figures in force that count for those plans (their windows), up to the as-of quarter.
+PEER_PLAN_FIGURES = """
+    select plan_id, period, value, is_demo
+    from plan_figures
+    where indicator_code = ? and plan_id <> ? and is_current and period <= ?
+      and sector_code is null and district_code is null
+    order by plan_id, period
+"""
+# Other cities' figures cited by any plan, with the document they come from.
+PEER_FIGURES = """
+    with final as (
+        select f.*, s.doc_no, s.title_zh as source_title_zh, s.title_en as source_title_en
+        from peer_figures f
+        left join sources s on s.plan_id = f.plan_id and s.source_id = f.source_id
+        where f.indicator_code = ?
+    )
+    select * from final order by as_of desc, city_zh
+"""
+
+
+def peer_plans(con: Con, plan_id: str, indicator_code: str) -> pd.DataFrame:
+    """The other plans that have this indicator code, newest window first."""
+    return con.execute(PEER_PLANS, [indicator_code, plan_id]).df()
+
+
+def peer_plan_figures(con: Con, plan_id: str, indicator_code: str, as_of: str) -> pd.DataFrame:
+    """City-wide figures in force of this indicator for every other plan, up to `as_of`."""
+    return con.execute(PEER_PLAN_FIGURES, [indicator_code, plan_id, as_of]).df()
+
+
+def peer_figures(con: Con, indicator_code: str) -> pd.DataFrame:
+    """Cited figures of other cities for this indicator (from any plan), newest first."""
+    return con.execute(PEER_FIGURES, [indicator_code]).df()
+
+
+# ------------------------------------------------------------------ plans (kpi.store.plan_import)
+
+PLAN_LIST = """
+with counts as (
+    select p.plan_id,
+        (select count(*) from indicators i where i.plan_id = p.plan_id) as indicators,
+        (select count(*) from targets t where t.plan_id = p.plan_id) as targets,
+        (select count(*) from subtasks s where s.plan_id = p.plan_id) as tasks,
+        (select count(*) from plan_figures f where f.plan_id = p.plan_id and f.is_current)
+            as figures
+    from plans p
+)
+select p.plan_id, p.name_zh, p.name_en, p.start_period, p.end_period, p.base_period,
+    p.issued_on, c.indicators, c.targets, c.tasks, c.figures
+from plans p join counts c using (plan_id)
+order by p.start_period desc, p.plan_id
+"""
+# The file a plan was last imported from, kept in its refresh audit entry (kpi.store.reference).
+IMPORTED_FROM = """
+select plan_id, json_extract_string(after_json, '$.imported_from') as source
+from audit_log
+where action = 'reference_refresh'
+    and json_extract_string(after_json, '$.imported_from') is not null
+qualify row_number() over (partition by plan_id order by audit_id desc) = 1
+"""
+
+
+def plan_list(con: Con) -> pd.DataFrame:
+    """Every plan with its window and counts; `figures` are those in force in its window."""
+    return con.execute(PLAN_LIST).df()
+
+
+def imported_from(con: Con) -> dict[str, str]:
+    """plan_id -> the file it was last imported from (plans imported, not loaded from data/)."""
+    return dict(_run(con, IMPORTED_FROM))
+
+
+def reference_rows(con: Con, table: str, columns: list[str], plan_id: str) -> pd.DataFrame:
+    """One plan's rows of a reference table (`table` and `columns` from plan_import.SHEETS)."""
+    listed = ", ".join(columns)
+    return con.execute(f"select {listed} from {table} where plan_id = ?", [plan_id]).df()

@@ -1,133 +1,23 @@
-"""Load the reference CSVs of every plan in data/plans/ into the reference tables."""
+"""Load the reference CSVs of every plan in data/plans/ into the reference tables, or import
+one plan from a workbook or folder (kpi.store.plan_import reads and checks both the same way)."""
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from kpi.auth import permissions
+from kpi.auth.accounts import User
 from kpi.base import config
-from kpi.store import ingest, queries
-from kpi.store.connection import transaction
+from kpi.store import ingest, plan_import, queries
+from kpi.store.connection import SCHEMA_SQL, transaction
+from kpi.store.plan_import import PlanProblem, PlanRejected, RawPlan
 
-# file -> (table, columns as typed in the table); plan_id is added from the folder.
+# file -> (table, columns as typed in the table); plan_id is added from the plan sheet. The
+# sheets, and which cells must be filled, are kpi.store.plan_import.SHEETS.
 REFERENCE_FILES: dict[str, tuple[str, dict[str, str]]] = {
-    "plan.csv": (
-        "plans",
-        {
-            "plan_id": "str",
-            "name_zh": "str",
-            "name_en": "str",
-            "doc_no": "str",
-            "issued_on": "date",
-            "start_period": "str",
-            "end_period": "str",
-            "base_period": "str",
-            "source_id": "str",
-        },
-    ),
-    "sources.csv": (
-        "sources",
-        {
-            "source_id": "str",
-            "file": "str",
-            "title_zh": "str",
-            "title_en": "str",
-            "doc_no": "str",
-            "issued_on": "date",
-        },
-    ),
-    "indicators.csv": (
-        "indicators",
-        {
-            "indicator_code": "str",
-            "category_zh": "str",
-            "category_en": "str",
-            "name_zh": "str",
-            "name_en": "str",
-            "unit": "str",
-            "unit_en": "str",
-            "display_unit": "str",
-            "display_unit_en": "str",
-            "display_factor": "float",
-            "semantics": "str",
-            "breakdowns": "str",
-            "sort_order": "int",
-            "note": "str",
-        },
-    ),
-    "targets.csv": (
-        "targets",
-        {
-            "indicator_code": "str",
-            "sector_code": "str",
-            "year": "int",
-            "period": "str",
-            "value": "float",
-            "value_as_written": "str",
-            "unit_as_written": "str",
-            "comparator": "str",
-            "source_id": "str",
-            "source_ref": "str",
-            "is_default": "bool",
-            "note": "str",
-        },
-    ),
-    "milestones.csv": (
-        "milestones",
-        {
-            "indicator_code": "str",
-            "sector_code": "str",
-            "period": "str",
-            "value": "float",
-            "source_id": "str",
-            "source_ref": "str",
-            "note": "str",
-        },
-    ),
-    "sectors.csv": (
-        "sectors",
-        {
-            "sector_code": "str",
-            "name_zh": "str",
-            "name_en": "str",
-            "aliases": "str",
-            "task_group_no": "int",
-            "sort_order": "int",
-        },
-    ),
-    "districts.csv": (
-        "districts",
-        {
-            "district_code": "str",
-            "name_zh": "str",
-            "name_en": "str",
-            "aliases": "str",
-            "sort_order": "int",
-        },
-    ),
-    "task_groups.csv": (
-        "task_groups",
-        {
-            "group_no": "int",
-            "name_zh": "str",
-            "name_en": "str",
-            "sector_code": "str",
-            "units_as_written": "str",
-            "source_ref": "str",
-        },
-    ),
-    "subtasks.csv": (
-        "subtasks",
-        {"group_no": "int", "subtask_no": "int", "text_zh": "str", "text_en": "str"},
-    ),
-    "responsible_units.csv": (
-        "responsible_units",
-        {"unit_zh": "str", "unit_en": "str", "kind": "str"},
-    ),
-    "indicator_tasks.csv": (
-        "indicator_tasks",
-        {"indicator_code": "str", "group_no": "int", "subtask_no": "int", "note": "str"},
-    ),
+    sheet.file: (sheet.table, sheet.columns) for sheet in plan_import.SHEETS.values()
 }
 
 
@@ -154,14 +44,11 @@ def normalise_unit_name(name: str) -> str:
     return "".join(name.replace("(", "（").replace(")", "）").split())
 
 
-def _typed_frame(path: Path, columns: dict[str, str]) -> pd.DataFrame:
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = set(columns) - set(raw.columns)
-    if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+def _typed_frame(raw: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """A checked sheet (text, see plan_import.check) typed as its table's columns."""
     frame = pd.DataFrame(index=raw.index)
     for column, kind in columns.items():
-        text = raw[column].str.strip()
+        text = raw[column].astype(str).str.strip()
         blank = text == ""
         if kind == "int":
             frame[column] = pd.to_numeric(text.mask(blank), errors="raise").astype("Int64")
@@ -173,20 +60,38 @@ def _typed_frame(path: Path, columns: dict[str, str]) -> pd.DataFrame:
             frame[column] = pd.to_datetime(text.mask(blank)).dt.date
         else:
             frame[column] = text.mask(blank, None).astype(object)
-    return frame
+    return frame.reset_index(drop=True)
 
 
-def read_plan_folder(folder: Path) -> dict[str, pd.DataFrame]:
-    """Read one plan's reference CSVs into typed frames, keyed by table name."""
-    frames = {}
-    for file_name, (table, columns) in REFERENCE_FILES.items():
-        path = folder / file_name
-        if not path.exists():
-            if file_name in ("plan.csv", "indicators.csv", "targets.csv"):
-                raise FileNotFoundError(path)
-            frames[table] = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-            continue
-        frames[table] = _typed_frame(path, columns)
+def check_plan(raw: RawPlan, conversions: pd.DataFrame) -> list[PlanProblem]:
+    """Every problem of a plan (plan_import.check), and task-group units that are not listed
+    among the responsible units (the split of 责任单位 cells is this module's)."""
+    problems = plan_import.check(raw, conversions)
+    if any(p.sheet is None and p.severity == "error" for p in problems):
+        return problems
+    known = set(raw.sheets["responsible_units"]["unit_zh"].map(normalise_unit_name))
+    for row in raw.sheets["task_groups"].to_dict("records"):
+        for unit in split_units(row["units_as_written"]):
+            if unit not in known:
+                problems.append(
+                    PlanProblem(
+                        row["_row"],
+                        "units_as_written",
+                        unit,
+                        "unknown_responsible_unit",
+                        {"unit": unit},
+                        sheet="task_groups",
+                    )
+                )
+    return problems
+
+
+def typed_frames(raw: RawPlan) -> dict[str, pd.DataFrame]:
+    """A checked plan's tables typed, keyed by table name, plan_id added, group units split."""
+    frames = {
+        sheet.table: _typed_frame(raw.sheets[stem], sheet.columns)
+        for stem, sheet in plan_import.SHEETS.items()
+    }
     plan_id = frames["plans"]["plan_id"].iloc[0]
     for table, frame in frames.items():
         if table != "plans":
@@ -204,6 +109,25 @@ def read_plan_folder(folder: Path) -> dict[str, pd.DataFrame]:
         normalise_unit_name
     )
     return frames
+
+
+def _conversions_file() -> pd.DataFrame:
+    return pd.read_csv(config.UNIT_CONVERSIONS_CSV, encoding="utf-8-sig", dtype={"factor": float})
+
+
+def read_plan_folder(
+    folder: Path, conversions: pd.DataFrame | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read and check one plan folder; its typed frames, keyed by table name.
+
+    Raises PlanRejected (every problem, row by row) when the folder has an error: `etl init`
+    then writes nothing.
+    """
+    raw = plan_import.read_folder(folder)
+    problems = check_plan(raw, _conversions_file() if conversions is None else conversions)
+    if any(p.severity == "error" for p in problems):
+        raise PlanRejected(problems, str(folder))
+    return typed_frames(raw)
 
 
 def plan_folders() -> list[Path]:
@@ -226,6 +150,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "responsible_units": ("unit_zh",),
     "task_group_units": ("group_no", "unit_zh"),
     "indicator_tasks": ("indicator_code", "group_no", "subtask_no"),
+    "peer_figures": ("indicator_code", "city_zh", "as_of", "source_id", "source_ref"),
     "unit_conversions": ("from_unit", "to_unit"),
 }
 REFRESH_ACTION = "reference_refresh"
@@ -240,8 +165,9 @@ def load_all_plans(
     listing the rows removed, added and changed with their old and new values; a first build
     (no plan in the store yet) writes none: there is nothing to compare with.
     """
-    plans = [read_plan_folder(folder) for folder in plan_folders()]
-    conversions = pd.read_csv(config.UNIT_CONVERSIONS_CSV, encoding="utf-8-sig")
+    conversions = _conversions_file()
+    # Every folder is read and checked before anything is written: one bad folder, no refresh.
+    plans = [read_plan_folder(folder, conversions) for folder in plan_folders()]
     with transaction(con):
         first_build = not _rows(con, "plans", None)
         before = _rows(con, "unit_conversions", None)
@@ -254,22 +180,112 @@ def load_all_plans(
         con.unregister("conversions_frame")
         changes = {None: {"unit_conversions": (before, _rows(con, "unit_conversions", None))}}
         for frames in plans:
-            plan_id = frames["plans"]["plan_id"].iloc[0]
-            changes[plan_id] = {}
-            for table, frame in frames.items():
-                before = _rows(con, table, plan_id)
-                con.execute(f"delete from {table} where plan_id = ?", [plan_id]).fetchall()
-                con.register("reference_frame", frame)
-                column_list = ", ".join(frame.columns)
-                con.execute(
-                    f"insert into {table} ({column_list}) select {column_list} from reference_frame"
-                ).fetchall()
-                con.unregister("reference_frame")
-                changes[plan_id][table] = (before, _rows(con, table, plan_id))
+            changes[frames["plans"]["plan_id"].iloc[0]] = replace_plan(con, frames)
         if not first_build:
             for plan_id, tables in changes.items():
                 _audit_refresh(con, plan_id, tables, user_name=user_name, role=role)
     return [frames["plans"]["plan_id"].iloc[0] for frames in plans]
+
+
+def replace_plan(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
+) -> dict[str, tuple[list[dict], list[dict]]]:
+    """Replace one plan's reference rows with `frames` (in the caller's transaction); figures,
+    task updates and target edits are untouched. Returns each table's rows before and after."""
+    plan_id = frames["plans"]["plan_id"].iloc[0]
+    versions = {}
+    for table, frame in frames.items():
+        before = _rows(con, table, plan_id)
+        con.execute(f"delete from {table} where plan_id = ?", [plan_id]).fetchall()
+        con.register("reference_frame", frame)
+        column_list = ", ".join(frame.columns)
+        con.execute(
+            f"insert into {table} ({column_list}) select {column_list} from reference_frame"
+        ).fetchall()
+        con.unregister("reference_frame")
+        versions[table] = (before, _rows(con, table, plan_id))
+    return versions
+
+
+@dataclass
+class PlanImport:
+    """What `etl plan import` and the 规划管理 page found: problems, or the rows it changes."""
+
+    source: str
+    plan_id: str | None
+    problems: list[PlanProblem] = field(default_factory=list)
+    changes: dict[str, dict[str, list[dict]]] = field(default_factory=dict)  # table_changes
+    written: bool = False
+
+    @property
+    def errors(self) -> list[PlanProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Rows removed, added and changed per table (tables with any)."""
+        return {
+            table: {kind: len(rows) for kind, rows in found.items()}
+            for table, found in self.changes.items()
+            if any(found.values())
+        }
+
+
+def import_plan(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawPlan,
+    *,
+    dry_run: bool = False,
+    by: User | None = None,
+    user_name: str = "cli",
+    role: str = "cli",
+) -> PlanImport:
+    """Check a plan read by plan_import and, unless `dry_run` or it has an error, replace that
+    plan's reference rows in one transaction with its audit entry (REFRESH_ACTION, naming the
+    file in `imported_from`). `by` is the signed-in admin (a page); the CLI passes names.
+
+    A dry run only reads `con` (a read snapshot will do): the changes are worked out against a
+    copy of the plan written to an in-memory store of the same schema.
+    """
+    if by is not None:
+        permissions.require(by, "manage_plans")
+        user_name, role = by.username, by.role
+    result = PlanImport(raw.source, raw.plan_id)
+    result.problems = check_plan(raw, queries.unit_conversions(con))
+    if not result.ok:
+        return result
+    frames = typed_frames(raw)
+    if dry_run:
+        result.changes = _preview(con, frames)
+        return result
+    with transaction(con):
+        versions = replace_plan(con, frames)
+        _audit_refresh(
+            con, result.plan_id, versions, user_name=user_name, role=role, imported_from=raw.source
+        )
+    result.changes = {table: table_changes(table, *pair) for table, pair in versions.items()}
+    result.written = True
+    return result
+
+
+def _preview(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
+) -> dict[str, dict[str, list[dict]]]:
+    """The rows an import would change, compared as the store types them."""
+    plan_id = frames["plans"]["plan_id"].iloc[0]
+    memory = duckdb.connect()
+    try:
+        memory.execute(SCHEMA_SQL)
+        after = {table: pair[1] for table, pair in replace_plan(memory, frames).items()}
+    finally:
+        memory.close()
+    return {
+        table: table_changes(table, _rows(con, table, plan_id), rows)
+        for table, rows in after.items()
+    }
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, plan_id: str | None) -> list[dict]:
@@ -333,6 +349,7 @@ def _audit_refresh(
     *,
     user_name: str,
     role: str,
+    imported_from: str | None = None,
 ) -> None:
     """One audit entry for a plan's changed reference rows (nothing when none changed).
 
@@ -361,7 +378,11 @@ def _audit_refresh(
         plan_id=plan_id,
         object_id=", ".join(counts),
         before=_capped(old_side),
-        after={"tables": counts, **_capped(new_side)},
+        after={
+            "tables": counts,
+            **_capped(new_side),
+            **({"imported_from": imported_from} if imported_from else {}),
+        },
     )
 
 

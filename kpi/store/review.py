@@ -192,7 +192,7 @@ def submitted_diff(con: Con, plan_id: str, batch_id: int) -> pd.DataFrame:
     rows = submitted_rows(con, batch_id)
     con.register("staged", rows)
     try:
-        diff = queries.staged_diff(con, plan_id)
+        diff = queries.staged_diff(con)
     finally:
         con.unregister("staged")
     return diff.merge(rows[["source_row", "entered_basis"]], on="source_row", how="left")

@@ -296,3 +296,29 @@ create table if not exists attachments (
     unit_zh        varchar,
     attached_at    timestamp not null
 );
+
+-- ---------------------------------------------------------------- several plans (issue 13)
+-- Figures other cities published, cited from the sources (e.g. Zhongshan's 5G base stations),
+-- shown beside the indicator with the same unit: never figures of this city.
+create table if not exists peer_figures (
+    plan_id           varchar not null,
+    indicator_code    varchar not null,
+    city_zh           varchar not null,
+    city_en           varchar not null,
+    value             double not null,   -- canonical unit of the indicator
+    value_as_written  varchar not null,
+    unit_as_written   varchar not null,
+    as_of             date not null,     -- the date the source gives the figure for
+    source_id         varchar not null,
+    source_ref        varchar not null,
+    note              varchar
+);
+
+-- An indicator is one time series across plans: a figure is stored once, whichever plan it was
+-- loaded under (figures.plan_id), and counts for every plan that has its indicator and whose
+-- window, from the baseline quarter to the end quarter, covers its quarter.
+create view if not exists plan_figures as
+select p.plan_id, f.* exclude (plan_id), f.plan_id as loaded_for
+from figures f
+join indicators i on i.indicator_code = f.indicator_code
+join plans p on p.plan_id = i.plan_id and f.period between p.base_period and p.end_period;

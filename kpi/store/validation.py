@@ -88,6 +88,9 @@ class Reference:
     first_period: str  # the plan's baseline quarter: the first one figures may be given for
     last_period: str  # the plan's last quarter
     largest_targets: Mapping[str, float]  # indicator_code -> its largest target (canonical unit)
+    # indicator_code -> (plan_id, baseline quarter, last quarter) of every plan that has it: an
+    # indicator is one series across plans, so a quarter any of them covers may be given.
+    windows: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -299,6 +302,7 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
             column,
             problems,
         )
+    _check_windows(out, text["period"], ref, problems)
     _check_breakdowns(out, text, blank, ref, problems)
     # value: the figure as stored when given in the indicator's declared basis; quarter_value and
     # cumulative_value: the 本期数 and 累计数 columns. kpi.store.basis makes them agree.
@@ -419,10 +423,27 @@ def _check_period(text: str, ref: Reference) -> Parsed:
         return Bad("bad_period", {"text": text})
     if period > ref.latest_allowed_period:
         return Bad("future_period", {"period": period, "current": ref.latest_allowed_period})
-    if not ref.first_period <= period <= ref.last_period:
-        window = {"period": period, "first": ref.first_period, "last": ref.last_period}
-        return Bad("period_outside_plan", window)
     return period
+
+
+def _check_windows(out: pd.DataFrame, text: pd.Series, ref: Reference, problems: Problems) -> None:
+    """A quarter that no plan with the row's indicator covers is refused, naming those plans."""
+    windows = dict(ref.windows)
+    for code in ref.indicators["indicator_code"]:
+        windows.setdefault(code, ((ref.plan_id, ref.first_period, ref.last_period),))
+    pairs = out["indicator_code"].fillna("") + "|" + out["period"].fillna("")
+    which, distinct = pd.factorize(pairs)
+    outside = []
+    for pair in distinct:
+        code, period = pair.split("|")
+        plans = windows.get(code, ())
+        outside.append(bool(period and plans) and not any(a <= period <= b for _, a, b in plans))
+    for index in problems.first(np.flatnonzero(np.array(outside, dtype=bool)[which])):
+        code, period = out["indicator_code"].iat[index], out["period"].iat[index]
+        listed = "; ".join(f"{plan} {first}–{last}" for plan, first, last in windows[code])
+        params = {"period": period, "windows": listed}
+        row = int(out["source_row"].iat[index])
+        problems.append(Problem(row, "period", text.iat[index], "period_outside_plan", params))
 
 
 def _fold_name(text: str) -> str:

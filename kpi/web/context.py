@@ -4,11 +4,12 @@ Every page calls `page_setup()` first. When app.py already drew the shared sideb
 (st.navigation), it only reads the choices; when the page was opened on its own (by URL before
 app.py ran, or in AppTest.from_file) it draws the sidebar itself.
 
-The view is kept in the address (st.query_params): `as_of` and `lang` on every page, `indicator`
-on the detail page, so a link or a reload opens the same view. `read_url()` takes into the session
-what the address says when it changed since this session last wrote it (a new session, a link,
-back/forward); `keep_in_url()` writes the session's choices back after the page has checked them,
-so a value the plan does not know is replaced by the default in the address too."""
+The view is kept in the address (st.query_params): `plan`, `as_of` and `lang` on every page,
+`indicator` on the detail page, so a link or a reload opens the same view. `read_url()` takes
+into the session what the address says when it changed since this session last wrote it (a new
+session, a link, back/forward); `keep_in_url()` writes the session's choices back after the page
+has checked them, so a value the plan does not know is replaced by the default in the address
+too."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from kpi.base.i18n import LANGS
 from kpi.web.cache import db_file, load_default_as_of, query
 
 LANG_KEY = "lang"
-PLAN_KEY = "plan_id"
+PLAN_KEY = "plan"
 AS_OF_KEY = "as_of"
 INDICATOR_KEY = "indicator"
 
@@ -30,7 +31,7 @@ _SIDEBAR_BY_APP = "_ui_sidebar_by_app"
 # What this session last read from or wrote to the address: an address that still says the same
 # must not undo a choice made since in the sidebar.
 _URL_SEEN = "_ui_url_seen"
-URL_KEYS = (AS_OF_KEY, LANG_KEY, INDICATOR_KEY)
+URL_KEYS = (PLAN_KEY, AS_OF_KEY, LANG_KEY, INDICATOR_KEY)
 _LANG_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -73,8 +74,10 @@ def read_url() -> None:
 
 
 def view_query(ctx: Context, **extra: str) -> dict[str, str]:
-    """The query of a link that opens a page in this view: as-of quarter, language, `extra`."""
-    return {AS_OF_KEY: ctx.as_of, LANG_KEY: ctx.lang} | extra
+    """The query of a link that opens a page in this view: plan, as-of quarter, language,
+    `extra`."""
+    plan = {PLAN_KEY: ctx.plan_id} if ctx.plan_id else {}
+    return plan | {AS_OF_KEY: ctx.as_of, LANG_KEY: ctx.lang} | extra
 
 
 def keep_in_url(ctx: Context, **extra: str) -> None:

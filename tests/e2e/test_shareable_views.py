@@ -11,6 +11,7 @@ from tests.e2e.browser import assert_no_exception, nav_links, screenshot, wait_f
 
 T = 30_000
 LINK = "/indicator?as_of=2024Q2&lang=en&indicator=base_stations_5g"
+PLAN = "zhanjiang-dt-2023"  # a link without a plan opens the default one, and names it
 
 
 def expect_view(page, heading: str, as_of: str, indicator: str | None = None) -> None:
@@ -36,7 +37,12 @@ def test_a_shared_link_keeps_its_view_through_a_reload_and_a_card(server, page) 
     page.reload()
     wait_for_app(page)
     expect_view(page, "Indicator detail", "2024Q2", "5G base stations")
-    assert query(page) == {"as_of": "2024Q2", "lang": "en", "indicator": "base_stations_5g"}
+    assert query(page) == {
+        "plan": PLAN,
+        "as_of": "2024Q2",
+        "lang": "en",
+        "indicator": "base_stations_5g",
+    }
 
     nav_links(page).first.click()  # the overview
     wait_for_app(page)
@@ -47,7 +53,7 @@ def test_a_shared_link_keeps_its_view_through_a_reload_and_a_card(server, page) 
     wait_for_app(page)
     expect_view(page, "Indicator detail", "2024Q2", "Internet data centre standard racks")
     expect(page).to_have_url(re.compile(r"/indicator\?"))
-    assert query(page) == {"as_of": "2024Q2", "lang": "en", "indicator": "idc_racks"}
+    assert query(page) == {"plan": PLAN, "as_of": "2024Q2", "lang": "en", "indicator": "idc_racks"}
     screenshot(page, "views-2-card")
 
 

@@ -1,0 +1,62 @@
+"""AppTest runs of the final evaluation page (终期评估) against a demo database, both languages."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi.base import i18n
+from kpi.outputs import final_report
+from kpi.web import context
+
+PAGE = "../pages/final.py"
+PLAN = "zhanjiang-dt-2023"
+
+
+@pytest.fixture
+def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_db))
+    return demo_db
+
+
+def _run(lang: str, as_of: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.session_state["lang"] = lang
+    at.session_state[context.PLAN_KEY] = PLAN
+    if as_of:
+        at.session_state[context.AS_OF_KEY] = as_of
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_final_page_shows_the_report_and_its_downloads_when_run(
+    demo_env: Path, downloads: dict, lang: str
+) -> None:
+    at = _run(lang)
+    assert at.title[0].value == i18n.t("final.nav", lang)
+    assert at.header[0].value == i18n.t("final.report.title", lang)
+    report = final_report.build_report(demo_env, PLAN, None, lang, with_evidence=False)
+    assert [s.value for s in at.subheader] == [i18n.t("document.summary", lang)] + [
+        s.heading for s in report.sections
+    ]
+    assert i18n.t("final.report.demo_notice", lang) in [w.value for w in at.warning]
+    assert set(downloads) == {"final_pdf", "final_docx"}
+    assert downloads["final_pdf"][1] == f"final-{PLAN}-2025Q4-{lang}.pdf"
+    # The completion table of the report is on the page as it is printed.
+    shown = at.dataframe[0].value
+    assert list(shown.columns) == list(report.sections[0].tables[0].data.columns)
+
+
+def test_final_page_download_builds_the_docx_when_clicked(demo_env: Path, downloads: dict) -> None:
+    _run("en")
+    build, name = downloads["final_docx"]
+    assert name.endswith(".docx") and build()[:2] == b"PK"
+
+
+def test_final_page_is_an_interim_reading_when_an_earlier_quarter_is_chosen(
+    demo_env: Path,
+) -> None:
+    at = _run("zh", as_of="2024Q4")
+    assert at.header[0].value == i18n.t("final.report.title_interim", "zh", as_of="2024Q4")
