@@ -151,12 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--plan")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--as-of", type=_period_arg, help="YYYYQn: figures up to this quarter")
-    export.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
+    export.add_argument("--raw", action="store_true", help=i18n.both("export.help_raw"))
 
     history = command("history", cmd_history, "cli.help.history")
     history.add_argument("--plan")
     history.add_argument("--json", action="store_true")
-    history.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
+    history.add_argument("--raw", action="store_true", help=i18n.both("export.help_raw"))
 
     rollback = command("rollback", cmd_rollback, "cli.help.rollback")
     rollback.add_argument("batch_id", type=int)
@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--plan")
     status.add_argument("--as-of", type=_period_arg, help="YYYYQn (default: latest with data)")
     status.add_argument("--format", choices=["csv", "json"], default="csv")
-    status.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
+    status.add_argument("--raw", action="store_true", help=i18n.both("export.help_raw"))
 
     report = command("report", cmd_report, "cli.help.report")
     report.add_argument("--plan")
@@ -191,7 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
     export_all = command("export-all", cmd_export_all, "cli.help.export_all")
     export_all.add_argument("--plan")
     export_all.add_argument("--format", choices=["xlsx", "zip"], help="default: the --out suffix")
-    export_all.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet captions")
+    export_all.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help=i18n.both("export.help_lang")
+    )
+    export_all.add_argument(
+        "--headers",
+        choices=fullexport.HEADERS,
+        default="names",
+        help=i18n.both("export.help_headers"),
+    )
+    export_all.add_argument("--raw", action="store_true", help=i18n.both("export.help_raw"))
     export_all.add_argument("--out", type=Path, required=True, help="file to write")
 
     review_cmd = command("review", cmd_review, "review.help")
@@ -199,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     review_list = _review_action(review_actions, "list", "review.help_list")
     review_list.add_argument("--plan")
     review_list.add_argument("--json", action="store_true")
-    review_list.add_argument("--raw", action="store_true", help=i18n.both("cli.help.raw"))
+    review_list.add_argument("--raw", action="store_true", help=i18n.both("export.help_raw"))
     review_approve = _review_action(review_actions, "approve", "review.help_approve")
     review_approve.add_argument("batch_id", type=int)
     review_approve.add_argument("--user", default="cli", help="who reviews (kept in the audit)")
@@ -390,14 +399,14 @@ def export_targets(con, plan_id: str) -> pd.DataFrame:
 
 
 def write_frame(frame: pd.DataFrame, fmt: str, *, raw: bool = False) -> None:
-    """Print as CSV or JSON; text cells formula-safe (exports.neutralise_formula) unless raw."""
+    """Print as JSON (values as stored: read by programs, never run by a spreadsheet) or CSV
+    (text cells formula-safe, exports.neutralise_formula, unless raw)."""
     if fmt == "json":
         records = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         for record, units in zip(records, frame.get("units", [None] * len(frame)), strict=True):
             if units is not None:
                 record["units"] = list(units)
-        shown = records if raw else exports.neutralised_value(records)
-        print(json.dumps(shown, ensure_ascii=False, indent=2))
+        print(json.dumps(records, ensure_ascii=False, indent=2))
     else:
         out = frame.copy()
         if "units" in out:
@@ -514,7 +523,15 @@ def cmd_export_all(args: argparse.Namespace) -> int:
     with db.read(args.db) as con:
         plan_id = ingest.default_plan_id(con, args.plan)
     # Written piece by piece: memory stays bounded however many evidence files there are.
-    fullexport.export_to_file(config.db_path(args.db), plan_id, fmt, args.out, args.lang)
+    fullexport.export_to_file(
+        config.db_path(args.db),
+        plan_id,
+        fmt,
+        args.out,
+        args.lang,
+        headers=args.headers,
+        raw=args.raw,
+    )
     print(i18n.both("cli.wrote_export", path=args.out, plan=plan_id))
     return 0
 

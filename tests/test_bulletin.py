@@ -389,7 +389,7 @@ def revised_db(demo_db: Path, tmp_path: Path) -> Path:
 
 def test_full_export_xlsx_holds_history_tasks_and_audit(revised_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "all.xlsx"
-    code, _ = _etl("export-all", "--db", str(revised_db), "--out", str(out))
+    code, _ = _etl("export-all", "--db", str(revised_db), "--out", str(out), "--headers", "codes")
     assert code == 0
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == list(fullexport.SHEETS)
@@ -412,7 +412,9 @@ def test_full_export_xlsx_holds_history_tasks_and_audit(revised_db: Path, tmp_pa
 def test_full_export_zip_has_one_csv_per_sheet_and_audit_only_when_asked(
     revised_db: Path,
 ) -> None:
-    archive = zipfile.ZipFile(io.BytesIO(fullexport.export_file(revised_db, PLAN, "zip")))
+    archive = zipfile.ZipFile(
+        io.BytesIO(fullexport.export_file(revised_db, PLAN, "zip", headers="codes"))
+    )
     assert archive.namelist() == [f"{name}.csv" for name in fullexport.SHEETS]
     figures = pd.read_csv(archive.open("figures.csv"), encoding="utf-8-sig")
     assert (~figures["is_current"]).sum() == 1

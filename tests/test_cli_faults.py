@@ -102,7 +102,7 @@ def test_load_exits_1_and_writes_nothing_when_the_disk_is_full(
 
 
 def test_writing_a_report_file_to_a_full_disk_exits_1(tmp_path, demo_db, capsys, monkeypatch):
-    def full(target, *args):
+    def full(target, *args, **kwargs):
         target.write(b"PK")  # a part is written, then the disk fills up
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

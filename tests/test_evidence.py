@@ -309,7 +309,9 @@ def test_batch_evidence_is_listed_for_the_indicators_of_its_figures(demo_db, tmp
 def test_export_all_zip_holds_the_files_and_their_index(demo_db, tmp_path):
     update_id = _attach_to_update(demo_db, name="验收 报告(终稿).pdf")
     out = tmp_path / "all.zip"
-    assert etl_main(["export-all", "--db", str(demo_db), "--out", str(out)]) == 0
+    assert (
+        etl_main(["export-all", "--db", str(demo_db), "--out", str(out), "--headers", "codes"]) == 0
+    )
     archive = zipfile.ZipFile(out)
     index = pd.read_csv(archive.open("attachments.csv"), encoding="utf-8-sig")
     row = index[index["kind"] == "file"].iloc[0]
@@ -333,7 +335,9 @@ def test_export_leaves_out_a_damaged_file_and_says_so_in_the_index(demo_db):
     _attach_to_update(demo_db)
     (blob,) = stored_files(demo_db)
     blob.write_bytes(b"%PDF-altered")
-    archive = zipfile.ZipFile(io.BytesIO(fullexport.export_file(demo_db, PLAN, "zip")))
+    archive = zipfile.ZipFile(
+        io.BytesIO(fullexport.export_file(demo_db, PLAN, "zip", headers="codes"))
+    )
     assert not [n for n in archive.namelist() if n.startswith("evidence/")]
     index = pd.read_csv(archive.open("attachments.csv"), encoding="utf-8-sig")
     assert index.loc[index["kind"] == "file", "export_name"].isna().all()

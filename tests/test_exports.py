@@ -1,4 +1,5 @@
-"""Unit tests for kpi.outputs.exports: formula neutralising, CSV with BOM, XLSX, ZIP."""
+"""Unit tests for kpi.outputs.exports: CSV with BOM and formula neutralising (--raw: as stored),
+XLSX with exact values (text cells, never formulas), ZIP."""
 
 import csv
 import io
@@ -36,7 +37,7 @@ def test_neutralise_formula_prefixes_apostrophe_when_text_starts_like_formula(te
     assert neutralise_formula(text) == "'" + text
 
 
-@pytest.mark.parametrize("value", ["5G基站", "a=b", " =1", "", "'=1", "１２"])
+@pytest.mark.parametrize("value", ["5G基站", "a=b", " =1", "", "'=1", "１２", "=", "-", "＝"])
 def test_neutralise_formula_keeps_text_when_harmless(value: str) -> None:
     assert neutralise_formula(value) == value
 
@@ -77,15 +78,32 @@ def _sheet(data: bytes, name: str):
     return load_workbook(io.BytesIO(data))[name]
 
 
-def test_to_xlsx_bytes_writes_formula_like_text_as_plain_strings() -> None:
+def test_to_csv_bytes_raw_keeps_the_text_as_stored() -> None:
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(_frame(), raw=True)), encoding="utf-8-sig")
+    assert back["指标"].tolist() == _frame()["指标"].tolist()
+    assert back.loc[4, "灯号"] == "+绿"
+    raw_header = to_csv_bytes(pd.DataFrame({"=x": [1]}), raw=True).decode("utf-8-sig")
+    assert raw_header.splitlines()[0] == "=x"
+
+
+def test_to_xlsx_bytes_writes_formula_like_text_as_exact_text_cells() -> None:
+    """XLSX has cell types: a text cell is never run as a formula, so it keeps the value."""
     ws = _sheet(to_xlsx_bytes({"进展": _frame()}), "进展")
     for row in ws.iter_rows():
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
-    assert ws["A3"].value == "'=CMD|' /C calc'!A0"
+    assert ws["A3"].value == "=CMD|' /C calc'!A0"
     assert ws["A3"].data_type == "s"
-    assert ws["A4"].value == "'-5%"
-    assert ws["A5"].value == "'@SUM(A1:A2)"
+    assert ws["A4"].value == "-5%"
+    assert ws["A5"].value == "@SUM(A1:A2)"
+    assert ws["D6"].value == "+绿"
+
+
+@pytest.mark.parametrize("text", [*FORMULAS, "=", ">=", "=abc", "-5", "'=1"])
+def test_to_xlsx_bytes_reads_back_text_exactly_when_it_looks_like_a_formula(text: str) -> None:
+    ws = _sheet(to_xlsx_bytes({"a": pd.DataFrame({text: [text]})}), "a")
+    assert (ws["A1"].value, ws["A2"].value) == (text, text)
+    assert (ws["A1"].data_type, ws["A2"].data_type) == ("s", "s")
 
 
 def test_to_xlsx_bytes_keeps_numbers_numeric() -> None:
@@ -101,7 +119,7 @@ def test_to_xlsx_bytes_puts_captions_above_bold_frozen_header() -> None:
     data = to_xlsx_bytes({"进展": _frame()}, title_rows={"进展": captions})
     ws = _sheet(data, "进展")
     assert [ws.cell(row=r, column=1).value for r in (1, 2)] == captions[:2]
-    assert ws["A3"].value == "'=not a formula"
+    assert ws["A3"].value == "=not a formula" and ws["A3"].data_type == "s"
     assert ws["A4"].value is None
     assert ws["A5"].value == "指标"
     assert ws["A5"].font.b

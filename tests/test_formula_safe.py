@@ -1,6 +1,7 @@
-"""Every download path is formula-safe: `etl export` CSV/JSON neutralise text a spreadsheet would
-run (`--raw` prints it as stored), and the tables' built-in toolbar export is off, leaving the
-pages' own (neutralised) CSV/XLSX buttons."""
+"""Every download a spreadsheet opens is formula-safe: `etl export` CSV neutralises text a
+spreadsheet would run (`--raw` prints it as stored), JSON (read by programs) holds the values as
+stored, and the tables' built-in toolbar export is off, leaving the pages' own CSV (neutralised)
+and XLSX (text cells, exact) buttons."""
 
 import csv
 import io
@@ -55,11 +56,12 @@ def test_export_csv_neutralises_formulas(poisoned_db, capsys, what):
 
 
 @pytest.mark.parametrize("what", ["audit", "history"])
-def test_export_json_neutralises_formulas(poisoned_db, capsys, what):
+def test_export_json_keeps_the_stored_text_when_it_looks_like_a_formula(poisoned_db, capsys, what):
+    """JSON is read by programs, never run by a spreadsheet: an apostrophe would change the data."""
     records = json.loads(export(capsys, "export", what, "--db", poisoned_db, "--format", "json"))
     strings = json_strings(records)
-    assert "'" + FORMULA in strings
-    assert not [s for s in strings if s.startswith(FORMULA_PREFIXES)]
+    assert FORMULA in strings and "=1+1.csv" in strings
+    assert not [s for s in strings if s.startswith("'=")]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
@@ -69,11 +71,9 @@ def test_export_raw_prints_the_stored_text(poisoned_db, capsys, fmt):
     assert FORMULA in cells and "'" + FORMULA not in cells
 
 
-def test_history_json_neutralises_formulas(poisoned_db, capsys):
+def test_history_json_keeps_the_stored_text(poisoned_db, capsys):
     records = json.loads(export(capsys, "history", "--db", poisoned_db, "--json"))
-    assert records[0]["user_name"] == "'" + FORMULA
-    raw = json.loads(export(capsys, "history", "--db", poisoned_db, "--json", "--raw"))
-    assert raw[0]["user_name"] == FORMULA
+    assert records[0]["user_name"] == FORMULA
 
 
 def test_numbers_stay_numbers_in_the_csv(poisoned_db, capsys):

@@ -240,9 +240,11 @@ def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, dem
     template.to_csv(out, index=False, encoding="utf-8-sig")
     result = loads.load_files([out], db=demo_db, plan_id=None, user_name="t", today=None)
     assert result.ok
-    assert [p.code for p in result.checks[0].checked.warnings].count("blank_value_skipped") == (
-        len(codes) - 1
-    )
+    checked = result.checks[0].checked
+    assert not checked.warnings
+    assert [(p.code, p.params) for p in checked.notices] == [
+        ("unfilled_rows_skipped", {"n": len(codes) - 1})
+    ]
     period = template["期间"].iloc[0]
     assert current_value(demo_db, "idc_racks", period) == 42000
 

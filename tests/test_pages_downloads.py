@@ -1,6 +1,7 @@
 """Every table on the read pages comes with CSV and XLSX downloads of exactly what it shows."""
 
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -9,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
-from kpi.outputs import exports
 from kpi.store import db, queries
 
 # (page, session state): the indicators with sector (专栏1) and district breakdowns as well.
@@ -58,7 +58,7 @@ def test_every_table_has_csv_and_xlsx_buttons_when_shown(
     assert {b.label for b in at.download_button} == {"CSV", "XLSX"}
 
 
-def test_xlsx_holds_the_shown_table_with_as_of_caption_and_neutralised_formulas(
+def test_xlsx_holds_the_shown_table_exactly_and_csv_neutralises_formulas(
     demo_env: Path, downloads: dict
 ) -> None:
     with db.connect(demo_env) as con:
@@ -90,15 +90,27 @@ def test_xlsx_holds_the_shown_table_with_as_of_caption_and_neutralised_formulas(
     assert rows[2][0] == i18n.t("demo.banner", "zh")
     header = rows.index(list(shown.columns))
     body = rows[header + 1 :]
-    expected = shown.astype(str).map(exports.neutralise_formula).values.tolist()
-    assert body == expected
-    assert [c for row in body for c in row if "HYPERLINK" in c] == ["'" + FORMULA]
+    assert body == shown.astype(str).values.tolist()  # text cells: exact, never formulas
+    assert [c for row in body for c in row if "HYPERLINK" in c] == [FORMULA]
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
 
     data, file_name = downloads["download_csv_tasks_board"]
     assert file_name.startswith("tasks_board-") and file_name.endswith("-2025Q4-zh.csv")
     csv = pd.read_csv(io.BytesIO(data()), encoding="utf-8-sig", keep_default_na=False)
     assert list(csv.columns) == list(shown.columns) and len(csv) == len(shown)
-    assert "'" + FORMULA in set(csv["说明"])
+    assert "'" + FORMULA in set(csv["说明"])  # a spreadsheet would run the CSV's text
+
+
+@pytest.mark.parametrize("page, state", PAGES)
+def test_chinese_downloads_have_chinese_headers(
+    demo_env: Path, downloads: dict, page: str, state: dict
+) -> None:
+    _run(page, "zh", "2024Q2", **state)
+    assert downloads
+    for key, (data, _) in downloads.items():
+        if key.startswith("download_csv_"):
+            header = pd.read_csv(io.BytesIO(data()), encoding="utf-8-sig", nrows=0).columns
+            assert not [h for h in header if re.fullmatch(r"[a-z0-9_]+", h)], key
 
 
 def test_english_download_names_and_captions_follow_the_page(

@@ -96,8 +96,8 @@ def test_template_rows_left_blank_are_skipped_with_a_notice(reference) -> None:
         "idc_racks,互联网数据中心标准机架,2025Q3,\n",
         reference,
     )
-    assert codes(problems) == ["blank_value_skipped"]
-    assert problems[0].severity == "warning" and problems[0].row == 3
+    assert codes(problems) == ["unfilled_rows_skipped"]
+    assert problems[0].severity == "notice" and problems[0].params == {"n": 1}
     assert len(rows) == 1
 
 

@@ -13,10 +13,11 @@ FONT_TABLE = "word/fontTable.xml"
 
 
 def xml_element(item: Any) -> Any:
-    """The lxml element behind a python-docx Paragraph, table cell (_Cell) or row (_Row).
+    """The lxml element behind a python-docx Paragraph, Table, table cell (_Cell) or row (_Row).
 
-    Adapter for python-docx 1.2: it has no API for cell shading, repeated header rows or
-    page-number fields, nor a public accessor for these elements; each proxy keeps its own in
+    Adapter for python-docx 1.2: it has no API for cell shading, repeated header rows, rows kept
+    on one page, the table's width and cell margins or page-number fields, nor a public accessor
+    for these elements; each proxy keeps its own in
     `_element`. tests/test_render.py checks that it is the live element with the right tag.
     """
     return item._element

@@ -1,7 +1,10 @@
 """Tabular exports that open safely in Excel / WPS: CSV (UTF-8 with BOM), XLSX and ZIP.
 
-Text cells that a spreadsheet would read as a formula get a leading apostrophe (formula injection,
-OWASP "CSV injection"); numbers stay numbers. Nothing here touches a database.
+XLSX keeps every value exact: a text cell is written as a string cell, which no spreadsheet runs
+as a formula, so `=`, `>=` or `-5` read back as that text. CSV has no cell types: a spreadsheet
+opening it evaluates text starting with = + - @, so there such text gets a leading apostrophe
+(formula injection, OWASP "CSV injection") unless `raw` asks for the values as stored (for
+programs). Numbers stay numbers. Nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -40,19 +43,12 @@ _HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 def neutralise_formula(value: Any) -> Any:
-    """Prefix `'` to text a spreadsheet would run as a formula; return anything else unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Prefix `'` to text a spreadsheet would run as a formula; return anything else unchanged.
+
+    A sign on its own (a comparator `=`, a dash for "none") is no formula and stays as it is."""
+    if isinstance(value, str) and len(value) > 1 and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
-
-
-def neutralised_value(value: Any) -> Any:
-    """neutralise_formula through lists and dicts too (JSON records: a task's list of units)."""
-    if isinstance(value, list | tuple):
-        return [neutralised_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: neutralised_value(v) for k, v in value.items()}
-    return neutralise_formula(value)
 
 
 def neutralised_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -68,21 +64,25 @@ def neutralised_frame(df: pd.DataFrame) -> pd.DataFrame:
         ):
             continue
         out.isetitem(position, column.astype(object).map(neutralise_formula))
-    out.columns = [_header_text(c) for c in out.columns]
+    out.columns = [neutralise_formula(_header_text(c)) for c in out.columns]
     return out
 
 
 def _header_text(label: Any) -> str:
-    """A column label as one neutralised text cell (MultiIndex levels joined with ' / ')."""
+    """A column label as one text cell (MultiIndex levels joined with ' / ')."""
     if isinstance(label, tuple):
         label = " / ".join(str(part) for part in label if str(part) != "")
-    return neutralise_formula(str(label))
+    return str(label)
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV as UTF-8 with BOM (Excel on Chinese Windows), CRLF lines, no index, neutralised text."""
-    text = neutralised_frame(df).to_csv(index=False, lineterminator="\r\n")
-    return text.encode("utf-8-sig")
+def to_csv_bytes(df: pd.DataFrame, *, raw: bool = False) -> bytes:
+    """CSV as UTF-8 with BOM (Excel on Chinese Windows), CRLF lines, no index; text neutralised
+    for a spreadsheet unless `raw` (exact values, for a program reading the file)."""
+    if raw:
+        out = df.set_axis([_header_text(c) for c in df.columns], axis=1)
+    else:
+        out = neutralised_frame(df)
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def sanitise_sheet_names(names: Iterable[str]) -> list[str]:
@@ -130,7 +130,16 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, pd.Timedelta | dt.timedelta):
         return str(value)
     text = value if isinstance(value, str) else str(value)
-    return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", text))
+    return ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters XML cannot hold
+
+
+def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write one cell; text always as a string cell, never a formula (openpyxl would otherwise
+    take a str starting with '=' for one), so it reads back exactly as written."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def _display_width(value: Any) -> int:
@@ -149,9 +158,9 @@ def to_xlsx_bytes(
 ) -> bytes:
     """One workbook, one sheet per frame, optional caption rows (keyed like `sheets`) above each.
 
-    Headers are bold and frozen, columns sized to their content, text neutralised, no index
-    (call `reset_index()` first to export it).
-    """
+    Headers are bold and frozen, columns sized to their content, no index (call `reset_index()`
+    first to export it). Values are exact: text as text (never a formula), numbers as numbers;
+    times keep milliseconds (the XLSX format's precision)."""
     if not sheets:
         raise ValueError("to_xlsx_bytes needs at least one sheet")
     title_rows = title_rows or {}
@@ -165,14 +174,14 @@ def to_xlsx_bytes(
         ws = workbook.create_sheet(sheet_name)
         captions = title_rows.get(key, [])
         for row, caption in enumerate(captions, start=1):
-            cell = ws.cell(row=row, column=1, value=_cell_value(caption))
+            cell = _put(ws, row, 1, _cell_value(caption))
             cell.font = Font(bold=row == 1, italic=row > 1, color=None if row == 1 else "595959")
         header_row = len(captions) + (2 if captions else 1)  # a blank row after the captions
 
         headers = [_header_text(label) for label in df.columns]
         widths = [_display_width(h) for h in headers]
         for col, header in enumerate(headers, start=1):
-            cell = ws.cell(row=header_row, column=col, value=ILLEGAL_CHARACTERS_RE.sub("", header))
+            cell = _put(ws, header_row, col, _cell_value(header))
             cell.font = Font(bold=True)
             cell.fill = _HEADER_FILL
             cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -180,7 +189,7 @@ def to_xlsx_bytes(
         for row_offset, values in enumerate(df.itertuples(index=False, name=None), start=1):
             for col, raw in enumerate(values, start=1):
                 value = _cell_value(raw)
-                ws.cell(row=header_row + row_offset, column=col, value=value)
+                _put(ws, header_row + row_offset, col, value)
                 if row_offset <= _WIDTH_SAMPLE_ROWS:
                     widths[col - 1] = max(widths[col - 1], _display_width(value))
 

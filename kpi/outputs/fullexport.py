@@ -2,8 +2,10 @@
 load batches, the audit log and the evidence index, as one XLSX workbook or as CSV files in a ZIP
 (which also holds the evidence files, under evidence/).
 
-Columns keep their database names (a machine-readable backup); captions above each XLSX sheet say
-what it holds. Independent of the as-of quarter.
+Captions above each XLSX sheet say what it holds. Column headers are in the export's language
+(`headers="names"`), with a fields sheet (ZIP: fields.csv) mapping each header to its database
+name; `headers="codes"` keeps the database names, for programs. XLSX values are exact; the CSVs
+are formula-safe for a spreadsheet unless `raw`. Independent of the as-of quarter.
 """
 
 from __future__ import annotations
@@ -37,6 +39,34 @@ SHEETS = (
     "attachments",  # the evidence index; the files themselves only in the ZIP
 )
 EVIDENCE_FOLDER = "evidence"
+HEADERS = ("names", "codes")
+
+# Column code -> catalog key of its header, where a page's column name says the same thing;
+# every other code's header is `export.col.<code>`.
+_PAGE_HEADERS = {
+    "batch_id": "col.batch",
+    "comparator": "col.comparator",
+    "district": "col.district",
+    "doc_no": "col.doc_no",
+    "evidence": "col.evidence",
+    "file_name": "col.file",
+    "is_current": "col.current",
+    "is_default": "col.default",
+    "is_demo": "col.demo",
+    "kind": "col.kind",
+    "loaded_at": "col.loaded_at",
+    "note": "col.note",
+    "period": "col.period",
+    "sector": "col.sector",
+    "semantics": "col.semantics",
+    "source_ref": "col.clause",
+    "status": "col.status",
+    "superseded_by": "col.superseded_by",
+    "task": "col.task",
+    "units": "col.units",
+    "value": "col.value",
+}
+_FIELD_COLUMNS = ("sheet", "column_zh", "code", "column_en")
 
 
 def _units_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,6 +76,30 @@ def _units_text(frame: pd.DataFrame) -> pd.DataFrame:
         "、".join(str(u) for u in units) if units is not None else "" for units in out["units"]
     ]
     return out
+
+
+def column_header(code: str, lang: str) -> str:
+    """The header of database column `code` in `lang`."""
+    return i18n.t(_PAGE_HEADERS.get(code, f"export.col.{code}"), lang)
+
+
+def with_headers(frames: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.DataFrame]:
+    """The frames with their columns named in `lang` (same order, same values)."""
+    return {
+        name: frame.set_axis([column_header(c, lang) for c in frame.columns], axis=1)
+        for name, frame in frames.items()
+    }
+
+
+def fields_frame(frames: dict[str, pd.DataFrame], lang: str) -> pd.DataFrame:
+    """The fields sheet: per sheet and column its Chinese header, code and English header."""
+    rows = [
+        (name, column_header(code, "zh"), code, column_header(code, "en"))
+        for name, frame in frames.items()
+        for code in frame.columns
+    ]
+    headers = [i18n.t(f"export.fields.{c}", lang) for c in _FIELD_COLUMNS]
+    return pd.DataFrame(rows, columns=headers)
 
 
 def export_name(attachment_id: int, file_name: str) -> str:
@@ -118,46 +172,84 @@ def _has_demo(frame: pd.DataFrame) -> bool:
 
 
 def captions(
-    frames: dict[str, pd.DataFrame], plan: dict, lang: str, at: dt.datetime
+    frames: dict[str, pd.DataFrame],
+    plan: dict,
+    lang: str,
+    at: dt.datetime,
+    *,
+    headers: str = "codes",
 ) -> dict[str, list[str]]:
-    """Caption rows per sheet: what it holds, plan and export time, demo notice when it has any."""
+    """Caption rows per sheet: what it holds, plan and export time, demo notice when it has any;
+    a caption naming a column names it as the sheet's header does."""
     stamp = i18n.t("export.exported", lang, at=at.strftime("%Y-%m-%d %H:%M"))
+    if headers == "names":
+        figures = i18n.t(
+            "export.named_figures",
+            lang,
+            current=column_header("is_current", lang),
+            superseded_by=column_header("superseded_by", lang),
+        )
+        demo = i18n.t("export.named_demo", lang, is_demo=column_header("is_demo", lang))
+    else:
+        figures, demo = i18n.t("export.sheet.figures", lang), i18n.t("export.demo", lang)
     out = {}
     for name, frame in frames.items():
-        rows = [i18n.t(f"export.sheet.{name}", lang), f"{i18n.name(plan, lang)} · {stamp}"]
+        title = figures if name == "figures" else i18n.t(f"export.sheet.{name}", lang)
+        rows = [title, f"{i18n.name(plan, lang)} · {stamp}"]
         if _has_demo(frame):
-            rows.append(i18n.t("export.demo", lang))
+            rows.append(demo)
         out[name] = rows
     return out
 
 
 def to_xlsx(
-    frames: dict[str, pd.DataFrame], plan: dict, lang: str = "zh", at: dt.datetime | None = None
+    frames: dict[str, pd.DataFrame],
+    plan: dict,
+    lang: str = "zh",
+    at: dt.datetime | None = None,
+    *,
+    headers: str = "names",
 ) -> bytes:
-    """One workbook, one sheet per frame, captions above each."""
+    """One workbook, one sheet per frame, captions above each; with `headers="names"` the
+    columns named in `lang` and a last sheet mapping them to their codes."""
     at = at or dt.datetime.now()
-    return exports.to_xlsx_bytes(frames, title_rows=captions(frames, plan, lang, at))
+    title_rows = captions(frames, plan, lang, at, headers=headers)
+    if headers == "codes":
+        return exports.to_xlsx_bytes(frames, title_rows=title_rows)
+    sheets = with_headers(frames, lang)
+    fields = i18n.t("export.fields.sheet_name", lang)
+    sheets[fields] = fields_frame(frames, lang)
+    title_rows[fields] = [i18n.t("export.fields.caption", lang), title_rows[next(iter(frames))][1]]
+    return exports.to_xlsx_bytes(sheets, title_rows=title_rows)
 
 
-def write_zip(target: BinaryIO, frames: dict[str, pd.DataFrame], db: str | Path | None) -> None:
-    """The ZIP form into `target`: one CSV (UTF-8 with BOM, formula-safe) per frame, then each
-    evidence file of the index (one in memory at a time, its hash verified). A file missing or
-    damaged on the server is left out and its `export_name` emptied, so the index says what the
-    ZIP really holds."""
+def write_zip(
+    target: BinaryIO,
+    frames: dict[str, pd.DataFrame],
+    db: str | Path | None,
+    lang: str = "zh",
+    *,
+    headers: str = "names",
+    raw: bool = False,
+) -> None:
+    """The ZIP form into `target`: one CSV (UTF-8 with BOM; formula-safe unless `raw`) per frame,
+    then each evidence file of the index (one in memory at a time, its hash verified), then with
+    `headers="names"` fields.csv. A file missing or damaged on the server is left out and its
+    `export_name` emptied, so the index says what the ZIP really holds."""
     stamp = time.localtime()[:6]
+
+    def csv(name: str, frame: pd.DataFrame) -> bytes:
+        if headers == "names":
+            frame = with_headers({name: frame}, lang)[name]
+        return exports.to_csv_bytes(frame, raw=raw)
 
     def add(name: str, data: bytes) -> None:
         info = zipfile.ZipInfo(name, date_time=stamp)
         info.compress_type = zipfile.ZIP_DEFLATED
         archive.writestr(info, data)
 
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, frame in frames.items():
-            if name != "attachments":
-                add(f"{name}.csv", exports.to_csv_bytes(frame))
-        if "attachments" not in frames:
-            return
-        index = frames["attachments"].copy()
+    def add_evidence(index: pd.DataFrame) -> None:
+        index = index.copy()
         for i, row in index[index["export_name"] != ""].iterrows():
             try:
                 content = evidence.stored_bytes(db, row["sha256"])
@@ -167,7 +259,16 @@ def write_zip(target: BinaryIO, frames: dict[str, pd.DataFrame], db: str | Path 
                 index.loc[i, "export_name"] = ""
             else:
                 add(row["export_name"], content)
-        add("attachments.csv", exports.to_csv_bytes(index))
+        add("attachments.csv", csv("attachments", index))
+
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in frames.items():
+            if name != "attachments":
+                add(f"{name}.csv", csv(name, frame))
+        if "attachments" in frames:
+            add_evidence(frames["attachments"])
+        if headers == "names":
+            add("fields.csv", exports.to_csv_bytes(fields_frame(frames, lang), raw=raw))
 
 
 def export_file(
@@ -178,13 +279,26 @@ def export_file(
     *,
     with_audit: bool = True,
     with_evidence: bool | None = None,
+    headers: str = "names",
+    raw: bool = False,
 ) -> bytes:
     """The full export of a plan as 'xlsx' or 'zip' bytes, read from the newest snapshot.
 
     The evidence (index, and files in the ZIP) goes with the audit unless `with_evidence` says
-    otherwise."""
+    otherwise. Headers in `lang` with a fields sheet, or the codes (`headers="codes"`); `raw`
+    writes the ZIP's CSVs as stored (XLSX is always exact)."""
     buffer = io.BytesIO()
-    _export(buffer, db, plan_id, fmt, lang, with_audit=with_audit, with_evidence=with_evidence)
+    _export(
+        buffer,
+        db,
+        plan_id,
+        fmt,
+        lang,
+        with_audit=with_audit,
+        with_evidence=with_evidence,
+        headers=headers,
+        raw=raw,
+    )
     return buffer.getvalue()
 
 
@@ -197,6 +311,8 @@ def export_to_file(
     *,
     with_audit: bool = True,
     with_evidence: bool | None = None,
+    headers: str = "names",
+    raw: bool = False,
 ) -> None:
     """`export_file` written to `out` (a temp name, then renamed), never whole in memory: the
     evidence files of a plan can run to gigabytes."""
@@ -204,7 +320,15 @@ def export_to_file(
     try:
         with files.replacing(out) as handle:
             _export(
-                handle, db, plan_id, fmt, lang, with_audit=with_audit, with_evidence=with_evidence
+                handle,
+                db,
+                plan_id,
+                fmt,
+                lang,
+                with_audit=with_audit,
+                with_evidence=with_evidence,
+                headers=headers,
+                raw=raw,
             )
     except OSError as err:  # named by the file asked for, not the temporary one
         raise OSError(err.errno, err.strerror, str(out)) from err
@@ -219,13 +343,17 @@ def _export(
     *,
     with_audit: bool,
     with_evidence: bool | None,
+    headers: str,
+    raw: bool,
 ) -> None:
     if fmt not in ("xlsx", "zip"):
         raise ValueError(f"format must be xlsx or zip, not {fmt!r}")
+    if headers not in HEADERS:
+        raise ValueError(f"headers must be one of {HEADERS}, not {headers!r}")
     with read(db) as con:
         frames = export_frames(con, plan_id, with_audit=with_audit, with_evidence=with_evidence)
         plan = queries.plan(con, plan_id)
     if fmt == "xlsx":
-        target.write(to_xlsx(frames, plan, lang))
+        target.write(to_xlsx(frames, plan, lang, headers=headers))
     else:
-        write_zip(target, frames, db)
+        write_zip(target, frames, db, lang, headers=headers, raw=raw)

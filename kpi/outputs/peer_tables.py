@@ -39,7 +39,11 @@ def peers_table(peers: pd.DataFrame, indicator: Mapping[str, Any], lang: str) ->
         city = row["kind"] == OTHER_CITY
         kind = "peers.kind.other_city" if city else "peers.kind.other_plan"
         cells["peers.col.who"].append(i18n.t(kind, lang, name=i18n.name(row, lang)))
-        cells["peers.col.value"].append(formatting.format_value(row["value"], indicator, lang))
+        value = formatting.format_value(row["value"], indicator, lang)
+        if city:  # as the other city's document writes it, e.g. 6546 座 beside 0.65 万座
+            written = f"{row['value_as_written']} {row['unit_as_written']}"
+            value = i18n.t("peers.as_written", lang, value=value, written=written)
+        cells["peers.col.value"].append(value)
         when = row["as_of"] if city else row["period"]
         cells["peers.col.when"].append("—" if is_missing(when) else str(when))
         target = None if city else row["target"]

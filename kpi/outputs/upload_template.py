@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import io
+import math
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.auth.accounts import User
 from kpi.base import i18n, periods
 from kpi.base.values import is_missing
-from kpi.measure.tracking import reporting_period
+from kpi.measure.tracking import period_choices, reporting_period
 from kpi.outputs import exports
 from kpi.outputs.entry_tables import number_cell
 from kpi.store import basis, db, intake, queries
 from kpi.store.queries import Con
-from kpi.store.validation import INFORMATION_HEADERS, template_header
+from kpi.store.validation import INFORMATION_HEADERS, VALUE_COLUMNS, template_header
 
 
 def upload_template(
@@ -43,12 +52,12 @@ def upload_template(
     rows = pd.DataFrame({template_header(c): values for c, values in columns.items()})
     if fmt == "csv":
         return exports.to_csv_bytes(rows)
+    rows.columns = list(columns)
     help_sheet = template_help(con, plan_id, period, lang)
-    sheets = {
-        i18n.t("template.sheet.figures", lang): rows,
-        i18n.t("template.sheet.help", lang): help_sheet,
-    }
-    return exports.to_xlsx_bytes(sheets)
+    choices = TemplateChoices.of(con, plan_id, indicators, today)
+    # Indicator and period are filled in; a clerk adds a breakdown on a spare row.
+    keys = ("indicator_code", "indicator_name")
+    return template_workbook(rows, keys, choices, help_sheet, lang)
 
 
 def template_help(con: Con, plan_id: str, period: str, lang: str = "zh") -> pd.DataFrame:
@@ -249,12 +258,35 @@ def unit_template(
     sheet = pd.DataFrame(columns)
     if fmt == "csv":
         return exports.to_csv_bytes(sheet)
+    # In the workbook the last quarter's values are numbers (Excel flags numbers kept as text).
+    sheet[_PREVIOUS_CUMULATIVE] = rows["previous_cumulative"]
+    sheet[_PREVIOUS_QUARTER] = rows["previous_quarter"]
+    sheet.columns = _UNIT_COLUMNS
     period = reporting_period(queries.plan(con, plan_id), today)
-    sheets = {
-        i18n.t("template.sheet.figures", lang): sheet,
-        i18n.t("template.sheet.help", lang): unit_template_help(con, plan_id, rows, period, lang),
-    }
-    return exports.to_xlsx_bytes(sheets)
+    help_sheet = unit_template_help(con, plan_id, rows, period, lang)
+    indicators = queries.indicators(con, plan_id)
+    indicators = indicators[indicators["indicator_code"].isin(set(rows["indicator_code"]))]
+    choices = TemplateChoices.of(con, plan_id, indicators, today)
+    # A row is an indicator and breakdown the unit reports: those four cells are ours.
+    keys = ("indicator_code", "indicator_name", "sector", "district")
+    return template_workbook(sheet, keys, choices, help_sheet, lang)
+
+
+# The unit template's columns, canonical names (the reader's, or INFORMATION_HEADERS').
+_UNIT_COLUMNS = [
+    "indicator_code",
+    "indicator_name",
+    "sector",
+    "district",
+    "period",
+    "basis",
+    "unit",
+    "previous_cumulative",
+    "previous_quarter",
+    "this_quarter",
+    "cumulative",
+    "note",
+]
 
 
 def unit_template_help(
@@ -322,3 +354,315 @@ def read_unit_rows(
     """`unit_rows` on a short-lived read connection."""
     with db.read(path) as con:
         return unit_rows(con, plan_id, user, period=period, extra_keys=extra_keys)
+
+
+# ------------------------------------------------------------------ the workbook
+
+# Cells a clerk types into: light yellow with a thin border; everything else is locked.
+_ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
+_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TEXT_FORMAT = "@"  # typed 2025Q1 or 0101 stays text, not a date or a number
+_NUMBER_FORMAT = "#,##0.00####"  # two decimals at least (1.75 万座), up to six, no rounding
+_WHOLE_FORMAT = "#,##0"  # a whole number written in: 1,003 家, not 1,003.00
+_VALUE_COLUMNS = frozenset(VALUE_COLUMNS)
+# Never typed into: the per-unit template's columns for the reader's information.
+_INFORMATION = frozenset(INFORMATION_HEADERS)
+_NUMBER_COLUMNS = _VALUE_COLUMNS | {"previous_cumulative", "previous_quarter"}
+SPARE_ROWS = 20  # empty entry rows under the filled ones, for breakdowns the template lacks
+# Excel refuses an inline list ("a,b,c") longer than 255 characters: longer lists are cells.
+_INLINE_LIST_MAX = 250
+_WIDTHS = {"indicator_name": 30, "note": 24, "basis": 12}  # wrapped or free text
+_WIDTH_MIN, _WIDTH_MAX, _NUMBER_WIDTH = 8, 22, 13
+_HELP_WIDTHS = (22, 74)  # the instructions' two columns fit A4 portrait at about 100 %
+_LINE_HEIGHT = 15  # points per line of 11-point text
+
+
+@dataclass(frozen=True)
+class TemplateChoices:
+    """What the drop-downs offer: the reference data's names, the quarters that may be
+    reported, and per indicator the units a value may be given in."""
+
+    lists: dict[str, list[str]]  # canonical column -> its choices
+    units: dict[str, list[str]]  # indicator_code -> display unit, canonical unit, convertible
+
+    @classmethod
+    def of(
+        cls, con: Con, plan_id: str, indicators: pd.DataFrame, today: date | None
+    ) -> TemplateChoices:
+        plan = queries.plan(con, plan_id)
+        conversions = queries.unit_conversions(con)
+        units = {
+            row["indicator_code"]: _distinct(
+                [row["display_unit"], row["unit"]]
+                + conversions.loc[conversions["to_unit"] == row["unit"], "from_unit"].tolist()
+            )
+            for row in indicators.to_dict("records")
+        }
+        lists = {
+            "indicator_code": indicators["indicator_code"].tolist(),
+            "indicator_name": indicators["name_zh"].tolist(),
+            "period": period_choices(plan, today),
+            "sector": queries.sectors(con, plan_id)["name_zh"].tolist(),
+            "district": queries.districts(con, plan_id)["name_zh"].tolist(),
+            "unit": _distinct([u for choices in units.values() for u in choices]),
+        }
+        return cls(lists, units)
+
+
+def _distinct(items: list) -> list[str]:
+    return list(dict.fromkeys(str(i) for i in items if not is_missing(i) and str(i) != ""))
+
+
+def template_workbook(
+    rows: pd.DataFrame,
+    keys: Iterable[str],
+    choices: TemplateChoices,
+    help_sheet: pd.DataFrame,
+    lang: str = "zh",
+) -> bytes:
+    """The XLSX template: `rows` (canonical columns, written under the reader's headers) on a
+    protected figures sheet whose entry cells are marked, unlocked and checked, and the
+    instructions sheet, both set up to print on A4.
+
+    `keys` are the columns that say what a row is: locked where the template fills them, typed
+    on the spare rows below. Information columns are locked everywhere.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = i18n.t("template.sheet.figures", lang)
+    notes = book.create_sheet(i18n.t("template.sheet.help", lang))
+    keys = frozenset(keys)
+    columns = list(rows.columns)
+    filled, last = len(rows) + 1, len(rows) + 1 + SPARE_ROWS  # sheet rows of the data
+    for number, column in enumerate(columns, start=1):
+        cell = sheet.cell(1, number, _header(column))
+        cell.font, cell.fill, cell.border = Font(bold=True), _HEADER_FILL, _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for offset, record in enumerate(rows.itertuples(index=False, name=None), start=2):
+        for number, value in enumerate(record, start=1):
+            cell = sheet.cell(offset, number, None if is_missing(value) or value == "" else value)
+            if cell.data_type == "f":  # text that starts with '=' is still text, not a formula
+                cell.data_type = "s"
+    for number, column in enumerate(columns, start=1):
+        for row in range(2, last + 1):
+            cell = sheet.cell(row, number)
+            entry = column not in _INFORMATION and (column not in keys or row > filled)
+            if column not in _NUMBER_COLUMNS:
+                cell.number_format = _TEXT_FORMAT
+            elif isinstance(cell.value, int | float) and float(cell.value).is_integer():
+                cell.number_format = _WHOLE_FORMAT
+            else:
+                cell.number_format = _NUMBER_FORMAT
+            cell.border = _BORDER
+            cell.alignment = Alignment(vertical="top", wrap_text=column == "indicator_name")
+            if entry:
+                cell.fill, cell.protection = _ENTRY_FILL, Protection(locked=False)
+        letter = get_column_letter(number)
+        sheet.column_dimensions[letter].width = _column_width(column, rows[column])
+    _add_checks(sheet, columns, keys, rows, choices, filled, last, notes, lang)
+    _fit_rows(sheet, rows)
+    sheet.freeze_panes = "C2"
+    _protect(sheet)
+    sheet.protection.formatColumns = sheet.protection.formatRows = False  # widths stay free
+    _print_on_a4(sheet, "landscape", f"A1:{get_column_letter(len(columns))}{last}")
+    sheet.print_title_rows = "1:1"
+    _write_help(notes, help_sheet, lang)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _header(column: str) -> str:
+    if column in INFORMATION_HEADERS:
+        return INFORMATION_HEADERS[column][0]
+    return template_header(column)
+
+
+def _column_width(column: str, values: pd.Series) -> float:
+    """Fixed for numbers, wrapped names and notes; else the longest cell (CJK counts double)."""
+    if column in _NUMBER_COLUMNS:
+        return _NUMBER_WIDTH
+    if column in _WIDTHS:
+        return _WIDTHS[column]
+    longest = max([_text_width(_header(column)), *map(_text_width, values.astype(str))])
+    return min(_WIDTH_MAX, max(_WIDTH_MIN, longest + 2))
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell `width` wide takes, each paragraph at least one. LibreOffice does
+    not fit row heights to wrapped text when it opens a file, so the heights are written; CJK
+    is drawn a little wider than two digits, and words wrap whole."""
+    usable = max(width - 1, 1)
+    lines = 0
+    for part in str(text).split("\n"):
+        drawn = sum(2.2 if unicodedata.east_asian_width(c) in "WF" else 1.05 for c in part)
+        lines += max(1, math.ceil(drawn / usable))
+    return lines
+
+
+def _fit_rows(sheet, rows: pd.DataFrame) -> None:
+    """Row heights for the wrapped indicator names."""
+    if "indicator_name" not in rows:
+        return
+    for offset, name in enumerate(rows["indicator_name"], start=2):
+        lines = _lines(name, _WIDTHS["indicator_name"])
+        if lines > 1:
+            sheet.row_dimensions[offset].height = lines * _LINE_HEIGHT
+
+
+def _add_checks(
+    sheet,
+    columns: list[str],
+    keys: frozenset,
+    rows: pd.DataFrame,
+    choices: TemplateChoices,
+    filled: int,
+    last: int,
+    notes,
+    lang: str,
+) -> None:
+    """Drop-downs from the reference data and a number check on the value columns, over the
+    cells a clerk may type into."""
+    lists = _ListCells(notes, lang)
+    for number, column in enumerate(columns, start=1):
+        letter = get_column_letter(number)
+        first = filled + 1 if column in keys else 2
+        if first > last or column in _INFORMATION:
+            continue
+        cells = f"{letter}{first}:{letter}{last}"
+        if column in _VALUE_COLUMNS:
+            check = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+            _explain(check, column, "template.xlsx.value_error", lang)
+            check.add(cells)
+            sheet.add_data_validation(check)
+        elif column == "unit":
+            _add_unit_checks(sheet, letter, rows, choices, filled, last, lists, lang)
+        elif choices.lists.get(column):
+            check = DataValidation(
+                type="list", formula1=lists.formula(column, choices.lists[column])
+            )
+            _explain(check, column, "template.xlsx.list_error", lang)
+            check.add(cells)
+            sheet.add_data_validation(check)
+
+
+def _add_unit_checks(
+    sheet, letter: str, rows, choices: TemplateChoices, filled: int, last: int, lists, lang: str
+) -> None:
+    """A filled row offers its indicator's units; a spare row every unit of the template."""
+    by_units: dict[tuple, list[str]] = {}
+    for offset, code in enumerate(rows.get("indicator_code", []), start=2):
+        units = tuple(choices.units.get(code, ()))
+        if units:
+            by_units.setdefault(units, []).append(offset)
+    ranges = {units: _row_ranges(letter, numbers) for units, numbers in by_units.items()}
+    if filled < last and choices.lists["unit"]:
+        spare = f"{letter}{filled + 1}:{letter}{last}"
+        ranges.setdefault(tuple(choices.lists["unit"]), []).append(spare)
+    for units, cells in ranges.items():
+        check = DataValidation(type="list", formula1=lists.formula("unit", list(units)))
+        _explain(check, "unit", "template.xlsx.list_error", lang)
+        for cell in cells:
+            check.add(cell)
+        sheet.add_data_validation(check)
+
+
+def _row_ranges(letter: str, numbers: list[int]) -> list[str]:
+    """Rows 2, 3, 4, 7 of column G as ['G2:G4', 'G7']."""
+    ranges, start = [], None
+    for index, number in enumerate(numbers):
+        start = number if start is None else start
+        if index + 1 == len(numbers) or numbers[index + 1] != number + 1:
+            ranges.append(f"{letter}{start}" + (f":{letter}{number}" if number > start else ""))
+            start = None
+    return ranges
+
+
+def _explain(check: DataValidation, column: str, key: str, lang: str) -> None:
+    """Blank allowed; anything else refused with a message naming the column."""
+    name = i18n.t(f"column.{column}", lang)
+    check.allow_blank = True
+    check.showErrorMessage = True
+    check.errorStyle = "stop"
+    check.errorTitle = i18n.t("template.xlsx.error_title", lang, column=name)[:32]
+    check.error = i18n.t(key, lang, column=name)[:255]
+
+
+class _ListCells:
+    """Where a drop-down's choices live: inline when short, else a hidden column of the
+    instructions sheet (which the reader skips), under a workbook name."""
+
+    def __init__(self, notes, lang: str) -> None:
+        self.notes, self.lang = notes, lang
+        self.written: dict[tuple, str] = {}
+        self.next_column = len(_HELP_WIDTHS) + 2  # one empty column after the instructions
+
+    def formula(self, column: str, items: list[str]) -> str:
+        joined = ",".join(items)
+        if len(joined) <= _INLINE_LIST_MAX and not any("," in i or '"' in i for i in items):
+            return f'"{joined}"'
+        key = (column, *items)
+        if key not in self.written:
+            self.written[key] = self._write(column, items)
+        return self.written[key]
+
+    def _write(self, column: str, items: list[str]) -> str:
+        number = self.next_column
+        self.next_column += 1
+        letter = get_column_letter(number)
+        self.notes.cell(1, number, i18n.t(f"column.{column}", self.lang))
+        for row, item in enumerate(items, start=2):
+            self.notes.cell(row, number, item).number_format = _TEXT_FORMAT
+        self.notes.column_dimensions[letter].hidden = True
+        name = f"list_{column}_{number}"
+        sheet = self.notes.title.replace("'", "''")
+        reference = f"'{sheet}'!${letter}$2:${letter}${len(items) + 1}"
+        self.notes.parent.defined_names[name] = DefinedName(name, attr_text=reference)
+        return name
+
+
+def _write_help(notes, help_sheet: pd.DataFrame, lang: str) -> None:
+    """The instructions: every cell wrapped, two columns on A4 portrait; the XLSX adds how its
+    checked cells work."""
+    extra = [
+        (i18n.t("template.xlsx.help.cells_label", lang), i18n.t("template.xlsx.help.cells", lang))
+    ]
+    lines = [tuple(help_sheet.columns), *help_sheet.itertuples(index=False, name=None), *extra]
+    for row, line in enumerate(lines, start=1):
+        for number, text in enumerate(line, start=1):
+            cell = notes.cell(row, number, text)
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            cell.border = _BORDER
+            cell.number_format = _TEXT_FORMAT
+            if row == 1:
+                cell.font, cell.fill = Font(bold=True), _HEADER_FILL
+        height = max(_lines(text, w) for text, w in zip(line, _HELP_WIDTHS, strict=True))
+        notes.row_dimensions[row].height = height * _LINE_HEIGHT
+    for number, width in enumerate(_HELP_WIDTHS, start=1):
+        notes.column_dimensions[get_column_letter(number)].width = width
+    _protect(notes)  # read-only: it also holds the drop-downs' long lists
+    _print_on_a4(notes, "portrait", f"A1:{get_column_letter(len(_HELP_WIDTHS))}{len(lines)}")
+    notes.print_title_rows = "1:1"
+
+
+def _protect(sheet) -> None:
+    """Sheet protection without a password: it prevents slips, not a determined user."""
+    sheet.protection.sheet = True
+
+
+def _print_on_a4(sheet, orientation: str, area: str) -> None:
+    """A4, one page wide, as many pages tall as needed, only `area` printed."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = orientation
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_area = area

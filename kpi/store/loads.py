@@ -30,6 +30,8 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
+        """No errors, and with `strict` no warnings; notices (unfilled template rows skipped)
+        never block."""
         blocked = any(c.checked.errors for c in self.checks)
         return not blocked and not (self.strict and any(c.checked.warnings for c in self.checks))
 
@@ -41,7 +43,11 @@ class LoadResult:
             "submitted": self.submitted,
             "batch_ids": self.batch_ids,
             "files": [
-                {**c.summary(), "problems": [p.as_dict() for p in c.checked.problems]}
+                {
+                    **c.summary(),
+                    "notices": len(c.checked.notices),
+                    "problems": [p.as_dict() for p in c.checked.problems],
+                }
                 for c in self.checks
             ],
         }

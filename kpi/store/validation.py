@@ -38,7 +38,9 @@ class Problem(i18n.Bilingual):
     value: str | None
     code: str
     params: dict = field(default_factory=dict)
-    severity: str = "error"  # or "warning"
+    # "error" blocks the file; "warning" must be accepted (`etl load --strict` refuses it);
+    # "notice" only informs (unfilled template rows skipped) and blocks nothing.
+    severity: str = "error"
     key: str | None = None
 
     def column_name(self, lang: str = "zh") -> str:
@@ -109,6 +111,10 @@ class CheckedFile:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def notices(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "notice"]
 
 
 # ------------------------------------------------------------------ headers
@@ -271,15 +277,10 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
     if any(p.severity == "error" for p in problems):
         return None, problems.finished()
 
-    # Template rows left unfilled are skipped with a notice rather than rejected.
-    unfilled = np.logical_and.reduce([(table[columns[c]] == "").to_numpy() for c in given])
-    blank_rows = table.loc[unfilled, "_row"].to_numpy()
-    for row in problems.first(blank_rows, "warning"):
-        problems.append(Problem(int(row), "value", "", "blank_value_skipped", severity="warning"))
-    table = table[~unfilled].reset_index(drop=True)
+    table, notices = _skip_unfilled_rows(table, columns, given, problems)
     if table.empty:
         problems.append(file_problem("empty_file", "problem.empty_file_no_values"))
-        return None, problems.finished()
+        return None, [*notices, *problems.finished()]
     rows = table["_row"].to_numpy()
     blank = pd.Series("", index=table.index)
     text = {name: table[source] for name, source in columns.items()}
@@ -339,7 +340,35 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
         error_rows = {p.row for p in problems if p.severity == "error"}
         _check_duplicates(out[~out["source_row"].isin(error_rows)], problems)
     problems.sort(key=lambda p: (p.row or 0, _column_order(p.column), p.code))
-    return out, problems.finished()
+    return out, [*notices, *problems.finished()]
+
+
+def _skip_unfilled_rows(
+    table: pd.DataFrame, columns: dict[str, str], given: list[str], problems: Problems
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Drop the rows without a figure; count the untouched ones in one notice.
+
+    A template arrives with its rows' indicator, period, place and unit filled in by us, so
+    those cells cannot tell a row the clerk touched: a row whose value columns and note are all
+    empty is an unfilled template row (counted once, not a problem). A note without a figure is
+    a clerk's doing, and a warning on that row. Wholly empty rows are not rows at all.
+    """
+    no_value = np.logical_and.reduce([(table[columns[c]] == "").to_numpy() for c in given])
+    no_note = (table[columns["note"]] == "").to_numpy() if "note" in columns else no_value
+    unfilled = np.flatnonzero(no_value & no_note)
+    # Only the rows without a figure are looked at whole (a 1M-row file has few).
+    wholly_empty = (table.iloc[unfilled, 1:] == "").all(axis=1).to_numpy()
+    unfilled = unfilled[~wholly_empty]
+    noted = np.flatnonzero(no_value & ~no_note)
+    params = {"columns": _column_names(given)}
+    for index in problems.first(noted, "warning"):
+        row, note = int(table["_row"].iat[index]), table[columns["note"]].iat[index]
+        problems.append(Problem(row, "note", note, "blank_value_with_note", params, "warning"))
+    notices = []
+    if len(unfilled):
+        count = {"n": len(unfilled)}
+        notices.append(Problem(None, None, None, "unfilled_rows_skipped", count, "notice"))
+    return table[~no_value].reset_index(drop=True), notices
 
 
 def _drop_repeated_unit_problems(problems: Problems) -> None:
