@@ -619,7 +619,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             result = reference.import_plan(con, raw, dry_run=True)
     else:
         with connect(args.db) as con:
-            result = reference.import_plan(con, raw, user_name=args.user, role="cli")
+            result = reference.import_plan(con, raw, user_name=args.user)
     if args.json:
         report = {
             "source": result.source,
@@ -631,11 +631,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         }
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
-        print_plan_report(result, args.dry_run)
+        print_plan_report(result)
     return 0 if result.ok else 1
 
 
-def print_plan_report(result: reference.PlanImport, dry_run: bool) -> None:
+def print_plan_report(result: reference.PlanImport) -> None:
+    """What `etl plan import` found, and what it wrote or would write, in both languages."""
     errors = len(result.errors)
     warnings = len(result.problems) - errors
     plan = result.plan_id or "?"
@@ -651,7 +652,7 @@ def print_plan_report(result: reference.PlanImport, dry_run: bool) -> None:
         return
     for table, found in result.counts().items():
         print("  " + i18n.both("plans.cli_table_changes", table=table, **found))
-    if dry_run:
+    if not result.written:
         print(i18n.both("plans.cli_dry_run"))
     elif result.counts():
         print(i18n.both("plans.cli_imported", plan=plan))

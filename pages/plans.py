@@ -5,7 +5,6 @@ import streamlit as st
 from kpi.base import config
 from kpi.outputs import plan_template
 from kpi.store import db, plan_import, reference, writer
-from kpi.store.plan_import import PlanRejected
 from kpi.web import widgets, writes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,7 +88,7 @@ if st.button(t("plans.import_button"), type="primary", key="plans_import"):
             with writer.writer(ctx.db) as con:
                 done = reference.import_plan(con, raw, by=user)
             if not done.ok:  # the store changed since the preview
-                raise PlanRejected(done.problems, done.source)
+                raise plan_import.PlanRejected(done.problems, done.source)
             return done
 
         writes.run(

@@ -43,8 +43,10 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     return path
 
 
-FORMATS = {"folder": lambda t, tmp: write_folder(t, tmp / "plan"), "workbook": None}
-FORMATS["workbook"] = lambda t, tmp: write_workbook(t, tmp / "plan.xlsx")
+FORMATS = {
+    "folder": lambda t, tmp: write_folder(t, tmp / "plan"),
+    "workbook": lambda t, tmp: write_workbook(t, tmp / "plan.xlsx"),
+}
 
 
 def conversions() -> pd.DataFrame:
@@ -389,6 +391,55 @@ def test_a_zip_of_the_csv_folder_is_read_like_the_folder(tmp_path):
             archive.write(path, f"zhanjiang/{path.name}")
     raw = plan_import.read_upload(buffer.getvalue(), "plan.zip")
     assert reference.check_plan(raw, conversions()) == []
+
+
+def test_csv_rows_are_numbered_as_in_the_file_when_it_has_blank_lines_or_ragged_rows(tmp_path):
+    tables = zhanjiang()
+    set_cell(tables, "targets", 2, "comparator", "≈")
+    folder = write_folder(tables, tmp_path / "plan")
+    lines = (folder / "targets.csv").read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "")  # a blank line: the bad comparator moves from row 4 to row 5
+    (folder / "targets.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sources = (folder / "sources.csv").read_text(encoding="utf-8").splitlines()
+    sources[1] += ",a note beside the table"
+    (folder / "sources.csv").write_text("\n".join(sources) + "\n", encoding="utf-8")
+    (folder / "peers.csv").write_bytes(b"")  # an optional sheet left empty
+    problems = reference.check_plan(plan_import.read_source(folder), conversions())
+    assert [(p.sheet, p.row, p.code) for p in problems] == [("targets", 5, "bad_comparator")]
+
+
+def test_a_whole_number_beyond_the_store_is_refused_not_a_crash(tmp_path):
+    tables = zhanjiang()
+    set_cell(tables, "indicators", 0, "sort_order", "3000000000")
+    found = [(p.sheet, p.row, p.column, p.code) for p in problems_of(tables, "folder", tmp_path)]
+    assert found == [("indicators", 2, "sort_order", "not_integer")]
+
+
+def test_a_unit_named_twice_in_one_task_group_is_stored_once(empty_db, tmp_path):
+    tables = zhanjiang()
+    units = tables["task_groups"].loc[0, "units_as_written"]
+    first = reference.split_units(units)[0]
+    set_cell(tables, "task_groups", 0, "units_as_written", f"{first}、{first}、{units}")
+    with db.read(empty_db) as con:
+        result = reference.import_plan(
+            con, plan_import.read_source(write_folder(tables, tmp_path / "p")), dry_run=True
+        )
+    assert result.ok and set(result.counts()) == {"task_groups"}
+
+
+def test_a_downloaded_plan_imported_again_changes_nothing(empty_db, tmp_path):
+    with db.read(empty_db) as con:
+        tables = plan_import.stored_tables(con, "zhanjiang-dt-2023")
+    tables["targets"].loc[0, "value_as_written"] = "2.50"  # text as the document writes it
+    source = write_workbook(tables, tmp_path / "plan.xlsx")
+    with db.connect(empty_db) as con:
+        reference.import_plan(con, plan_import.read_source(source))
+    with db.read(empty_db) as con:
+        again = plan_import.stored_tables(con, "zhanjiang-dt-2023")
+        workbook = write_workbook(again, tmp_path / "again.xlsx")
+        result = reference.import_plan(con, plan_import.read_source(workbook), dry_run=True)
+    assert again["targets"].loc[0, "value_as_written"] == "2.50"
+    assert result.ok and result.counts() == {}
 
 
 def test_shipped_folders_go_through_the_checks(tmp_path, monkeypatch):

@@ -24,7 +24,6 @@ from kpi.measure.tasks import DELAYED, DONE, IN_PROGRESS, NO_UPDATE, NOT_STARTED
 from kpi.outputs import (
     bulletin,
     bulletin_render,
-    chart_images,
     document,
     explain,
     formatting,
@@ -225,10 +224,6 @@ def _count_items(counts: dict[str, int], names: dict[str, str], lang: str) -> st
     return join_items(items, lang) if items else "0"
 
 
-def _names(rows: list[dict], lang: str) -> str:
-    return join_items([i18n.name(r, lang) for r in rows], lang)
-
-
 def _by_indicator(conflicts: pd.DataFrame) -> list[list[dict]]:
     """conflict_rows grouped by indicator, in order."""
     by_code: dict[str, list[dict]] = {}
@@ -259,7 +254,10 @@ def conflicts_sentence(conflicts: pd.DataFrame, lang: str) -> str | None:
     )
     if changed:
         second = i18n.t(
-            "final.report.conflicts_change", lang, n=len(changed), names=_names(changed, lang)
+            "final.report.conflicts_change",
+            lang,
+            n=len(changed),
+            names=join_items([i18n.name(ind, lang) for ind in changed], lang),
         )
     else:
         second = i18n.t("final.report.conflicts_same", lang)
@@ -276,9 +274,9 @@ def tasks_sentence(fi: FinalInputs, lang: str) -> str:
 
 def units_sentence(card: pd.DataFrame, lang: str) -> str | None:
     """The units with the lowest share of sub-tasks done."""
-    behind = card[card["completion_rate"] < 1].head(TOP_UNITS)
     if card.empty:
         return None
+    behind = card[card["completion_rate"] < 1].head(TOP_UNITS)
     if behind.empty:
         return i18n.t("final.report.summary_units_all_done", lang, n=len(card))
     items = [
@@ -659,19 +657,18 @@ def final_files(
     lang: str = "zh",
     *,
     formats: tuple[str, ...] = bulletin_render.FORMATS,
-    exporter: chart_images.ChartExporter | None = None,
     today: dt.date | None = None,
     with_evidence: bool = True,
 ) -> dict[str, bytes]:
-    """The report as {'pdf': ..., 'docx': ...} (or just the `formats` asked for); the contract
-    of bulletin.bulletin_files. The report has no charts: `exporter` is accepted and unused."""
+    """The report as {'pdf': ..., 'docx': ...} (or just the `formats` asked for). It has no
+    charts, so no chromium is started."""
     bulletin_render.check_formats(formats)
     if "pdf" in formats:
         pdf_render.preload_pdf_engine()  # about a second of imports, while the store is read
     report = build_report(
         con_or_path, plan_id, as_of, lang, today=today, with_evidence=with_evidence
     )
-    return bulletin_render.render_files(report, formats, exporter=exporter)
+    return bulletin_render.render_files(report, formats)
 
 
 @functools.lru_cache(maxsize=4)

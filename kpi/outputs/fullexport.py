@@ -83,12 +83,9 @@ def column_header(code: str, lang: str) -> str:
     return i18n.t(_PAGE_HEADERS.get(code, f"export.col.{code}"), lang)
 
 
-def with_headers(frames: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.DataFrame]:
-    """The frames with their columns named in `lang` (same order, same values)."""
-    return {
-        name: frame.set_axis([column_header(c, lang) for c in frame.columns], axis=1)
-        for name, frame in frames.items()
-    }
+def with_headers(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The frame with its columns named in `lang` (same order, same values)."""
+    return frame.set_axis([column_header(c, lang) for c in frame.columns], axis=1)
 
 
 def fields_frame(frames: dict[str, pd.DataFrame], lang: str) -> pd.DataFrame:
@@ -177,7 +174,7 @@ def captions(
     lang: str,
     at: dt.datetime,
     *,
-    headers: str = "codes",
+    headers: str,
 ) -> dict[str, list[str]]:
     """Caption rows per sheet: what it holds, plan and export time, demo notice when it has any;
     a caption naming a column names it as the sheet's header does."""
@@ -216,7 +213,7 @@ def to_xlsx(
     title_rows = captions(frames, plan, lang, at, headers=headers)
     if headers == "codes":
         return exports.to_xlsx_bytes(frames, title_rows=title_rows)
-    sheets = with_headers(frames, lang)
+    sheets = {name: with_headers(frame, lang) for name, frame in frames.items()}
     fields = i18n.t("export.fields.sheet_name", lang)
     sheets[fields] = fields_frame(frames, lang)
     title_rows[fields] = [i18n.t("export.fields.caption", lang), title_rows[next(iter(frames))][1]]
@@ -238,10 +235,10 @@ def write_zip(
     `export_name` emptied, so the index says what the ZIP really holds."""
     stamp = time.localtime()[:6]
 
-    def csv(name: str, frame: pd.DataFrame) -> bytes:
-        if headers == "names":
-            frame = with_headers({name: frame}, lang)[name]
-        return exports.to_csv_bytes(frame, raw=raw)
+    def csv(frame: pd.DataFrame) -> bytes:
+        return exports.to_csv_bytes(
+            with_headers(frame, lang) if headers == "names" else frame, raw=raw
+        )
 
     def add(name: str, data: bytes) -> None:
         info = zipfile.ZipInfo(name, date_time=stamp)
@@ -259,12 +256,12 @@ def write_zip(
                 index.loc[i, "export_name"] = ""
             else:
                 add(row["export_name"], content)
-        add("attachments.csv", csv("attachments", index))
+        add("attachments.csv", csv(index))
 
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, frame in frames.items():
             if name != "attachments":
-                add(f"{name}.csv", csv(name, frame))
+                add(f"{name}.csv", csv(frame))
         if "attachments" in frames:
             add_evidence(frames["attachments"])
         if headers == "names":

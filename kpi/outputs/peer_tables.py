@@ -16,8 +16,7 @@ SEPARATOR = " · "
 def citation(row: Mapping[str, Any], lang: str) -> str:
     """Where another city's figure comes from: city · date · document number · clause."""
     parts = [i18n.name(row, lang), str(row["as_of"]), formatting.doc_label(row, lang)]
-    parts.append(row.get("source_ref") or "")
-    return SEPARATOR.join(p for p in parts if p)
+    return SEPARATOR.join(p for p in [*parts, row.get("source_ref")] if p)
 
 
 def peers_table(peers: pd.DataFrame, indicator: Mapping[str, Any], lang: str) -> pd.DataFrame:

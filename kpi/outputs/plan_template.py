@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from kpi.base import i18n
-from kpi.outputs import exports, formatting
+from kpi.outputs import formatting
 from kpi.store.plan_import import SHEETS, PlanProblem
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -26,8 +26,10 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 _NOTE_FONT = Font(italic=True, color="595959")
 _DATA_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
 _WIDTH_MIN, _WIDTH_MAX = 10, 60
-# Written as a number; anything else (codes such as 001, periods, 2-3) stays text.
+# A number column's cell written as a number; anything else (a wrong entry kept as typed) is text.
 _PLAIN_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
+# The sheet each reference table is shown as in the 规划管理 tables.
+_STEMS = {sheet.table: sheet.stem for sheet in SHEETS.values()}
 
 
 def header_text(column: str) -> str:
@@ -46,7 +48,7 @@ def template_workbook(tables: dict[str, pd.DataFrame] | None = None, lang: str =
     for stem, sheet in SHEETS.items():
         if tables is not None and stem not in tables:
             continue
-        ws = book.create_sheet(exports.sanitise_sheet_names({_title(stem): None})[0])
+        ws = book.create_sheet(_title(stem))
         frame = (tables or {}).get(stem)
         columns = [c for c in sheet.columns if frame is None or c in frame]
         widths = []
@@ -58,9 +60,10 @@ def template_workbook(tables: dict[str, pd.DataFrame] | None = None, lang: str =
             cell.comment = Comment(i18n.t(f"plans.colhelp.{column}", lang), "plan template")
             widths.append(max(_width(i18n.t(f"plans.col.{column}", "zh")), _width(column)))
         if frame is not None:
+            kinds = [sheet.columns[column] for column in columns]
             for row_no, row in enumerate(frame[columns].to_numpy().tolist(), start=2):
-                for index, value in enumerate(row, start=1):
-                    cell = ws.cell(row=row_no, column=index, value=_cell(value))
+                for index, (value, kind) in enumerate(zip(row, kinds, strict=True), start=1):
+                    cell = ws.cell(row=row_no, column=index, value=_cell(value, kind))
                     cell.alignment = _DATA_ALIGNMENT  # long notes wrap inside their column
                     if isinstance(cell.value, str):
                         cell.data_type = "s"  # text, even '=' (a comparator): never a formula
@@ -86,15 +89,17 @@ def template_workbook(tables: dict[str, pd.DataFrame] | None = None, lang: str =
 
 
 def _title(stem: str) -> str:
+    """The sheet's title: the Chinese name and the machine name ('目标值 targets')."""
     return f"{i18n.t(f'plans.sheet.{stem}', 'zh')} {stem}"
 
 
-def _cell(value: object) -> object:
-    """Plain numbers as numbers (so Excel does not flag them), everything else as text."""
+def _cell(value: object, kind: str) -> object:
+    """A number column's plain numbers as numbers (so Excel does not flag them); every other
+    cell as text, so that a text column keeps its spelling (a value as written: 2.50, 001)."""
     text = "" if value is None else str(value)
     if text == "":
         return None
-    if not _PLAIN_NUMBER.fullmatch(text):
+    if kind not in ("int", "float") or not _PLAIN_NUMBER.fullmatch(text):
         return text
     return int(text) if text.lstrip("-").isdigit() and len(text) < 16 else float(text)
 
@@ -159,12 +164,11 @@ _HELP_COLUMNS = ("help_sheet_col", "help_header", "help_machine", "help_required
 
 def plans_table(plans: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The plans in the store as `etl plan list` prints them, headed in the reader's language."""
+    rows = plans.to_dict("records")
     columns = {
         "plans.list.plan_id": plans["plan_id"],
-        "plans.list.name": [i18n.name(row, lang) for row in plans.to_dict("records")],
-        "plans.list.window": [
-            f"{row['start_period']}–{row['end_period']}" for row in plans.to_dict("records")
-        ],
+        "plans.list.name": [i18n.name(row, lang) for row in rows],
+        "plans.list.window": [f"{row['start_period']}–{row['end_period']}" for row in rows],
         "plans.list.base": plans["base_period"],
         "plans.list.issued_on": ["" if pd.isna(v) else str(v)[:10] for v in plans["issued_on"]],
         "plans.list.indicators": plans["indicators"],
@@ -179,10 +183,12 @@ def plans_table(plans: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def problems_table(problems: list[PlanProblem], lang: str = "zh") -> pd.DataFrame:
     """Problems as shown: sheet, row, column, value, kind and the message; errors first."""
     ordered = sorted(problems, key=lambda p: p.severity != "error")
-    whole = i18n.t("plans.whole_sheet", lang)
+    whole = {"sheet": i18n.t("plans.whole_sheet", lang), "file": i18n.t("intake.whole_file", lang)}
     columns = {
         "plans.problem.sheet": [p.sheet_name(lang) for p in ordered],
-        "plans.problem.row": [str(p.row) if p.row else whole for p in ordered],
+        "plans.problem.row": [
+            str(p.row) if p.row else whole["sheet" if p.sheet else "file"] for p in ordered
+        ],
         "plans.problem.column": [p.column_name(lang) for p in ordered],
         "plans.problem.value": ["" if p.value is None else str(p.value) for p in ordered],
         "plans.problem.severity": [i18n.t(f"severity.{p.severity}", lang) for p in ordered],
@@ -192,13 +198,11 @@ def problems_table(problems: list[PlanProblem], lang: str = "zh") -> pd.DataFram
 
 
 def changes_table(counts: dict[str, dict[str, int]], lang: str = "zh") -> pd.DataFrame:
-    """Rows added, removed and changed per table, against the plan in the store."""
-    stems = {sheet.table: sheet.stem for sheet in SHEETS.values()}
-    rows = [
-        (table, found) for table, found in counts.items() if table in stems and any(found.values())
-    ]
+    """Rows added, removed and changed per table (PlanImport.counts), against the plan in the
+    store; task_group_units, derived from the task groups, is not a sheet and not shown."""
+    rows = [(table, found) for table, found in counts.items() if table in _STEMS]
     columns = {
-        "plans.preview.table": [i18n.t(f"plans.sheet.{stems[t]}", lang) for t, _ in rows],
+        "plans.preview.table": [i18n.t(f"plans.sheet.{_STEMS[t]}", lang) for t, _ in rows],
         "plans.preview.added": [found["added"] for _, found in rows],
         "plans.preview.removed": [found["removed"] for _, found in rows],
         "plans.preview.changed": [found["changed"] for _, found in rows],
@@ -208,10 +212,9 @@ def changes_table(counts: dict[str, dict[str, int]], lang: str = "zh") -> pd.Dat
 
 def change_rows_table(changes: dict[str, dict[str, list[dict]]], lang: str = "zh") -> pd.DataFrame:
     """Each row changed: table, kind, key, and the values (old -> new for a changed row)."""
-    stems = {sheet.table: sheet.stem for sheet in SHEETS.values()}
     lines = []
     for table, found in changes.items():
-        if table not in stems:
+        if table not in _STEMS:
             continue
         for kind in ("changed", "added", "removed"):
             for change in found[kind]:
@@ -225,7 +228,7 @@ def change_rows_table(changes: dict[str, dict[str, list[dict]]], lang: str = "zh
                     what = ""
                 lines.append(
                     (
-                        i18n.t(f"plans.sheet.{stems[table]}", lang),
+                        i18n.t(f"plans.sheet.{_STEMS[table]}", lang),
                         i18n.t(f"plans.preview.{kind}", lang),
                         key,
                         what,

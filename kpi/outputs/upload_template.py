@@ -38,24 +38,24 @@ def upload_template(
     """
     period = reporting_period(queries.plan(con, plan_id), today)
     indicators = queries.indicators(con, plan_id)
-    # Headed as the reader accepts them (validation's header vocabulary), in this order.
-    columns = {
-        "indicator_code": indicators["indicator_code"],
-        "indicator_name": indicators["name_zh"],
-        "period": period,
-        "sector": "",
-        "district": "",
-        "value": "",
-        "unit": indicators["display_unit"],
-        "note": "",
-    }
-    rows = pd.DataFrame({template_header(c): values for c, values in columns.items()})
+    rows = pd.DataFrame(
+        {
+            "indicator_code": indicators["indicator_code"],
+            "indicator_name": indicators["name_zh"],
+            "period": period,
+            "sector": "",
+            "district": "",
+            "value": "",
+            "unit": indicators["display_unit"],
+            "note": "",
+        }
+    )
     if fmt == "csv":
-        return exports.to_csv_bytes(rows)
-    rows.columns = list(columns)
+        return exports.to_csv_bytes(rows.rename(columns=_header))
     help_sheet = template_help(con, plan_id, period, lang)
     choices = TemplateChoices.of(con, plan_id, indicators, today)
-    # Indicator and period are filled in; a clerk adds a breakdown on a spare row.
+    # A filled row is one indicator, city-wide: a clerk may change its period or give a sector
+    # or district, and adds further breakdowns on the spare rows.
     keys = ("indicator_code", "indicator_name")
     return template_workbook(rows, keys, choices, help_sheet, lang)
 
@@ -110,13 +110,9 @@ def template_files(path: Path | str | None, plan_id: str) -> dict[str, bytes | s
 
 # ------------------------------------------------------------------ the template of one unit
 
-# The template of one unit, canonical column -> header the reader knows (kpi.store.validation);
-# 口径, 上期累计数 and 上期本期数 are information the reader ignores (INFORMATION_HEADERS).
-_BASIS, _PREVIOUS_CUMULATIVE, _PREVIOUS_QUARTER = (
-    INFORMATION_HEADERS["basis"][0],
-    INFORMATION_HEADERS["previous_cumulative"][0],
-    INFORMATION_HEADERS["previous_quarter"][0],
-)
+# 上期累计数 and 上期本期数: information the reader ignores (INFORMATION_HEADERS).
+_PREVIOUS_CUMULATIVE = INFORMATION_HEADERS["previous_cumulative"][0]
+_PREVIOUS_QUARTER = INFORMATION_HEADERS["previous_quarter"][0]
 
 
 def unit_rows(
@@ -240,28 +236,28 @@ def unit_template(
     Headers are the Chinese ones the reader knows; `lang` is the help sheet's language.
     """
     rows = unit_rows(con, plan_id, user, today=today)
-    columns = {
-        template_header("indicator_code"): rows["indicator_code"],
-        template_header("indicator_name"): rows["name_zh"],
-        template_header("sector"): rows["sector_zh"],
-        template_header("district"): rows["district_zh"],
-        template_header("period"): rows["period"],
-        _BASIS: [basis.basis_text(s, "zh") for s in rows["semantics"]],
-        template_header("unit"): rows["display_unit"],
-        # As text: 17, not 17.0 (the reader ignores these columns anyway).
-        _PREVIOUS_CUMULATIVE: rows["previous_cumulative"].map(number_cell),
-        _PREVIOUS_QUARTER: rows["previous_quarter"].map(number_cell),
-        template_header("this_quarter"): "",
-        template_header("cumulative"): "",
-        template_header("note"): "",
-    }
-    sheet = pd.DataFrame(columns)
+    sheet = pd.DataFrame(
+        {
+            "indicator_code": rows["indicator_code"],
+            "indicator_name": rows["name_zh"],
+            "sector": rows["sector_zh"],
+            "district": rows["district_zh"],
+            "period": rows["period"],
+            "basis": [basis.basis_text(s, "zh") for s in rows["semantics"]],
+            "unit": rows["display_unit"],
+            "previous_cumulative": rows["previous_cumulative"],
+            "previous_quarter": rows["previous_quarter"],
+            "this_quarter": "",
+            "cumulative": "",
+            "note": "",
+        }
+    )
     if fmt == "csv":
-        return exports.to_csv_bytes(sheet)
-    # In the workbook the last quarter's values are numbers (Excel flags numbers kept as text).
-    sheet[_PREVIOUS_CUMULATIVE] = rows["previous_cumulative"]
-    sheet[_PREVIOUS_QUARTER] = rows["previous_quarter"]
-    sheet.columns = _UNIT_COLUMNS
+        # The last quarter's values as text: 17, not 17.0 (the reader ignores them anyway). In
+        # the workbook they stay numbers (Excel flags numbers kept as text).
+        previous = ["previous_cumulative", "previous_quarter"]
+        as_text = sheet.assign(**{c: sheet[c].map(number_cell) for c in previous})
+        return exports.to_csv_bytes(as_text.rename(columns=_header))
     period = reporting_period(queries.plan(con, plan_id), today)
     help_sheet = unit_template_help(con, plan_id, rows, period, lang)
     indicators = queries.indicators(con, plan_id)
@@ -270,23 +266,6 @@ def unit_template(
     # A row is an indicator and breakdown the unit reports: those four cells are ours.
     keys = ("indicator_code", "indicator_name", "sector", "district")
     return template_workbook(sheet, keys, choices, help_sheet, lang)
-
-
-# The unit template's columns, canonical names (the reader's, or INFORMATION_HEADERS').
-_UNIT_COLUMNS = [
-    "indicator_code",
-    "indicator_name",
-    "sector",
-    "district",
-    "period",
-    "basis",
-    "unit",
-    "previous_cumulative",
-    "previous_quarter",
-    "this_quarter",
-    "cumulative",
-    "note",
-]
 
 
 def unit_template_help(
@@ -532,9 +511,9 @@ def _add_checks(
     lists = _ListCells(notes, lang)
     for number, column in enumerate(columns, start=1):
         letter = get_column_letter(number)
-        first = filled + 1 if column in keys else 2
-        if first > last or column in _INFORMATION:
+        if column in _INFORMATION:
             continue
+        first = filled + 1 if column in keys else 2
         cells = f"{letter}{first}:{letter}{last}"
         if column in _VALUE_COLUMNS:
             check = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
@@ -557,12 +536,12 @@ def _add_unit_checks(
 ) -> None:
     """A filled row offers its indicator's units; a spare row every unit of the template."""
     by_units: dict[tuple, list[str]] = {}
-    for offset, code in enumerate(rows.get("indicator_code", []), start=2):
+    for offset, code in enumerate(rows["indicator_code"], start=2):
         units = tuple(choices.units.get(code, ()))
         if units:
             by_units.setdefault(units, []).append(offset)
     ranges = {units: _row_ranges(letter, numbers) for units, numbers in by_units.items()}
-    if filled < last and choices.lists["unit"]:
+    if choices.lists["unit"]:
         spare = f"{letter}{filled + 1}:{letter}{last}"
         ranges.setdefault(tuple(choices.lists["unit"]), []).append(spare)
     for units, cells in ranges.items():

@@ -10,6 +10,7 @@ kpi.store.reading (size, unpacked size, compression ratio, no DTD, rows, columns
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -24,7 +25,7 @@ import pandas as pd
 from kpi.base import config, i18n, periods
 from kpi.base.errors import InputRejected
 from kpi.store import queries, reading
-from kpi.store.validation import Problem
+from kpi.store.validation import Problem, file_problem
 
 COMPARATORS = ("=", ">=", "~", "range")
 SEMANTICS = ("level", "new_since_base", "yearly_flow")
@@ -34,6 +35,7 @@ _TRUE, _FALSE = ("true", "1", "yes", "y"), ("false", "0", "no", "n", "")
 # A plan id ends up in URLs, folder names and file names.
 _PLAN_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _MAX_PROBLEMS = 500  # a wrong file lists its first problems, not thousands
+_MAX_INTEGER = 10**9  # the store's integer columns hold 32 bits
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ SHEETS: dict[str, Sheet] = {
 }
 
 # Rows that may appear once per plan (the codes other sheets refer to, and the keys a target
-# edit names a row by).
+# edit names a row by), by table; each table here is also its sheet's stem.
 UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "sources": ("source_id",),
     "indicators": ("indicator_code",),
@@ -324,12 +326,11 @@ class PlanRejected(InputRejected):
     def __init__(self, problems: list[PlanProblem], source: str) -> None:
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
-        first = errors[0] if errors else problems[0]
         super().__init__(
             "plans.rejected",
             source=source,
             n=len(errors),
-            first={lang: problem_line(first, lang) for lang in i18n.LANGS},
+            first={lang: problem_line(errors[0], lang) for lang in i18n.LANGS},
         )
 
     def message(self, lang: str = "zh") -> str:
@@ -359,10 +360,6 @@ class RawPlan:
     source: str  # the folder or file it was read from, as shown to people
     sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[PlanProblem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[PlanProblem]:
-        return [p for p in self.problems if p.severity == "error"]
 
     @property
     def plan_id(self) -> str | None:
@@ -446,27 +443,32 @@ def _from_csv_files(files: dict[str, bytes], source: str) -> RawPlan:
 
 
 def _csv_rows(content: bytes) -> list[list[str]]:
-    """A CSV's rows as text (any encoding reading.py accepts), within the row and column limits."""
-    if len(content) > config.MAX_UPLOAD_MB * 2**20:
-        raise reading._Refused(
-            reading.size_problem(len(content), config.MAX_UPLOAD_MB * 2**20)  # type: ignore[arg-type]
-        )
+    """A CSV's rows as text (any encoding reading.py accepts), within the row and column limits.
+
+    Read with the csv module, not pandas: an empty file, rows of different lengths and blank
+    lines are all read, and a blank line keeps its number, so rows are numbered as in the file.
+    """
+    too_large = reading.size_problem(len(content), config.MAX_UPLOAD_MB * 2**20)
+    if too_large:
+        raise reading._Refused(too_large)
     text = reading._decode(content)
     if text.count("\n") > config.MAX_ROWS + 1:
-        raise reading._Refused(
-            Problem(None, None, None, "too_many_rows", {"limit": config.MAX_ROWS})
-        )
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, header=None)
-    if frame.shape[1] > config.MAX_COLUMNS:
-        raise reading._Refused(reading._columns_problem(1))
-    return frame.to_numpy().tolist()
+        raise reading._Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:  # e.g. a cell beyond the csv module's field limit
+        raise reading._Refused(file_problem("unreadable_file", error=str(err))) from err
+    for number, row in enumerate(rows, start=1):
+        if len(row) > config.MAX_COLUMNS:
+            raise reading._Refused(reading._columns_problem(number))
+    return rows
 
 
 def _read_workbook(content: bytes, archive: zipfile.ZipFile, raw: RawPlan) -> RawPlan:
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        titles = [sheet.title for sheet in book.worksheets]
-        for title in titles:
+        formulas = reading._has_formulas(archive)
+        for title in book.sheetnames:
             stem = sheet_stem(title)
             if stem is None:
                 if title not in _HELP_TITLES and reading._has_data(book[title]):
@@ -479,7 +481,7 @@ def _read_workbook(content: bytes, archive: zipfile.ZipFile, raw: RawPlan) -> Ra
             except reading._Refused as refused:
                 raw.problems += [_as_plan_problem(p, stem) for p in refused.problems]
                 continue
-            if rows and reading._has_formulas(archive):
+            if rows and formulas:
                 try:
                     reading._check_formulas(content, title, rows)
                 except reading._Refused as refused:
@@ -497,17 +499,12 @@ def _read_workbook(content: bytes, archive: zipfile.ZipFile, raw: RawPlan) -> Ra
     return raw
 
 
-def sheet_title(stem: str) -> str:
-    """The template's sheet title: the Chinese name and the machine name ('目标值 targets')."""
-    return f"{i18n.t(f'plans.sheet.{stem}', 'zh')} {stem}"
-
-
 def sheet_stem(title: str) -> str | None:
     """The sheet a title names: the machine name, a catalog name, or both ('目标值 targets')."""
     text = " ".join(str(title).split()).lower()
     for stem in SHEETS:
-        names = {stem, f"{stem}.csv", sheet_title(stem).lower()}
-        names |= {i18n.t(f"plans.sheet.{stem}", lang).lower() for lang in i18n.LANGS}
+        names = {i18n.t(f"plans.sheet.{stem}", lang).lower() for lang in i18n.LANGS}
+        names.add(f"{stem}.csv")
         if text in names or text.split(" ")[-1] == stem:
             return stem
     return None
@@ -619,27 +616,21 @@ class _Found:
 def check(raw: RawPlan, conversions: pd.DataFrame) -> list[PlanProblem]:
     """Every problem of a plan read by read_folder / read_upload; the sheets' text is normalised
     in place (periods as YYYYQn, true/false, whole numbers without .0) for typing."""
-    if any(p.sheet is None and p.code in _READING_CODES for p in raw.problems) or any(
-        p.code == "not_a_workbook" for p in raw.problems
-    ):
-        return list(raw.problems)
+    if any(p.sheet is None and p.severity == "error" for p in raw.problems):
+        return list(raw.problems)  # the file could not be read: no sheets to check
     found = _Found()
     sheets = raw.sheets
     _check_cells(sheets, found)
     plan = _check_plan_row(sheets["plan"], found)
     for table, key in UNIQUE_KEYS.items():
-        _check_unique(_stem_of(table), sheets[_stem_of(table)], key, found)
-    _check_references(sheets, plan, found)
+        _check_unique(table, sheets[table], key, found)
+    _check_references(sheets, found)
     _check_units(sheets, conversions, found)
     if plan is not None:
         _check_windows(sheets, plan, found)
     _check_defaults(sheets["targets"], found)
     problems = [*raw.problems, *found.items]
     return problems[:_MAX_PROBLEMS]
-
-
-def _stem_of(table: str) -> str:
-    return next(s.stem for s in SHEETS.values() if s.table == table)
 
 
 def _rows(frame: pd.DataFrame) -> list[dict]:
@@ -676,7 +667,7 @@ def _normalised(stem: str, column: str, kind: str, text: str, row, found: _Found
             found.add(stem, row, column, text, "not_number")
             return None
         if kind == "int":
-            if not number.is_integer():
+            if not number.is_integer() or abs(number) >= _MAX_INTEGER:
                 found.add(stem, row, column, text, "not_integer")
                 return None
             return str(int(number))
@@ -701,15 +692,11 @@ def _normalised(stem: str, column: str, kind: str, text: str, row, found: _Found
         except ValueError:
             found.add(stem, row, column, text, "bad_period")
             return None
-    allowed = {
-        "comparator": COMPARATORS,
-        "semantics": SEMANTICS,
-        "kind": UNIT_KINDS if stem == "responsible_units" else None,
-    }.get(column)
+    allowed = {"comparator": COMPARATORS, "semantics": SEMANTICS, "kind": UNIT_KINDS}.get(column)
     if allowed and text not in allowed:
         found.add(stem, row, column, text, f"bad_{column}", allowed=" ".join(allowed))
     if column == "breakdowns" and not set(text.split("|")) <= set(BREAKDOWNS):
-        found.add(stem, row, column, text, "bad_breakdowns", allowed="sector|district")
+        found.add(stem, row, column, text, "bad_breakdowns", allowed=" ".join(BREAKDOWNS))
     if column == "plan_id" and not _PLAN_ID.fullmatch(text):
         found.add(stem, row, column, text, "bad_plan_id")
     return None
@@ -729,7 +716,7 @@ def _check_unique(stem: str, frame: pd.DataFrame, key: tuple[str, ...], found: _
     for row in _rows(frame):
         value = tuple(row[c] for c in key)
         if stem == "responsible_units":
-            value = tuple("".join(v.replace("(", "（").replace(")", "）").split()) for v in value)
+            value = tuple(normalise_unit_name(v) for v in value)
         if not all(value[:1]) or any(found.bad(stem, row["_row"], c) for c in key):
             continue
         if value in first:
@@ -746,7 +733,7 @@ def _check_unique(stem: str, frame: pd.DataFrame, key: tuple[str, ...], found: _
             first[value] = row["_row"]
 
 
-def _check_references(sheets: dict[str, pd.DataFrame], plan: dict | None, found: _Found) -> None:
+def _check_references(sheets: dict[str, pd.DataFrame], found: _Found) -> None:
     """Codes that name a row of another sheet must name one that exists."""
     codes = {
         "indicator_code": set(sheets["indicators"]["indicator_code"]) - {""},
@@ -857,6 +844,7 @@ def _check_windows(sheets: dict[str, pd.DataFrame], plan: dict, found: _Found) -
             year
             and period
             and not found.bad("targets", target["_row"], "year")
+            and not found.bad("targets", target["_row"], "period")
             and period[:4] != year
         ):
             found.add("targets", target["_row"], "year", year, "year_mismatch", period=period)
@@ -884,6 +872,11 @@ def _check_defaults(frame: pd.DataFrame, found: _Found) -> None:
         if code and (code, "") not in seen:
             rows = frame.loc[frame["indicator_code"] == code, "_row"]
             found.add("targets", int(rows.iloc[0]), "is_default", code, "default_missing")
+
+
+def normalise_unit_name(name: str) -> str:
+    """Full-width parentheses and no spaces, so one unit has one spelling."""
+    return "".join(name.replace("(", "（").replace(")", "）").split())
 
 
 # ------------------------------------------------------------------ the plans in a store

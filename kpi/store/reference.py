@@ -12,7 +12,7 @@ from kpi.auth.accounts import User
 from kpi.base import config
 from kpi.store import ingest, plan_import, queries
 from kpi.store.connection import SCHEMA_SQL, transaction
-from kpi.store.plan_import import PlanProblem, PlanRejected, RawPlan
+from kpi.store.plan_import import PlanProblem, PlanRejected, RawPlan, normalise_unit_name
 
 # file -> (table, columns as typed in the table); plan_id is added from the plan sheet. The
 # sheets, and which cells must be filled, are kpi.store.plan_import.SHEETS.
@@ -22,7 +22,7 @@ REFERENCE_FILES: dict[str, tuple[str, dict[str, str]]] = {
 
 
 def split_units(units_as_written: str) -> list[str]:
-    """Split a 责任单位 cell on 、 outside parentheses; drop the trailing 等 (etc.)."""
+    """Split a 责任单位 cell on 、 outside parentheses; drop the trailing 等 (etc.) and repeats."""
     text = normalise_unit_name(units_as_written)
     if text.endswith("等"):
         text = text[:-1]
@@ -36,12 +36,7 @@ def split_units(units_as_written: str) -> list[str]:
         else:
             current += char
     units.append(current.strip())
-    return [unit for unit in units if unit]
-
-
-def normalise_unit_name(name: str) -> str:
-    """Full-width parentheses and no spaces, so one unit has one spelling."""
-    return "".join(name.replace("(", "（").replace(")", "）").split())
+    return list(dict.fromkeys(unit for unit in units if unit))  # a unit named twice: once
 
 
 def _typed_frame(raw: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -68,7 +63,7 @@ def check_plan(raw: RawPlan, conversions: pd.DataFrame) -> list[PlanProblem]:
     among the responsible units (the split of 责任单位 cells is this module's)."""
     problems = plan_import.check(raw, conversions)
     if any(p.sheet is None and p.severity == "error" for p in problems):
-        return problems
+        return problems  # the file could not be read: no sheets to check
     known = set(raw.sheets["responsible_units"]["unit_zh"].map(normalise_unit_name))
     for row in raw.sheets["task_groups"].to_dict("records"):
         for unit in split_units(row["units_as_written"]):
@@ -138,18 +133,9 @@ def plan_folders() -> list[Path]:
 # Rows are compared by these columns (the natural key; the reference tables have no ids) when a
 # refresh is audited. Targets and milestones use the key target edits name them by.
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    **plan_import.UNIQUE_KEYS,
     "plans": ("plan_id",),
-    "sources": ("source_id",),
-    "indicators": ("indicator_code",),
-    "targets": ("indicator_code", "sector_code", "period", "source_id", "source_ref"),
-    "milestones": ("indicator_code", "sector_code", "period", "source_id", "source_ref"),
-    "sectors": ("sector_code",),
-    "districts": ("district_code",),
-    "task_groups": ("group_no",),
-    "subtasks": ("group_no", "subtask_no"),
-    "responsible_units": ("unit_zh",),
     "task_group_units": ("group_no", "unit_zh"),
-    "indicator_tasks": ("indicator_code", "group_no", "subtask_no"),
     "peer_figures": ("indicator_code", "city_zh", "as_of", "source_id", "source_ref"),
     "unit_conversions": ("from_unit", "to_unit"),
 }
@@ -178,7 +164,8 @@ def load_all_plans(
             "from conversions_frame"
         ).fetchall()
         con.unregister("conversions_frame")
-        changes = {None: {"unit_conversions": (before, _rows(con, "unit_conversions", None))}}
+        after = _rows(con, "unit_conversions", None)
+        changes = {None: {"unit_conversions": table_changes("unit_conversions", before, after)}}
         for frames in plans:
             changes[frames["plans"]["plan_id"].iloc[0]] = replace_plan(con, frames)
         if not first_build:
@@ -189,11 +176,11 @@ def load_all_plans(
 
 def replace_plan(
     con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
-) -> dict[str, tuple[list[dict], list[dict]]]:
+) -> dict[str, dict[str, list[dict]]]:
     """Replace one plan's reference rows with `frames` (in the caller's transaction); figures,
-    task updates and target edits are untouched. Returns each table's rows before and after."""
+    task updates and target edits are untouched. Returns each table's changes (table_changes)."""
     plan_id = frames["plans"]["plan_id"].iloc[0]
-    versions = {}
+    changes = {}
     for table, frame in frames.items():
         before = _rows(con, table, plan_id)
         con.execute(f"delete from {table} where plan_id = ?", [plan_id]).fetchall()
@@ -203,8 +190,8 @@ def replace_plan(
             f"insert into {table} ({column_list}) select {column_list} from reference_frame"
         ).fetchall()
         con.unregister("reference_frame")
-        versions[table] = (before, _rows(con, table, plan_id))
-    return versions
+        changes[table] = table_changes(table, before, _rows(con, table, plan_id))
+    return changes
 
 
 @dataclass
@@ -227,11 +214,16 @@ class PlanImport:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Rows removed, added and changed per table (tables with any)."""
-        return {
-            table: {kind: len(rows) for kind, rows in found.items()}
-            for table, found in self.changes.items()
-            if any(found.values())
-        }
+        return change_counts(self.changes)
+
+
+def change_counts(changes: dict[str, dict[str, list[dict]]]) -> dict[str, dict[str, int]]:
+    """Rows removed, added and changed per table (tables with any), from table_changes."""
+    return {
+        table: {kind: len(rows) for kind, rows in found.items()}
+        for table, found in changes.items()
+        if any(found.values())
+    }
 
 
 def import_plan(
@@ -262,11 +254,15 @@ def import_plan(
         result.changes = _preview(con, frames)
         return result
     with transaction(con):
-        versions = replace_plan(con, frames)
+        result.changes = replace_plan(con, frames)
         _audit_refresh(
-            con, result.plan_id, versions, user_name=user_name, role=role, imported_from=raw.source
+            con,
+            result.plan_id,
+            result.changes,
+            user_name=user_name,
+            role=role,
+            imported_from=raw.source,
         )
-    result.changes = {table: table_changes(table, *pair) for table, pair in versions.items()}
     result.written = True
     return result
 
@@ -279,13 +275,13 @@ def _preview(
     memory = duckdb.connect()
     try:
         memory.execute(SCHEMA_SQL)
-        after = {table: pair[1] for table, pair in replace_plan(memory, frames).items()}
+        replace_plan(memory, frames)
+        return {
+            table: table_changes(table, _rows(con, table, plan_id), _rows(memory, table, plan_id))
+            for table in frames
+        }
     finally:
         memory.close()
-    return {
-        table: table_changes(table, _rows(con, table, plan_id), rows)
-        for table, rows in after.items()
-    }
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, plan_id: str | None) -> list[dict]:
@@ -345,7 +341,7 @@ def table_changes(table: str, before: list[dict], after: list[dict]) -> dict[str
 def _audit_refresh(
     con: duckdb.DuckDBPyConnection,
     plan_id: str | None,
-    tables: dict[str, tuple[list[dict], list[dict]]],
+    per_table: dict[str, dict[str, list[dict]]],
     *,
     user_name: str,
     role: str,
@@ -356,12 +352,7 @@ def _audit_refresh(
     Like a load's entry: before lists what was removed or replaced, after what was added or put
     in its place, each at most ingest.AUDIT_FIGURES_LIMIT rows with complete counts.
     """
-    per_table = {table: table_changes(table, *versions) for table, versions in tables.items()}
-    counts = {
-        table: {kind: len(rows) for kind, rows in found.items()}
-        for table, found in per_table.items()
-        if any(found.values())
-    }
+    counts = change_counts(per_table)
     if not counts:
         return
     removed = [r for found in per_table.values() for r in found["removed"]]

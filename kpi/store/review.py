@@ -187,7 +187,7 @@ def submitted_rows(con: Con, batch_id: int) -> pd.DataFrame:
     return queries.submitted_figures(con, int(batch_id))
 
 
-def submitted_diff(con: Con, plan_id: str, batch_id: int) -> pd.DataFrame:
+def submitted_diff(con: Con, batch_id: int) -> pd.DataFrame:
     """A batch's submitted rows against the figures in force now: old -> new, and the basis."""
     rows = submitted_rows(con, batch_id)
     con.register("staged", rows)
@@ -221,7 +221,7 @@ def read_submission(
     """One submitted batch and its rows against the figures in force, if `user` may see it."""
     with db.read(path) as con:
         batch = visible_batch(con, user, batch_id)
-        return batch, submitted_diff(con, batch["plan_id"], int(batch_id))
+        return batch, submitted_diff(con, int(batch_id))
 
 
 def read_submitted_rows(path: Path | str | None, user: User | None, batch_id: int) -> pd.DataFrame:
