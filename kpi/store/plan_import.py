@@ -392,10 +392,10 @@ def read_upload(content: bytes, file_name: str, *, source: str | None = None) ->
     if content[:4] != b"PK\x03\x04":
         raw.problems.append(PlanProblem(None, None, None, "not_a_workbook"))
         return raw
-    with reading._PARSING:
+    with reading.PARSING:
         try:
             archive = zipfile.ZipFile(io.BytesIO(content))
-            reading._check_members(archive)
+            reading.check_members(archive)
             names = archive.namelist()
             if any(name.startswith("xl/") for name in names):
                 return _read_workbook(content, archive, raw)
@@ -405,7 +405,7 @@ def read_upload(content: bytes, file_name: str, *, source: str | None = None) ->
                 if name.lower().endswith(".csv") and not name.startswith("__MACOSX")
             }
             return _from_csv_files(csvs, raw.source)
-        except reading._Refused as refused:
+        except reading.Refused as refused:
             raw.problems += [_as_plan_problem(p, None) for p in refused.problems]
         except Exception as err:  # a damaged file is the user's problem to fix, not a crash
             problem = Problem(None, None, None, "unreadable_file", {"error": type(err).__name__})
@@ -434,7 +434,7 @@ def _from_csv_files(files: dict[str, bytes], source: str) -> RawPlan:
             continue  # demo_figures.csv and other files of the folder are not reference data
         try:
             rows = _csv_rows(content)
-        except reading._Refused as refused:
+        except reading.Refused as refused:
             raw.problems += [_as_plan_problem(p, stem) for p in refused.problems]
             continue
         _add_sheet(raw, stem, rows)
@@ -450,41 +450,41 @@ def _csv_rows(content: bytes) -> list[list[str]]:
     """
     too_large = reading.size_problem(len(content), config.MAX_UPLOAD_MB * 2**20)
     if too_large:
-        raise reading._Refused(too_large)
-    text = reading._decode(content)
+        raise reading.Refused(too_large)
+    text = reading.decode(content)
     if text.count("\n") > config.MAX_ROWS + 1:
-        raise reading._Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
+        raise reading.Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as err:  # e.g. a cell beyond the csv module's field limit
-        raise reading._Refused(file_problem("unreadable_file", error=str(err))) from err
+        raise reading.Refused(file_problem("unreadable_file", error=str(err))) from err
     for number, row in enumerate(rows, start=1):
         if len(row) > config.MAX_COLUMNS:
-            raise reading._Refused(reading._columns_problem(number))
+            raise reading.Refused(reading.columns_problem(number))
     return rows
 
 
 def _read_workbook(content: bytes, archive: zipfile.ZipFile, raw: RawPlan) -> RawPlan:
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        formulas = reading._has_formulas(archive)
+        formulas = reading.has_formulas(archive)
         for title in book.sheetnames:
             stem = sheet_stem(title)
             if stem is None:
-                if title not in _HELP_TITLES and reading._has_data(book[title]):
+                if title not in _HELP_TITLES and reading.has_data(book[title]):
                     raw.problems.append(
                         PlanProblem(None, None, title, "unknown_sheet", {"title": title}, "warning")
                     )
                 continue
             try:
-                rows = reading._sheet_rows(book[title])
-            except reading._Refused as refused:
+                rows = reading.sheet_rows(book[title])
+            except reading.Refused as refused:
                 raw.problems += [_as_plan_problem(p, stem) for p in refused.problems]
                 continue
             if rows and formulas:
                 try:
-                    reading._check_formulas(content, title, rows)
-                except reading._Refused as refused:
+                    reading.check_formulas(content, title, rows)
+                except reading.Refused as refused:
                     raw.problems += [_as_plan_problem(p, stem) for p in refused.problems]
                     continue
             if stem in raw.sheets:
@@ -492,7 +492,7 @@ def _read_workbook(content: bytes, archive: zipfile.ZipFile, raw: RawPlan) -> Ra
                     PlanProblem(None, None, title, "duplicate_sheet", {"title": title}, sheet=stem)
                 )
                 continue
-            _add_sheet(raw, stem, [[reading._cell_text(v) for v in row] for row in rows])
+            _add_sheet(raw, stem, [[reading.cell_text(v) for v in row] for row in rows])
     finally:
         book.close()
     _missing_sheets(raw)

@@ -27,7 +27,7 @@ from kpi.base import config, i18n
 from kpi.store.validation import HEADER_LOOKUP, Problem, file_problem, normalise_header
 
 # One visitor's large file must not take the memory the others need: further reads wait.
-_PARSING = threading.BoundedSemaphore(config.CONCURRENT_CHECKS)
+PARSING = threading.BoundedSemaphore(config.CONCURRENT_CHECKS)
 
 # No row within the limits is longer than this; a longer line is refused before it is split.
 _MAX_LINE_CHARS = config.MAX_COLUMNS * (config.MAX_CELL_CHARS + 3)
@@ -62,7 +62,7 @@ _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
 _MAX_FORMULA_PROBLEMS = 50
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """A limit or a fault found while reading: the whole file is refused with these problems."""
 
     def __init__(self, *problems: Problem) -> None:
@@ -87,10 +87,10 @@ def read_table(
     kind = _file_kind(content, file_name)
     if kind is None:
         return None, [file_problem("unsupported_file")]
-    with _PARSING:
+    with PARSING:
         try:
             frame = _read_xlsx(content) if kind == "xlsx" else _read_csv(content)
-        except _Refused as refused:
+        except Refused as refused:
             return None, refused.problems
         return _trim(frame)
 
@@ -138,7 +138,7 @@ def _wide_encoding(content: bytes) -> str | None:
 
 def _read_csv(content: bytes) -> pd.DataFrame:
     """Cells as strings; the index is the 0-based line number in the file."""
-    text = _decode(content)
+    text = decode(content)
     body = text.lstrip("\r\n")
     skipped = text[: len(text) - len(body)].count("\n")
     if not body.strip():
@@ -149,7 +149,7 @@ def _read_csv(content: bytes) -> pd.DataFrame:
         delimiter = ","
     nul = body.find("\0")
     if nul >= 0:
-        raise _Refused(_nul_problem(body, nul, skipped, delimiter))
+        raise Refused(_nul_problem(body, nul, skipped, delimiter))
     # A title line above the header makes the rows ragged: start at the header, so the fast
     # reader takes the file and the slow one is left for truly ragged tables.
     header_at = _header_offset(body, delimiter)
@@ -157,7 +157,7 @@ def _read_csv(content: bytes) -> pd.DataFrame:
     body = body[header_at:]
     # Counted on the text before any parser builds a row: a line per data row at most.
     if body.count("\n") - 1 > config.MAX_ROWS:
-        raise _Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
+        raise Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
     width = len(_first_row(body, delimiter, skipped))
     _check_cell_count(width * (body.count("\n") + (not body.endswith("\n"))))
     try:
@@ -189,14 +189,14 @@ def _header_offset(body: str, delimiter: str) -> int:
     return 0
 
 
-def _decode(content: bytes) -> str:
+def decode(content: bytes) -> str:
     wide = _wide_encoding(content)
     for encoding in (wide,) if wide else ("utf-8-sig", "gb18030"):
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _Refused(file_problem("bad_encoding"))
+    raise Refused(file_problem("bad_encoding"))
 
 
 def _field_count(line: str, delimiter: str) -> int:
@@ -212,7 +212,7 @@ def _first_row(body: str, delimiter: str, skipped: int) -> list[str]:
     try:
         cells = next(csv.reader([line], delimiter=delimiter))
     except csv.Error:  # a quoted cell longer than the csv module's own limit (128 KB)
-        raise _Refused(_cell_problem(skipped + 1, None, None)) from None
+        raise Refused(_cell_problem(skipped + 1, None, None)) from None
     _check_cells(cells, skipped + 1, [cells])
     return cells
 
@@ -220,9 +220,9 @@ def _first_row(body: str, delimiter: str, skipped: int) -> list[str]:
 def _check_line(line: str, delimiter: str, row: int) -> None:
     fields = _field_count(line, delimiter)
     if fields > config.MAX_COLUMNS:
-        raise _Refused(_columns_problem(row))
+        raise Refused(columns_problem(row))
     if len(line) > _MAX_LINE_CHARS:
-        raise _Refused(_cell_problem(row, None, None))
+        raise Refused(_cell_problem(row, None, None))
 
 
 def _check_cells(cells: Sequence, row: int, top_rows: Sequence[Sequence]) -> None:
@@ -231,12 +231,12 @@ def _check_cells(cells: Sequence, row: int, top_rows: Sequence[Sequence]) -> Non
     `top_rows` (the rows read so far) name the column; only looked at when refusing.
     """
     if len(cells) > config.MAX_COLUMNS:
-        raise _Refused(_columns_problem(row))
+        raise Refused(columns_problem(row))
     if max(map(_length, cells), default=0) <= config.MAX_CELL_CHARS:
         return
     index = next(i for i, cell in enumerate(cells) if _length(cell) > config.MAX_CELL_CHARS)
-    header = _guess_header([[_cell_text(v) for v in r] for r in top_rows[:10]])
-    raise _Refused(_cell_problem(row, _label(header, index), cells[index]))
+    header = _guess_header([[cell_text(v) for v in r] for r in top_rows[:10]])
+    raise Refused(_cell_problem(row, _label(header, index), cells[index]))
 
 
 def _length(cell: object) -> int:
@@ -279,7 +279,7 @@ def _check_cell_lengths(table: pa.Table, skipped: int) -> None:
         top = [[str(cell) for cell in row.values()] for row in table.slice(0, 10).to_pylist()]
         header = _guess_header(top)
         cell = table.column(index)[at].as_py()
-        raise _Refused(_cell_problem(skipped + at + 1, _label(header, index), cell))
+        raise Refused(_cell_problem(skipped + at + 1, _label(header, index), cell))
 
 
 def _read_csv_ragged(body: str, delimiter: str, skipped: int) -> pd.DataFrame:
@@ -299,7 +299,7 @@ def _read_csv_ragged(body: str, delimiter: str, skipped: int) -> pd.DataFrame:
             rows.append(cells)
             start = reader.line_num + 1
     except csv.Error:  # a cell longer than the csv module's own limit (128 KB)
-        raise _Refused(_cell_problem(skipped + start, None, None)) from None
+        raise Refused(_cell_problem(skipped + start, None, None)) from None
     return pd.DataFrame([cells + [""] * (width - len(cells)) for cells in rows], dtype=str)
 
 
@@ -331,25 +331,25 @@ def _read_xlsx(content: bytes) -> pd.DataFrame:
     """The one sheet with data (or the template's figures sheet), read as a stream of rows."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        _check_members(archive)
+        check_members(archive)
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             title = _data_sheet(book)
-            rows = _sheet_rows(book[title]) if title else []
+            rows = sheet_rows(book[title]) if title else []
         finally:
             book.close()
-        if rows and _has_formulas(archive):
-            _check_formulas(content, title, rows)
-    except _Refused:
+        if rows and has_formulas(archive):
+            check_formulas(content, title, rows)
+    except Refused:
         raise
     except Exception as err:  # a damaged workbook is the user's problem to fix, not a crash
-        raise _Refused(file_problem("unreadable_file", error=type(err).__name__)) from None
+        raise Refused(file_problem("unreadable_file", error=type(err).__name__)) from None
     width = max(map(len, rows), default=0)
-    cells = [[_cell_text(value) for value in row] + [""] * (width - len(row)) for row in rows]
+    cells = [[cell_text(value) for value in row] + [""] * (width - len(row)) for row in rows]
     return pd.DataFrame(cells, dtype=str)
 
 
-def _check_members(archive: zipfile.ZipFile) -> None:
+def check_members(archive: zipfile.ZipFile) -> None:
     """Refuse a zip bomb from the sizes the archive declares, before anything is unpacked, and
     XML with a DTD.
 
@@ -358,7 +358,7 @@ def _check_members(archive: zipfile.ZipFile) -> None:
     members = archive.infolist()
     unpacked = sum(member.file_size for member in members)
     if unpacked > config.XLSX_MAX_UNPACKED_MB * 2**20:
-        raise _Refused(
+        raise Refused(
             file_problem(
                 "xlsx_too_large_unpacked",
                 size_mb=unpacked / 2**20,
@@ -368,10 +368,10 @@ def _check_members(archive: zipfile.ZipFile) -> None:
     for member in members:
         with archive.open(member) as stream:  # a DTD comes before the root element
             if _DOCTYPE.search(stream.read(2**16)):
-                raise _Refused(file_problem("unreadable_file", error="DOCTYPE"))
+                raise Refused(file_problem("unreadable_file", error="DOCTYPE"))
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > _RATIO_CHECKED_FROM_BYTES and ratio > config.XLSX_MAX_RATIO:
-            raise _Refused(
+            raise Refused(
                 file_problem(
                     "xlsx_compression_ratio",
                     member=member.filename,
@@ -391,12 +391,12 @@ def _data_sheet(book: openpyxl.Workbook) -> str | None:
     titles = [sheet.title for sheet in book.worksheets]
     chosen = next((title for title in titles if title in figures), None)
     others = [t for t in titles if t != chosen and t not in instructions]
-    with_data = [title for title in others if _has_data(book[title])]
+    with_data = [title for title in others if has_data(book[title])]
     if chosen and with_data:
         sheets = _sheet_names(with_data)
-        raise _Refused(file_problem("other_sheets_with_data", sheet=chosen, sheets=sheets))
+        raise Refused(file_problem("other_sheets_with_data", sheet=chosen, sheets=sheets))
     if len(with_data) > 1:
-        raise _Refused(file_problem("sheets_with_data", sheets=_sheet_names(with_data)))
+        raise Refused(file_problem("sheets_with_data", sheets=_sheet_names(with_data)))
     return chosen or next(iter(with_data), None)
 
 
@@ -409,14 +409,14 @@ def _sheet_names(titles: list[str]) -> dict[str, str]:
     }
 
 
-def _has_data(sheet) -> bool:
+def has_data(sheet) -> bool:
     sheet.reset_dimensions()  # a declared dimension can claim a million empty rows
     return any(
         any(value not in (None, "") for value in row) for row in sheet.iter_rows(values_only=True)
     )
 
 
-def _sheet_rows(sheet) -> list[tuple]:
+def sheet_rows(sheet) -> list[tuple]:
     """Values row by row (Excel row n at index n - 1), stopping at the first limit exceeded."""
     sheet.reset_dimensions()
     rows: list[tuple] = []
@@ -428,7 +428,7 @@ def _sheet_rows(sheet) -> list[tuple]:
         row = row[:width]
         if width:
             if number > config.MAX_ROWS + 1:
-                raise _Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
+                raise Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
             widest = max(widest, width)
             _check_cell_count(widest * number)
             _check_cells(row, number, [*rows[:10], row])
@@ -437,7 +437,7 @@ def _sheet_rows(sheet) -> list[tuple]:
     return rows[:last]
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell as pandas' read_excel(dtype=str) writes it (17500.0 -> '17500')."""
     if value is None:
         return ""
@@ -446,7 +446,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _has_formulas(archive: zipfile.ZipFile) -> bool:
+def has_formulas(archive: zipfile.ZipFile) -> bool:
     """Whether any worksheet holds a formula (read as a stream; sizes are already checked)."""
     for member in archive.infolist():
         if not member.filename.startswith("xl/worksheets/"):
@@ -460,7 +460,7 @@ def _has_formulas(archive: zipfile.ZipFile) -> bool:
     return False
 
 
-def _check_formulas(content: bytes, title: str, rows: list[tuple]) -> None:
+def check_formulas(content: bytes, title: str, rows: list[tuple]) -> None:
     """Refuse formula cells without a computed value (a workbook written by a program).
 
     Read only when the workbook has formulas: a second pass that sees formulas, not values.
@@ -469,7 +469,7 @@ def _check_formulas(content: bytes, title: str, rows: list[tuple]) -> None:
     try:
         sheet = book[title]
         sheet.reset_dimensions()
-        header = _guess_header([[_cell_text(v) for v in row] for row in rows[:10]])
+        header = _guess_header([[cell_text(v) for v in row] for row in rows[:10]])
         problems = []
         for number, (values, formulas) in enumerate(
             zip(rows, sheet.iter_rows(values_only=True), strict=False), start=1
@@ -480,11 +480,11 @@ def _check_formulas(content: bytes, title: str, rows: list[tuple]) -> None:
                     label = _label(header, index)
                     problems.append(Problem(number, label, formula, "formula_without_value"))
                 if len(problems) >= _MAX_FORMULA_PROBLEMS:
-                    raise _Refused(*problems)
+                    raise Refused(*problems)
     finally:
         book.close()
     if problems:
-        raise _Refused(*problems)
+        raise Refused(*problems)
 
 
 # ------------------------------------------------------------------ both
@@ -509,10 +509,10 @@ def _label(header: Sequence[str], index: int | None) -> str | None:
 
 def _check_cell_count(cells: int, limit: int = config.MAX_CELLS) -> None:
     if cells > limit:
-        raise _Refused(file_problem("too_many_cells", cells=cells, limit=limit))
+        raise Refused(file_problem("too_many_cells", cells=cells, limit=limit))
 
 
-def _columns_problem(row: int) -> Problem:
+def columns_problem(row: int) -> Problem:
     return Problem(row, None, None, "too_many_columns", {"limit": config.MAX_COLUMNS})
 
 
