@@ -275,13 +275,13 @@ def write_batch(
         plan_id=check.plan_id,
         batch_id=batch_id,
         object_id=check.file_name,
-        before={"figures_superseded": before["count"], **_drop_count(before)},
+        before={"figures_superseded": before["count"], **listed_figures(before)},
         after={
             **check.summary(),
             **how,
             **choices,
             "figures_written": written,
-            **_drop_count(after),
+            **listed_figures(after),
         },
     )
     return batch_id
@@ -321,8 +321,9 @@ def audit_figures(con: Con, batch_id: int, *, superseded: bool = False) -> dict:
     return {"count": count, "figures": figures, "figures_truncated": count > len(figures)}
 
 
-def _drop_count(listed: dict) -> dict:
-    return {k: v for k, v in listed.items() if k != "count"}
+def listed_figures(audited: dict) -> dict:
+    """An audit_figures result without its count: the list and whether it was cut."""
+    return {k: v for k, v in audited.items() if k != "count"}
 
 
 def default_plan_id(con: Con, wanted: str | None = None) -> str:
@@ -386,7 +387,7 @@ def rollback(con: Con, batch_id: int, *, user_name: str, role: str = "admin") ->
             plan_id=undone["plan_id"],
             batch_id=rollback_id,
             object_id=str(batch_id),
-            before={"batch_id": batch_id, "figures_in_force": retired, **_drop_count(before)},
-            after={"restored": restored, "retired": retired, **_drop_count(after)},
+            before={"batch_id": batch_id, "figures_in_force": retired, **listed_figures(before)},
+            after={"restored": restored, "retired": retired, **listed_figures(after)},
         )
     return RollbackResult(batch_id, rollback_id, restored, retired)

@@ -84,9 +84,13 @@ def approve_batch(con: Con, batch_id: int, *, user_name: str, role: str) -> Revi
             before={
                 "review_state": PENDING,
                 "figures_superseded": before["count"],
-                **_listed(before),
+                **ingest.listed_figures(before),
             },
-            after={"review_state": APPROVED, "figures_written": written, **_listed(after)},
+            after={
+                "review_state": APPROVED,
+                "figures_written": written,
+                **ingest.listed_figures(after),
+            },
         )
     return ReviewResult(batch_id, APPROVED, int(written), int(before["count"]))
 
@@ -144,10 +148,6 @@ def _reviewer(batch: dict | None) -> str:
 def state_names(state: str) -> dict[str, str]:
     """A review state's name in both languages (as an error's parameter: {state[zh]})."""
     return {lang: i18n.t(f"review.state.{state}", lang) for lang in i18n.LANGS}
-
-
-def _listed(figures: dict) -> dict:
-    return {k: v for k, v in figures.items() if k != "count"}
 
 
 def check_resubmission(con: Con, batch_id: int, user: User, plan_id: str) -> None:
