@@ -42,22 +42,17 @@ class PlanData:
     figures: pd.DataFrame  # current city-wide and sector figures, periods <= as_of
 
     @cached_property
-    def _default_targets(self) -> dict[tuple[str, str | None], float]:
+    def _defaults(self) -> dict[tuple[str, str | None], tuple[float, str]]:
+        """(indicator, sector or None) -> the default target's value and the quarter it is due."""
         rows = self.targets[self.targets["is_default"]]
         return {
-            (code, None if pd.isna(sector) else sector): float(value)
-            for code, sector, value in zip(
-                rows["indicator_code"], rows["sector_code"], rows["value"], strict=True
-            )
-        }
-
-    @cached_property
-    def _due_periods(self) -> dict[tuple[str, str | None], str]:
-        rows = self.targets[self.targets["is_default"]]
-        return {
-            (code, None if pd.isna(sector) else sector): period
-            for code, sector, period in zip(
-                rows["indicator_code"], rows["sector_code"], rows["period"], strict=True
+            (code, None if pd.isna(sector) else sector): (float(value), period)
+            for code, sector, value, period in zip(
+                rows["indicator_code"],
+                rows["sector_code"],
+                rows["value"],
+                rows["period"],
+                strict=True,
             )
         }
 
@@ -83,14 +78,15 @@ class PlanData:
         )
 
     def default_target(self, code: str, sector: str | None = None) -> float | None:
-        return self._default_targets.get((code, sector))
+        found = self._defaults.get((code, sector))
+        return found[0] if found else None
 
     def due_period(self, code: str, sector: str | None = None) -> str:
         """The quarter the target falls due: its own period (a plan may set some targets for an
         earlier year than its end, e.g. Guangzhou's 2023 targets), never after the plan's end."""
         end = self.plan["end_period"]
-        due = self._due_periods.get((code, sector)) or self._due_periods.get((code, None)) or end
-        return min(due, end)
+        found = self._defaults.get((code, sector)) or self._defaults.get((code, None))
+        return min(found[1], end) if found else end
 
     def milestones_of(self, code: str, sector: str | None = None) -> dict[str, float]:
         return dict(self._milestones.get((code, sector), {}))
