@@ -1,14 +1,13 @@
 """终期评估 / Final evaluation: the report on screen, with its PDF and DOCX."""
 
 import functools
-import re
 
 import streamlit as st
 
 from kpi.outputs import final_report
 from kpi.outputs.intake_tables import escape_markdown
 from kpi.store import evidence
-from kpi.web import cache, context, signin
+from kpi.web import cache, context, signin, widgets
 
 ctx = context.page_setup()
 context.page_header(ctx, "final.nav")
@@ -21,15 +20,12 @@ st.caption(ctx.t("final.page.help", end=ctx.plan["end_period"]))
 st.caption(ctx.t("final.page.as_of", as_of=as_of))
 version = cache.db_version(ctx.db)
 
-# File names from our own identifiers only (plan id, quarter, language), never from user input.
-stem = "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", p) for p in (ctx.plan_id, as_of, ctx.lang))
-MIME = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-for column, fmt in zip(st.columns(2, width=460), MIME, strict=True):
-    column.download_button(
-        ctx.t(f"final.page.{fmt}"),
+stem = widgets.report_stem(ctx.plan_id, as_of, ctx.lang)
+for column, fmt in zip(st.columns(2, width=460), ("pdf", "docx"), strict=True):
+    widgets.file_button(
+        ctx,
+        column,
+        f"final.page.{fmt}",
         functools.partial(
             final_report.final_file,
             ctx.db,
@@ -41,21 +37,11 @@ for column, fmt in zip(st.columns(2, width=460), MIME, strict=True):
             with_evidence=with_evidence,
         ),
         f"final-{stem}.{fmt}",
-        MIME[fmt],
-        key=f"final_{fmt}",
-        icon=":material/download:",
-        on_click="ignore",
+        f"final_{fmt}",
     )
 
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _report(db: str, version: int, plan_id: str, at: str, lang: str, names: bool):
-    del version  # part of the cache key only
-    return final_report.build_report(db, plan_id, at, lang, with_evidence=names)
-
-
 with st.spinner(ctx.t("final.page.building")):
-    report = _report(ctx.db, version, ctx.plan_id, as_of, ctx.lang, with_evidence)
+    report = cache.load_final_report(ctx.db, ctx.plan_id, as_of, ctx.lang, with_evidence)
 if report.demo_notice:
     st.warning(report.demo_notice)
 st.header(report.title)

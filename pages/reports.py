@@ -1,7 +1,6 @@
 """报告与下载 / Reports and downloads: the quarterly bulletin (PDF, DOCX), the full data export."""
 
 import functools
-import re
 
 import streamlit as st
 
@@ -16,50 +15,29 @@ if ctx.plan_id is None:
     st.stop()
 widgets.demo_banner(ctx)
 
-# File names from our own identifiers only (plan id, quarter, language), never from user input.
-plan_stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", ctx.plan_id)
-stem = f"{plan_stem}-{ctx.as_of}-{ctx.lang}"
-MIME = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
-}
-
-
-def download(label_key: str, data, file_name: str, fmt: str) -> None:
-    """A download button whose file is built only when it is clicked (no rerun)."""
-    st.download_button(
-        ctx.t(label_key),
-        data,
-        file_name,
-        MIME[fmt],
-        key=f"reports_{fmt}",
-        icon=":material/download:",
-        on_click="ignore",
-    )
-
+stem = widgets.report_stem(ctx.plan_id, ctx.as_of, ctx.lang)
 
 st.subheader(ctx.t("reports.bulletin"))
 st.caption(ctx.t("reports.bulletin_help", as_of=ctx.as_of))
 version = cache.db_version(ctx.db)
 left, right = st.columns(2, width=420)
 for column, fmt in ((left, "pdf"), (right, "docx")):
-    with column:
-        download(
-            f"reports.{fmt}",
-            functools.partial(
-                bulletin.bulletin_file,
-                ctx.db,
-                ctx.plan_id,
-                ctx.as_of,
-                ctx.lang,
-                fmt,
-                version=version,
-            ),
-            f"bulletin-{stem}.{fmt}",
+    widgets.file_button(
+        ctx,
+        column,
+        f"reports.{fmt}",
+        functools.partial(
+            bulletin.bulletin_file,
+            ctx.db,
+            ctx.plan_id,
+            ctx.as_of,
+            ctx.lang,
             fmt,
-        )
+            version=version,
+        ),
+        f"bulletin-{stem}.{fmt}",
+        f"reports_{fmt}",
+    )
 
 st.subheader(ctx.t("reports.export"))
 st.caption(ctx.t("reports.export_help"))
@@ -70,21 +48,22 @@ if not with_audit:
     st.caption(ctx.t("reports.audit_admin"))
 left, right = st.columns(2, width=420)
 for column, fmt in ((left, "xlsx"), (right, "zip")):
-    with column:
-        download(
-            f"reports.{fmt}",
-            functools.partial(
-                fullexport.export_file,
-                ctx.db,
-                ctx.plan_id,
-                fmt,
-                ctx.lang,
-                with_audit=with_audit,
-                with_evidence=with_evidence,
-            ),
-            f"data-{plan_stem}.{fmt}",
+    widgets.file_button(
+        ctx,
+        column,
+        f"reports.{fmt}",
+        functools.partial(
+            fullexport.export_file,
+            ctx.db,
+            ctx.plan_id,
             fmt,
-        )
+            ctx.lang,
+            with_audit=with_audit,
+            with_evidence=with_evidence,
+        ),
+        f"data-{widgets.report_stem(ctx.plan_id)}.{fmt}",
+        f"reports_{fmt}",
+    )
 
 if with_audit:  # command lines are for whoever runs the server, not for readers
     st.divider()

@@ -10,6 +10,7 @@ import streamlit as st
 
 from kpi.base import config
 from kpi.measure import alerts, assessment, tasks
+from kpi.outputs import document, final_report
 from kpi.store import db, queries, snapshots
 
 
@@ -97,6 +98,21 @@ def _default_as_of(path: str, version: int, plan_id: str) -> str:
         return assessment.default_as_of(con, plan_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _final_report(
+    path: str, version: int, plan_id: str, as_of: str, lang: str, with_evidence: bool
+) -> document.Bulletin:
+    del version
+    return final_report.build_report(path, plan_id, as_of, lang, with_evidence=with_evidence)
+
+
+def load_final_report(
+    path: str, plan_id: str, as_of: str, lang: str, with_evidence: bool
+) -> document.Bulletin:
+    """The final evaluation report as shown on its page (attachment names when allowed)."""
+    return _final_report(path, db_version(path), plan_id, as_of, lang, with_evidence)
+
+
 def load_default_as_of(path: str, plan_id: str) -> str:
     """The latest quarter with data, never later than the current quarter."""
     return _default_as_of(path, db_version(path), plan_id)
@@ -110,6 +126,7 @@ def clear_caches() -> None:
     _sector_status.clear()
     _warning_list.clear()
     _default_as_of.clear()
+    _final_report.clear()
 
 
 def load_task_board(path: str, plan_id: str, as_of: str) -> pd.DataFrame:

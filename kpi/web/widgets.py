@@ -32,6 +32,34 @@ def task_demo_banner(ctx: Context, board: pd.DataFrame) -> bool:
     return False
 
 
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "zip": "application/zip",
+}
+
+
+def report_stem(*parts: str) -> str:
+    """A report's file name from our own identifiers only (plan id, quarter, language)."""
+    return "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", p) for p in parts if p)
+
+
+def file_button(ctx: Context, where, label_key: str, build, file_name: str, key: str) -> None:
+    """A download button in `where` (a column) whose file `build()` makes only when it is
+    clicked (no rerun)."""
+    where.download_button(
+        ctx.t(label_key),
+        build,
+        file_name,
+        MIME[file_name.rsplit(".", 1)[-1]],
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
 def _file_stem(ctx: Context, name: str) -> str:
     # File names are built from our own identifiers only, never from user input.
     parts = [name, ctx.plan_id or "", ctx.as_of, ctx.lang]
@@ -80,18 +108,15 @@ def data_table(
     captions = table_captions(ctx, title, demo=demo)
     out = df if download is None else download
     files = {
-        "csv": (functools.partial(exports.to_csv_bytes, out), "text/csv"),
-        "xlsx": (
-            functools.partial(exports.to_xlsx_bytes, {name: out}, title_rows={name: captions}),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+        "csv": functools.partial(exports.to_csv_bytes, out),
+        "xlsx": functools.partial(exports.to_xlsx_bytes, {name: out}, title_rows={name: captions}),
     }
-    for column, (fmt, (data, mime)) in zip(st.columns(2, width=260), files.items(), strict=True):
+    for column, (fmt, data) in zip(st.columns(2, width=260), files.items(), strict=True):
         column.download_button(
             fmt.upper(),
             data,
             f"{stem}.{fmt}",
-            mime,
+            MIME[fmt],
             key=f"download_{fmt}_{name}",
             icon=":material/download:",
             on_click="ignore",
