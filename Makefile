@@ -32,14 +32,18 @@ run: setup system-deps
 	$(BIN)/python -m etl init
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# One pytest worker per core (pytest-xdist); each test file runs whole on one worker, so that a
+# module's fixtures (a browser test module's server, the rendered bulletin) are built once.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile
+
 test: setup system-deps
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 e2e: setup system-deps
-	$(BIN)/python -m pytest -q -m e2e
+	$(PYTEST) -m e2e
 
 lint: setup
 	$(BIN)/ruff check .
@@ -54,6 +58,7 @@ bench: setup system-deps
 	$(BIN)/python bench/bench_cockpit.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_warnings.py
+	$(BIN)/python bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) data/dashboard.duckdb data/dashboard.duckdb.wal data/dashboard.duckdb.snapshots artifacts

@@ -4,7 +4,8 @@
 
 The demo database is padded with synthetic figures that a real store accumulates: district
 breakdowns and superseded versions (history). Prints the best of N and the ratio to the smallest
-size, next to the ratio of the data sizes (cost should grow no faster than the data).
+size, next to the ratio of the data sizes (cost should grow no faster than the data), and the
+cockpit's figure query through the plan_figures view against the same query on the figures table.
 """
 
 import argparse
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kpi.measure import assessment  # noqa: E402
-from kpi.store import db  # noqa: E402
+from kpi.store import db, queries  # noqa: E402
 
 PLAN = "zhanjiang-dt-2023"
 # Half history (superseded versions of city figures), half current district breakdowns.
@@ -47,6 +48,30 @@ def padded_db(work: Path, template: Path, figures: int) -> Path:
     return path
 
 
+def best_of(repeat: int, run) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def view_cost(path: Path, repeat: int) -> tuple[float, float]:
+    """The cockpit's figure query (queries.STATUS_FIGURES) through the plan_figures view and
+    the same query on the figures table itself (the same rows here: one plan); best of N each.
+    """
+    on_table = queries.STATUS_FIGURES.replace("from plan_figures f", "from figures f")
+    with db.read(path) as con:
+        as_of = assessment.default_as_of(con, PLAN)
+        through_view = con.execute(queries.STATUS_FIGURES, [PLAN, as_of]).df()
+        direct = con.execute(on_table, [PLAN, as_of]).df()
+        assert len(through_view) == len(direct), (len(through_view), len(direct))
+        view = best_of(repeat, lambda: con.execute(queries.STATUS_FIGURES, [PLAN, as_of]).df())
+        table = best_of(repeat, lambda: con.execute(on_table, [PLAN, as_of]).df())
+    return view, table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -56,7 +81,10 @@ def main() -> None:
     template = work / "demo.duckdb"
     db.ensure_database(template, with_demo=True)
 
-    print(f"{'figures':>9} {'best s':>8} {'x smallest':>11} {'data x':>7}")
+    print(
+        f"{'figures':>9} {'best s':>8} {'x smallest':>11} {'data x':>7}"
+        f" {'view s':>8} {'table s':>8} {'view/table':>10}"
+    )
     first = None
     for size in args.sizes:
         path = padded_db(work, template, size)
@@ -72,7 +100,11 @@ def main() -> None:
         assert len(status) > 0
         best = min(times)
         first = first or (best, size)
-        print(f"{size:>9} {best:>8.3f} {best / first[0]:>11.2f} {size / first[1]:>7.0f}")
+        view, table = view_cost(path, args.repeat)
+        print(
+            f"{size:>9} {best:>8.3f} {best / first[0]:>11.2f} {size / first[1]:>7.0f}"
+            f" {view:>8.3f} {table:>8.3f} {view / table:>10.2f}"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -186,7 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=["pdf", "docx"], help="default: the --out suffix")
     report.add_argument("--lang", choices=["zh", "en"], default="zh")
-    report.add_argument("--out", type=Path, required=True, help="file to write")
+    report.add_argument(
+        "--out",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="file(s) to write: X.pdf X.docx builds both at once (the charts drawn once)",
+    )
 
     export_all = command("export-all", cmd_export_all, "cli.help.export_all")
     export_all.add_argument("--plan")
@@ -466,15 +472,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _out_format(args: argparse.Namespace, choices: tuple[str, ...]) -> str | None:
-    """--format, else the --out suffix; None (after saying why) when neither works."""
-    fmt = args.format or args.out.suffix.lower().lstrip(".")
+def _out_format(given: str | None, out: Path, choices: tuple[str, ...]) -> str | None:
+    """--format, else the suffix of `out`; None (after saying why) when neither works."""
+    fmt = given or out.suffix.lower().lstrip(".")
     if fmt not in choices:
-        needed = i18n.both("cli.format_needed", formats="|".join(choices), path=args.out)
+        needed = i18n.both("cli.format_needed", formats="|".join(choices), path=out)
         print(needed, file=sys.stderr)
         return None
-    if not args.out.parent.is_dir():
-        print(f"{i18n.both('cli.no_such_folder')}: {args.out.parent}", file=sys.stderr)
+    if not out.parent.is_dir():
+        print(f"{i18n.both('cli.no_such_folder')}: {out.parent}", file=sys.stderr)
         return None
     return fmt
 
@@ -482,9 +488,12 @@ def _out_format(args: argparse.Namespace, choices: tuple[str, ...]) -> str | Non
 def cmd_report(args: argparse.Namespace) -> int:
     from kpi.outputs import chart_images
 
-    fmt = _out_format(args, ("pdf", "docx"))
-    if fmt is None:
+    # --format names the format of one file; several files are known by their suffixes.
+    given = args.format if len(args.out) == 1 else None
+    outs = {out: _out_format(given, out, ("pdf", "docx")) for out in args.out}
+    if None in outs.values():
         return 2
+    formats = tuple(dict.fromkeys(outs.values()))
     with db.read(args.db) as con:
         plan_id = ingest.default_plan_id(con, args.plan)
         plan = queries.plan(con, plan_id)
@@ -495,29 +504,37 @@ def cmd_report(args: argparse.Namespace) -> int:
         from kpi.outputs import final_report  # tables only: no chromium
 
         as_of = final_report.report_as_of(plan, args.as_of)
-        files = final_report.final_files(path, plan_id, as_of, args.lang, formats=(fmt,))
-        return _wrote_report(args, files[fmt], plan_id, as_of)
+        files = final_report.final_files(path, plan_id, as_of, args.lang, formats=formats)
+        return _wrote_report(args, outs, files, plan_id, as_of)
     # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
     with chart_images.ChartExporter() if has_figures else contextlib.nullcontext() as exporter:
         from kpi.outputs import bulletin  # plotly and WeasyPrint: ~1 s, while chromium starts
 
         # The store is read on its own short connection, closed before the slow rendering.
         files = bulletin.bulletin_files(
-            path, plan_id, as_of, args.lang, formats=(fmt,), exporter=exporter
+            path, plan_id, as_of, args.lang, formats=formats, exporter=exporter
         )
-    return _wrote_report(args, files[fmt], plan_id, as_of)
+    return _wrote_report(args, outs, files, plan_id, as_of)
 
 
-def _wrote_report(args: argparse.Namespace, content: bytes, plan_id: str, as_of: str) -> int:
-    args.out.write_bytes(content)
-    print(
-        i18n.both("cli.wrote_report", path=args.out, plan=plan_id, as_of=as_of, language=args.lang)
-    )
+def _wrote_report(
+    args: argparse.Namespace,
+    outs: dict[Path, str],
+    files: dict[str, bytes],
+    plan_id: str,
+    as_of: str,
+) -> int:
+    for out, fmt in outs.items():
+        out.write_bytes(files[fmt])
+        wrote = i18n.both(
+            "cli.wrote_report", path=out, plan=plan_id, as_of=as_of, language=args.lang
+        )
+        print(wrote)
     return 0
 
 
 def cmd_export_all(args: argparse.Namespace) -> int:
-    fmt = _out_format(args, ("xlsx", "zip"))
+    fmt = _out_format(args.format, args.out, ("xlsx", "zip"))
     if fmt is None:
         return 2
     with db.read(args.db) as con:

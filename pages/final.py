@@ -49,11 +49,15 @@ st.caption(report.subtitle)
 st.subheader(ctx.t("document.summary"))
 for text in report.summary_paragraphs:
     st.markdown(escape_markdown(text))
-for section in report.sections:
+for number, section in enumerate(report.sections):
     st.subheader(section.heading)
     for text in section.paragraphs:
         st.markdown(escape_markdown(text))
     for n, table in enumerate(section.tables):
         # Long sections (one table per task group) open their first table only.
-        with st.expander(table.caption, expanded=n == 0 or len(section.tables) <= 3):
-            st.dataframe(final_report.screen_table(table), hide_index=True)
+        opened = n == 0 or len(section.tables) <= 3
+        if box := widgets.lazy_expander(
+            table.caption, f"final_table_{number}_{n}", expanded=opened
+        ):
+            with box:
+                st.dataframe(final_report.screen_table(table), hide_index=True)

@@ -53,20 +53,15 @@ widgets.data_table(
     "method_sources",
     ctx.t("method.sources"),
 )
-with st.expander(ctx.t("method.targets")):
-    widgets.data_table(
-        ctx,
-        reference_tables.targets_table(data.targets, data.indicators, sectors, ctx.lang),
-        "method_targets",
-        ctx.t("method.targets"),
-    )
-with st.expander(ctx.t("method.milestones")):
-    widgets.data_table(
-        ctx,
-        reference_tables.targets_table(data.milestones, data.indicators, sectors, ctx.lang),
-        "method_milestones",
-        ctx.t("method.milestones"),
-    )
+for name, frame in (("targets", data.targets), ("milestones", data.milestones)):
+    if box := widgets.lazy_expander(ctx.t(f"method.{name}"), f"method_{name}"):
+        with box:
+            widgets.data_table(
+                ctx,
+                reference_tables.targets_table(frame, data.indicators, sectors, ctx.lang),
+                f"method_{name}",
+                ctx.t(f"method.{name}"),
+            )
 
 st.subheader(ctx.t("method.discrepancies"))
 st.markdown(f"**{ctx.t('method.multi_targets')}**")

@@ -41,9 +41,7 @@ def demo_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory: pytest.TempPathFactory):
     """What an upload to the plan is checked against, on 2026-11-23 (the plan has ended)."""
-    path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
-    db.ensure_database(path, with_demo=False)
-    with db.read(path) as con:
+    with db.read(_template(tmp_path_factory, False)) as con:
         return reference_for(con, "zhanjiang-dt-2023", date(2026, 11, 23))
 
 

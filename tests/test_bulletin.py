@@ -342,10 +342,22 @@ def test_etl_report_writes_pdf_and_docx_when_args_ok(empty_db: Path, tmp_path: P
     assert "Quarterly progress bulletin, 2024 Q2" in Document(str(docx)).paragraphs[0].text
 
 
+def test_etl_report_writes_both_files_named_in_one_run(empty_db: Path, tmp_path: Path) -> None:
+    pdf, docx = tmp_path / "b.pdf", tmp_path / "b.docx"
+    code, out = _etl(
+        "report", "--db", str(empty_db), "--as-of", "2024Q2", "--out", str(pdf), str(docx)
+    )
+    assert code == 0, out
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "2024" in Document(str(docx)).paragraphs[0].text
+    assert str(pdf) in out and str(docx) in out
+
+
 @pytest.mark.parametrize(
     "args",
     [
         ["--as-of", "2024Q5", "--out", "b.pdf"],  # not a quarter
+        ["--out", "b.pdf", "b.txt"],  # one of two files without a known format
         ["--as-of", "2024Q2"],  # no --out
         ["--out", "b.txt"],  # format neither given nor in the suffix
         ["--format", "odt", "--out", "b.odt"],

@@ -90,13 +90,6 @@ def test_indicator_chart_uses_cjk_font() -> None:
     assert list(fig.layout.xaxis.categoryarray)[-1] == "2025Q4"
 
 
-def test_sparkline_has_one_trace_without_axes() -> None:
-    fig = charts.sparkline(pd.DataFrame({"period": ["2024Q1", "2024Q2"], "value": [1, 3]}), "red")
-    assert len(fig.data) == 1
-    assert fig.data[0].line.color == charts.LIGHT_COLORS["red"]
-    assert fig.layout.xaxis.visible is False
-
-
 def test_breakdown_bar_scales_values_and_shows_targets() -> None:
     frame = pd.DataFrame(
         {"label": ["钢铁", "石化"], "value": [20000.0, 5000.0], "target": [30000.0, None]}

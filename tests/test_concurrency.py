@@ -2,11 +2,11 @@
 
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import duckdb
@@ -15,7 +15,7 @@ from intake_helpers import dump_tables, fixture_bytes
 
 from kpi.auth.accounts import User
 from kpi.base import config, errors, periods
-from kpi.store import db, ingest, intake
+from kpi.store import connection, db, ingest, intake
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = "zhanjiang-dt-2023"
@@ -118,19 +118,24 @@ def test_many_sessions_commit_at_once(empty_db):
     assert_consistent(empty_db)
 
 
+# Holds the file's lock until told to let go (a line on stdin), then says so.
 HOLD_FILE = """
-import sys, time, duckdb
+import sys, duckdb
 con = duckdb.connect(sys.argv[1])
 print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
+sys.stdin.readline()
 con.close()
+print("released", flush=True)
 """
 
 
 def test_write_waits_for_another_process_then_retry_later(demo_db, monkeypatch):
     """While the CLI (another process) holds the file, a commit waits, then says retry later."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_FILE, str(demo_db), "4"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_FILE, str(demo_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
@@ -138,9 +143,39 @@ def test_write_waits_for_another_process_then_retry_later(demo_db, monkeypatch):
         with pytest.raises(errors.RetryLater) as busy:
             intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
         assert busy.value.message("zh") == "数据库正忙，请稍后重试"
-        # With the usual wait, the same write goes through once the other process lets go.
+
+        # With the usual wait, the same write goes through once the other process lets go: it
+        # is let go only after the write has been refused the lock at least once (it waits).
         monkeypatch.setattr(config, "LOCK_WAIT_SECONDS", 30)
-        assert intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
+        refused = threading.Event()
+        is_lock_error = connection._is_lock_error
+
+        def note_refusal(err: Exception) -> bool:
+            if is_lock_error(err):
+                refused.set()
+                return True
+            return False
+
+        monkeypatch.setattr(connection, "_is_lock_error", note_refusal)
+        outcome: list[object] = []
+
+        def update() -> None:
+            try:
+                outcome.append(
+                    intake.record_task_update(demo_db, ADMIN, PLAN, 1, 1, "2024Q3", "done", "", "")
+                )
+            except Exception as err:  # shown by the assertion below
+                outcome.append(err)
+
+        write = threading.Thread(target=update)
+        write.start()
+        assert refused.wait(timeout=30), outcome or "the write never tried the held file"
+        assert write.is_alive() and not outcome  # refused once, still waiting
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        write.join(timeout=60)
+        assert len(outcome) == 1 and outcome[0] and not isinstance(outcome[0], Exception), outcome
     finally:
         holder.kill()
         holder.wait()
@@ -148,24 +183,43 @@ def test_write_waits_for_another_process_then_retry_later(demo_db, monkeypatch):
 
 # ------------------------------------------------------------------ kill -9 during a load
 
-# Runs `python -m etl load` in-process, announcing when every statement of the batch has run
-# inside the open transaction (figures inserted, not yet committed), then pausing there.
+# Runs `python -m etl load` in-process and stops at a known point of the write, says so on
+# stdout, and waits there to be killed:
+#   applied    every statement of the batch has run inside the open transaction (not committed)
+#   committed  the transaction has committed (before the checkpoint and the snapshot publish)
 PAUSED_LOAD = """
 import sys, time
-from kpi.store import queries
+from contextlib import contextmanager
+from kpi.store import loads, queries
 from etl import cli
 
+point = sys.argv.pop(1)
 apply_staged = queries.apply_staged
+transaction = loads.transaction
 
-def announce_and_pause(*args, **kwargs):
+def pause(message):
+    print(message, flush=True)
+    time.sleep(600)  # until killed
+
+def applied(*args, **kwargs):
     written = apply_staged(*args, **kwargs)
-    print(f"APPLIED {written}", flush=True)
-    time.sleep(60)
+    if point == "applied":
+        pause(f"APPLIED {written}")
     return written
 
-queries.apply_staged = announce_and_pause
+@contextmanager
+def committed(con):
+    with transaction(con):
+        yield con
+    if point == "committed":
+        pause("COMMITTED")
+
+queries.apply_staged = applied
+loads.transaction = committed
 sys.exit(cli.main(sys.argv[1:]))
 """
+# Above DuckDB's row-group size (122,880 rows), so that the transaction writes row groups into
+# the database file before it commits: a kill must not leave those behind either.
 BIG_ROWS = 200_000
 # The plan's reporting window has 13 quarters and 11 district keys: too few for BIG_ROWS keys, so
 # the store gets synthetic districts.
@@ -195,73 +249,72 @@ def write_big_file(path: Path, districts: list[str]) -> int:
     raise AssertionError("not enough distinct keys")
 
 
-@pytest.fixture
-def big_file(tmp_path: Path, empty_db: Path) -> Path:
+@pytest.fixture(scope="module")
+def big_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A store with the extra districts and the big file for it, built once for the module."""
+    folder = tmp_path_factory.mktemp("big")
+    store = folder / "store.duckdb"
+    db.ensure_database(store, with_demo=False)
     extra = [
         (PLAN, f"d{i:04d}", f"d{i:04d}", f"District {i}", None, 100 + i)
         for i in range(EXTRA_DISTRICTS)
     ]
-    with db.connect(empty_db) as con:
+    with db.connect(store) as con:
         con.executemany("insert into districts values (?, ?, ?, ?, ?, ?)", extra)
         found = con.execute("select district_code from districts where plan_id = ?", [PLAN])
         districts = [code for (code,) in found.fetchall()]
-    path = tmp_path / "big.csv"
+    path = folder / "big.csv"
     write_big_file(path, districts)
+    return store, path
+
+
+@pytest.fixture
+def big_store(tmp_path: Path, big_load: tuple[Path, Path]) -> Path:
+    path = tmp_path / "store.duckdb"
+    shutil.copy(big_load[0], path)
     return path
 
 
-def load_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "KPI_MAX_UPLOAD_MB": "200"}
-
-
-def test_kill_9_inside_the_load_transaction_leaves_store_as_before(empty_db, big_file):
-    before = dump_tables(empty_db)
+def kill_load_at(point: str, store: Path, big_file: Path) -> str:
+    """Run the load until it reaches `point`, kill -9 it there; what it said on arriving."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", PAUSED_LOAD, "load", str(big_file), "--db", str(empty_db)],
+        [sys.executable, "-c", PAUSED_LOAD, point, "load", str(big_file), "--db", str(store)],
         cwd=REPO,
-        env=load_env(),
+        env={**os.environ, "PYTHONPATH": str(REPO), "KPI_MAX_UPLOAD_MB": "200"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        line = proc.stdout.readline()  # blocks until the batch is written, uncommitted
-        assert line.startswith("APPLIED"), (line, proc.stderr.read() if proc.poll() else "")
-        assert int(line.split()[1]) == BIG_ROWS
+        line = proc.stdout.readline()  # blocks until the child has reached the point
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+    assert line.strip(), proc.stderr.read()  # it ended before the point: why
     assert proc.returncode == -signal.SIGKILL
-    db.forget(empty_db)
-    assert dump_tables(empty_db) == before
-    with db.connect(empty_db) as con:  # and the store still takes the next load
+    db.forget(store)
+    return line.strip()
+
+
+def test_kill_9_inside_the_load_transaction_leaves_store_as_before(big_store, big_load):
+    before = dump_tables(big_store)
+    assert kill_load_at("applied", big_store, big_load[1]) == f"APPLIED {BIG_ROWS}"
+    assert dump_tables(big_store) == before
+    with db.connect(big_store) as con:  # and the store still takes the next load
         result = ingest.check_upload(con, fixture_bytes("utf8-bom.csv"), "utf8-bom.csv", PLAN)
-    assert intake.commit_upload(empty_db, STAFF, result, accept_warnings=False)
-    assert_consistent(empty_db)
+    assert intake.commit_upload(big_store, STAFF, result, accept_warnings=False)
+    assert_consistent(big_store)
 
 
-def test_kill_9_of_etl_load_is_all_or_nothing(empty_db, big_file):
-    """The plain CLI killed once it has worked ~1 s, or as soon as it starts its commit."""
-    before = dump_tables(empty_db)
-    wal = Path(str(empty_db) + ".wal")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "etl", "load", str(big_file), "--db", str(empty_db)],
-        cwd=REPO,
-        env=load_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    started = time.monotonic()
-    try:
-        while proc.poll() is None and time.monotonic() - started < 1.0:
-            if wal.exists() and wal.stat().st_size > 0:
-                break
-            time.sleep(0.005)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    db.forget(empty_db)
-    after = dump_tables(empty_db)
-    if after != before:  # the commit had completed before the kill: then all of it is there
-        assert len(after["figures"]) == BIG_ROWS and len(after["batches"]) == 1
-    assert_consistent(empty_db)
+def test_kill_9_after_the_load_commits_keeps_all_of_it(big_store, big_load):
+    """Killed before db.connect checkpoints and publishes: the commit is in the store, whole,
+    and readers see it."""
+    before = dump_tables(big_store)
+    assert kill_load_at("committed", big_store, big_load[1]) == "COMMITTED"
+    after = dump_tables(big_store)
+    assert len(after["figures"]) == len(before["figures"]) + BIG_ROWS
+    assert len(after["batches"]) == len(before["batches"]) + 1
+    assert len(after["audit_log"]) > len(before["audit_log"])
+    assert_consistent(big_store)
+    with db.read(big_store) as con:  # the snapshot the kill left unpublished is published now
+        assert con.execute("select count(*) from figures").fetchone()[0] == len(after["figures"])

@@ -115,7 +115,7 @@ def _card_texts(at: AppTest, code: str) -> list[str]:
         inside = list(_elements(block))
         keys = {getattr(e, "key", None) for e in inside}
         texts = [_text(e) for e in inside]
-        is_card = f"open_{code}" in keys and any(t.startswith("####") for t in texts)
+        is_card = f"open_{code}" in keys and any("\n#### " in t for t in texts)
         if is_card and (best is None or len(texts) < len(best)):
             best = texts
     assert best is not None, code

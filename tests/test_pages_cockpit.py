@@ -72,9 +72,9 @@ def run(page: str, lang: str, as_of: str | None = None, **state) -> AppTest:
 
 
 def is_card_badge(text: str, colour: str = "") -> bool:
-    """A card's first line: one badge (the light counts line has several; the behind list's
-    entries run over several lines)."""
-    return text.startswith(f":{colour}") and text.count("-badge[") == 1 and "\n" not in text
+    """A card's text: one badge, then the indicator and its value as a heading (the light
+    counts line has several badges; the behind list has no heading)."""
+    return text.startswith(f":{colour}") and text.count("-badge[") == 1 and "\n#### " in text
 
 
 def light_counts_line(at: AppTest) -> str:
@@ -129,7 +129,7 @@ def test_etl_status_lights_are_final_at_the_plan_end(kpi_db) -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cockpit_at_plan_end_shows_achieved_missed_no_data(kpi_db, lang) -> None:
-    at = run("../pages/cockpit.py", lang, "2025Q4")
+    at = run("../pages/cockpit.py", lang, "2025Q4", cockpit_behind=True)
     line = light_counts_line(at)
     assert [word in line for word in map(lambda x: i18n.light_name(x, lang), FINAL)] == [True] * 3
     page = texts(at)
@@ -170,13 +170,22 @@ def test_cockpit_has_no_final_line_before_the_end(kpi_db) -> None:
     assert "最终评估" not in texts(run("../pages/cockpit.py", "zh", "2024Q2"))
 
 
+def test_behind_table_is_drawn_only_once_opened(kpi_db) -> None:
+    closed = run("../pages/cockpit.py", "zh", "2024Q2")
+    headers = [list(d.value.columns) for d in closed.dataframe]
+    assert not [h for h in headers if "落后（百分点）" in h]
+    assert "download_csv_cockpit_laggards" not in {b.key for b in closed.get("download_button")}
+    opened = run("../pages/cockpit.py", "zh", "2024Q2", cockpit_behind=True)
+    assert [d for d in opened.dataframe if "落后（百分点）" in d.value.columns]
+
+
 def test_cockpit_lists_every_responsible_unit_of_laggards(kpi_db) -> None:
-    at = run("../pages/cockpit.py", "zh", "2024Q2")
+    at = run("../pages/cockpit.py", "zh", "2024Q2", cockpit_behind=True)
     table = at.dataframe[0].value
     assert set(table["状态"]) <= {"红灯", "黄灯"}
     assert table["责任单位"].str.contains("市工业和信息化局").any()
     assert not table["责任单位"].str.contains("等 .* 个单位", regex=True).any()
-    entries = [m.value for m in at.markdown if "责任单位：" in m.value]
+    entries = next(m.value for m in at.markdown if "责任单位：" in m.value).split("\n\n")
     assert len(entries) == len(table)
     for entry, units in zip(entries, table["责任单位"], strict=True):
         assert units in entry.replace("\\", "")
@@ -240,7 +249,7 @@ def test_cockpit_counts_overdue_subtasks_and_names_the_units(kpi_db, lang) -> No
     tile = next(m for m in at.metric if m.label == label)
     assert tile.value == f"{tasks.status_counts(board)['overdue']} / {len(board)}"
     unit_col = "责任单位" if lang == "zh" else "Responsible unit"
-    units = next(d.value for d in at.dataframe if list(d.value.columns)[0] == unit_col)
+    units = next(d.value for d in at.table if list(d.value.columns)[0] == unit_col)
     worst = tasks.overdue_by_unit(board).iloc[0]
     assert units.iloc[0, 0] == (worst.unit_zh if lang == "zh" else worst.unit_en)
     assert units.iloc[0, 1] == worst.overdue and len(units) <= 5
@@ -248,7 +257,7 @@ def test_cockpit_counts_overdue_subtasks_and_names_the_units(kpi_db, lang) -> No
 
 
 def test_cockpit_tables_offer_csv_and_xlsx(kpi_db) -> None:
-    at = run("../pages/cockpit.py", "zh", "2024Q2")
+    at = run("../pages/cockpit.py", "zh", "2024Q2", cockpit_behind=True)
     keys = {b.key for b in at.get("download_button")}
     assert {"download_csv_cockpit_laggards", "download_xlsx_cockpit_laggards"} <= keys
     assert "download_csv_cockpit_overdue_units" in keys

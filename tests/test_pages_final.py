@@ -60,3 +60,14 @@ def test_final_page_is_an_interim_reading_when_an_earlier_quarter_is_chosen(
 ) -> None:
     at = _run("zh", as_of="2024Q4")
     assert at.header[0].value == i18n.t("final.report.title_interim", "zh", as_of="2024Q4")
+
+
+def test_a_closed_table_is_drawn_only_once_opened(demo_env: Path) -> None:
+    report = final_report.build_report(demo_env, PLAN, None, "zh", with_evidence=False)
+    number = next(n for n, s in enumerate(report.sections) if len(s.tables) > 3)
+    closed = _run("zh")
+    open_tables = sum(len(s.tables) if len(s.tables) <= 3 else 1 for s in report.sections)
+    assert len(closed.dataframe) == open_tables
+    closed.session_state[f"final_table_{number}_1"] = True
+    closed.run()
+    assert len(closed.dataframe) == open_tables + 1

@@ -53,35 +53,6 @@ def _axis_periods(*period_lists: Sequence[str]) -> list[str]:
     return periods.period_range(found[0], found[-1]) if found else []
 
 
-def sparkline(measure: pd.DataFrame, light: str = "grey", *, height: int = 70) -> go.Figure:
-    """A tiny line of the measure (columns period, value) in the light's colour, no axes."""
-    color = palette.light(light).color
-    fig = go.Figure(
-        go.Scatter(
-            x=list(measure["period"]),
-            y=list(measure["value"]),
-            mode="lines+markers" if len(measure) < 3 else "lines",
-            line={"color": color, "width": 2},
-            marker={"size": 4},
-            fill="tozeroy",
-            fillcolor="rgba(140,149,159,0.12)",
-            hovertemplate="%{x}: %{y}<extra></extra>",
-            name="",
-        )
-    )
-    fig.update_layout(
-        font={"family": FONT_FAMILY, "size": 10},
-        height=height,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        showlegend=False,
-        plot_bgcolor="rgba(0,0,0,0)",
-        paper_bgcolor="rgba(0,0,0,0)",
-        xaxis={"visible": False, "type": "category"},
-        yaxis={"visible": False},
-    )
-    return fig
-
-
 def indicator_chart(
     measure: pd.DataFrame,
     expected: pd.DataFrame,

@@ -64,6 +64,10 @@ ALT_TARGETS = ("#8C510A", "#4D4D4D", "#C51B7D", "#B35806")  # dotted
 PROJECTION = SKY_BLUE  # dash-dot
 DEMO = REDDISH_PURPLE  # the ring around a demo figure
 TARGET_BAR = "#D0D7DE"
+# The overview cards' completion bar: the theme's primaryColor (.streamlit/config.toml) on a
+# light track, as st.progress drew it.
+PROGRESS = "#0B4F9C"
+PROGRESS_TRACK = "#E6EAF1"
 
 
 def light(key: str | None) -> Swatch:

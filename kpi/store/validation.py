@@ -289,7 +289,7 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
         text.get("indicator_code", blank), text.get("indicator_name", blank), ref, rows, problems
     )
     out["period"] = _parse_column(
-        text["period"], lambda v: _check_period(v, ref), rows, "period", problems
+        text["period"], lambda v: _check_period(v, ref), rows, "period", problems, dtype="string"
     )
     for column, frame, code in (
         ("sector", ref.sectors, "sector_code"),
@@ -302,6 +302,7 @@ def check_table(table: pd.DataFrame, ref: Reference) -> tuple[pd.DataFrame | Non
             rows,
             column,
             problems,
+            dtype="string",
         )
     _check_windows(out, text["period"], ref, problems)
     _check_breakdowns(out, text, blank, ref, problems)
@@ -421,26 +422,48 @@ def _missing_column(column: str) -> Problem:
 
 
 def _parse_column(
-    raw: pd.Series,
+    raw: pd.Series | list[pd.Series],
     parse,
     rows,
     column: str,
     problems: Problems,
     shown: pd.Series | None = None,
+    dtype: str | None = None,
 ) -> pd.Series:
-    """Parse each distinct cell once, report the rows whose cell has a problem, map the values."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
-    results = [parse(cell) for cell in uniques]
+    """Parse each distinct cell once, report the rows whose cell has a problem, map the values.
+
+    Given several columns, `parse` takes one cell of each and runs once per distinct
+    combination (the indicator's code with its name, a unit with its indicator). With `dtype`
+    the values come as that type (cheaper than converting a million objects afterwards)."""
+    columns = raw if isinstance(raw, list) else [raw]
+    codes, cells = _distinct(columns)
+    results = [parse(*cell) for cell in cells]
     values = np.empty(len(results), dtype=object)
     values[:] = [None if isinstance(result, Bad) else result for result in results]
     bad = np.array([isinstance(result, Bad) for result in results], dtype=bool)
     for index in problems.first(np.flatnonzero(bad[codes])):
         found = results[codes[index]]
-        cell = raw.iat[index] if shown is None else shown.iat[index]
+        cell = columns[0].iat[index] if shown is None else shown.iat[index]
         problems.append(
             Problem(int(rows[index]), column, cell, found.code, found.params, key=found.key)
         )
-    return pd.Series(values[codes], index=raw.index, dtype=object)
+    index = columns[0].index
+    if dtype is not None:
+        return pd.Series(pd.array(values, dtype=dtype).take(codes), index=index)
+    return pd.Series(values[codes], index=index, dtype=object)
+
+
+def _distinct(columns: list[pd.Series]) -> tuple[np.ndarray, list[tuple]]:
+    """A code per row for its combination of cells (0, 1, ... in order of appearance), and the
+    cells of each combination; a missing cell is a value of its own."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)  # a missing cell is -1 (faster than a value)
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes + 1)[0]
+    first = np.zeros(combined.max(initial=-1) + 1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined))[::-1]  # each combination's first row
+    cells = list(zip(*(column.iloc[first].tolist() for column in columns), strict=True))
+    return combined, cells
 
 
 def _check_period(text: str, ref: Reference) -> Parsed:
@@ -460,12 +483,11 @@ def _check_windows(out: pd.DataFrame, text: pd.Series, ref: Reference, problems:
     windows = dict(ref.windows)
     for code in ref.indicators["indicator_code"]:
         windows.setdefault(code, ((ref.plan_id, ref.first_period, ref.last_period),))
-    pairs = out["indicator_code"].fillna("") + "|" + out["period"].fillna("")
-    which, distinct = pd.factorize(pairs)
+    which, distinct = _distinct([out["indicator_code"], out["period"]])
     outside = []
-    for pair in distinct:
-        code, period = pair.split("|")
-        plans = windows.get(code, ())
+    for code, period in distinct:
+        plans = windows.get(code, ()) if isinstance(code, str) else ()
+        period = period if isinstance(period, str) else ""
         outside.append(bool(period and plans) and not any(a <= period <= b for _, a, b in plans))
     for index in problems.first(np.flatnonzero(np.array(outside, dtype=bool)[which])):
         code, period = out["indicator_code"].iat[index], out["period"].iat[index]
@@ -507,8 +529,7 @@ def _resolve_indicators(
     suggestions = {_fold_name(n): n for n in ref.indicators["name_zh"]}
     suggestions.update({_fold_name(c): c for c in ref.indicators["indicator_code"]})
 
-    def resolve(pair: str) -> Parsed:
-        code_text, name_text = pair.split("\x1f")
+    def resolve(code_text: str, name_text: str) -> Parsed:
         by_code = lookup.get(_fold_name(code_text)) if code_text else None
         by_name = lookup.get(_fold_name(name_text)) if name_text else None
         if code_text and name_text and by_code and by_name and by_code != by_name:
@@ -525,7 +546,7 @@ def _resolve_indicators(
         return Bad("unknown_indicator", params, "problem.unknown_indicator_did_you_mean")
 
     shown = codes.where(codes != "", names)
-    return _parse_column(codes + "\x1f" + names, resolve, rows, "indicator", problems, shown)
+    return _parse_column([codes, names], resolve, rows, "indicator", problems, shown, "string")
 
 
 def _check_breakdowns(
@@ -585,15 +606,17 @@ def _resolve_values(
     inline_unit = np.full(len(raw), "", dtype=object)
     unit_given = unit_column.to_numpy(dtype=object)
     messy = np.flatnonzero(np.isnan(number) & (raw != "").to_numpy())
-    parsed = {cell: _parse_value_cell(cell) for cell in raw.iloc[messy].unique()}
+    cells = raw.iloc[messy].tolist()  # one conversion, not one lookup per row
+    parsed = {cell: _parse_value_cell(cell) for cell in dict.fromkeys(cells)}
+    shown = {cell: _visible(cell) for cell, found in parsed.items() if isinstance(found, Bad)}
     rejected = np.zeros(len(raw), dtype=bool)
-    for index in messy:
-        cell = raw.iat[index]
+    for index, cell in zip(messy.tolist(), cells, strict=True):
         found = parsed[cell]
         if isinstance(found, Bad):
-            shown = _visible(cell)
             problems.append(
-                Problem(int(rows[index]), column, shown, found.code, found.params, key=found.key)
+                Problem(
+                    int(rows[index]), column, shown[cell], found.code, found.params, key=found.key
+                )
             )
             continue
         number[index], unit = found
@@ -717,11 +740,9 @@ def _unit_factors(
         (_fold_unit(f), _fold_unit(t)): float(x)
         for f, t, x in ref.conversions[["from_unit", "to_unit", "factor"]].itertuples(index=False)
     }
-    pairs = indicator_codes.fillna("").astype(str) + "\x1f" + unit_text
 
-    def factor(pair: str) -> Parsed:
-        code, unit = pair.split("\x1f")
-        if not code or not unit:
+    def factor(code: str | None, unit: str) -> Parsed:
+        if not isinstance(code, str) or not code or not unit:
             return 1.0
         target = canonical[code]
         if _fold_unit(unit) == _fold_unit(target):
@@ -731,19 +752,21 @@ def _unit_factors(
             return Bad("bad_unit", {"unit": unit, "indicator": names[code], "target": target})
         return found
 
-    return pd.to_numeric(_parse_column(pairs, factor, rows, "unit", problems, unit_text))
+    pair = [indicator_codes, unit_text]
+    return pd.to_numeric(_parse_column(pair, factor, rows, "unit", problems, unit_text))
 
 
 def _check_duplicates(rows: pd.DataFrame, problems: Problems) -> None:
     key = ["indicator_code", "period", "sector_code", "district_code"]
-    keyed = rows[key].fillna("")
-    duplicated = keyed.duplicated(keep=False)
+    codes, _ = _distinct([rows[column] for column in key])
+    duplicated = np.bincount(codes)[codes] > 1
     if not duplicated.any():
         return
-    first_row = rows[duplicated].groupby(key, dropna=False)["source_row"].transform("min")
-    source_rows = rows.loc[duplicated, "source_row"].to_numpy()
-    repeats = np.flatnonzero(source_rows != first_row.to_numpy())
+    source_rows = rows["source_row"].to_numpy()
+    first_row = pd.Series(source_rows).groupby(codes).transform("min").to_numpy()
+    repeats = np.flatnonzero(duplicated & (source_rows != first_row))
     for index in problems.first(repeats):
-        params = {"first": int(first_row.iat[index])}
-        row = int(source_rows[index])
-        problems.append(Problem(row, "indicator", None, "duplicate_key", params))
+        params = {"first": int(first_row[index])}
+        problems.append(
+            Problem(int(source_rows[index]), "indicator", None, "duplicate_key", params)
+        )

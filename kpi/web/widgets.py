@@ -78,6 +78,14 @@ def table_captions(ctx: Context, title: str, *, demo: bool = False) -> list[str]
     return captions
 
 
+def lazy_expander(label: str, key: str, *, expanded: bool = False):
+    """An expander whose content is drawn only while it is open: the container, or None when
+    closed. Tables are the costliest elements a page draws; one in a closed expander would be
+    drawn all the same, for a reader who mostly never opens it. Opening it reruns the page."""
+    box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def data_table(
     ctx: Context,
     df: pd.DataFrame,
