@@ -111,9 +111,15 @@ for category, group in cards.groupby("category", sort=False):
             # the number of elements, and 26 cards are most of this page.
             with column.container(border=True, key=f"card_{code}"):
                 progress_text = " · ".join(x for x in (card["completion"], card["expected"]) if x)
+                margin = f"**{card['margin']}**" if card["margin"] else ""
+                # target_note: "管理员已调整" when the target in force is an admin edit.
+                notes = " · ".join(
+                    x for x in (margin, card["change"], card["source"], card["target_note"]) if x
+                )
                 st.markdown(
                     f"{card['badge']} :gray[{card['trend']}]\n\n**{card['name']}**"
                     f"\n\n#### {card['actual_vs_target']}\n\n{progress_text}"
+                    + (f"\n\n:gray[:small[{notes}]]" if notes else "")
                 )
                 spark = measures[code]
                 st.image(
@@ -121,10 +127,6 @@ for category, group in cards.groupby("category", sort=False):
                     width="stretch",
                     alt=sparklines.alt_text(spark, progress_text, ctx.lang),
                 )
-                margin = f"**{card['margin']}**" if card["margin"] else ""
-                # target_note: "管理员已调整" when the target in force is an admin edit.
-                notes = (margin, card["change"], card["source"], card["target_note"])
-                st.caption(" · ".join(x for x in notes if x))
                 if st.button(
                     ctx.t("common.details"),
                     key=f"open_{code}",
