@@ -12,11 +12,12 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from timing import best_of  # noqa: E402
 
 from kpi.measure import assessment  # noqa: E402
 from kpi.store import db, queries  # noqa: E402
@@ -48,13 +49,9 @@ def padded_db(work: Path, template: Path, figures: int) -> Path:
     return path
 
 
-def best_of(repeat: int, run) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def cockpit_status(path: Path):
+    with db.read(path) as con:
+        return assessment.indicator_status(con, PLAN, assessment.default_as_of(con, PLAN))
 
 
 def view_cost(path: Path, repeat: int) -> tuple[float, float]:
@@ -90,15 +87,8 @@ def main() -> None:
         path = padded_db(work, template, size)
         with db.read(path):  # the one-off publish of the first snapshot is not per view
             pass
-        times = []
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            with db.read(path) as con:
-                as_of = assessment.default_as_of(con, PLAN)
-                status = assessment.indicator_status(con, PLAN, as_of)
-            times.append(time.perf_counter() - start)
-        assert len(status) > 0
-        best = min(times)
+        assert len(cockpit_status(path)) > 0
+        best = best_of(args.repeat, lambda path=path: cockpit_status(path))
         first = first or (best, size)
         view, table = view_cost(path, args.repeat)
         print(

@@ -12,11 +12,12 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from timing import best_of  # noqa: E402
 
 
 def make_data_dir(work: Path, n_districts: int) -> Path:
@@ -82,15 +83,6 @@ def plan_shape(store: Path) -> tuple:
         }
         flows = set(listed.loc[listed["semantics"] != "level", "indicator_code"])
     return indicators, sectors, districts, breakdowns, flows
-
-
-def best_of(repeat: int, run) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

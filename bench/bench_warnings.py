@@ -11,26 +11,18 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from timing import best_of  # noqa: E402
 
 from kpi.base import periods  # noqa: E402
 from kpi.measure import alerts, assessment  # noqa: E402
 from kpi.store import db, queries  # noqa: E402
 
 PLAN = "zhanjiang-dt-2023"
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -55,12 +47,14 @@ def main() -> None:
             )
             status = assessment.status_table(data, as_of)
             rows = len(alerts.warning_list(*inputs))
-            whole = best(lambda inputs=inputs: alerts.warning_list(*inputs), args.repeat)
-            walk = best(
-                lambda d=data, s=status, q=as_of: alerts.indicator_trails(d, s, q), args.repeat
+            whole = best_of(args.repeat, lambda inputs=inputs: alerts.warning_list(*inputs))
+            walk = best_of(
+                args.repeat, lambda d=data, s=status, q=as_of: alerts.indicator_trails(d, s, q)
             )
             earlier = periods.period_range(plan["start_period"], as_of)
-            naive = best(lambda d=data, qs=earlier: [assessment.status_table(d, q) for q in qs], 1)
+            naive = best_of(
+                1, lambda d=data, qs=earlier: [assessment.status_table(d, q) for q in qs]
+            )
             print(f"{as_of:>7} {rows:>5} {whole:>7.3f} {walk:>7.3f} {naive:>13.3f}")
     shutil.rmtree(work, ignore_errors=True)
 
