@@ -40,20 +40,20 @@ def svg(measure: pd.DataFrame, light: str, progress: float) -> str:
 
 
 def _line(measure: pd.DataFrame, light: str) -> str:
-    periods = list(measure["period"])
+    quarters = len(measure)
     points = [
-        (periods.index(period), float(value))
-        for period, value in zip(measure["period"], measure["value"], strict=True)
+        (index, float(value))
+        for index, value in enumerate(measure["value"])
         if value is not None and not math.isnan(float(value))
     ]
     if not points:
         return ""
     low = min([0.0, *(v for _, v in points)])
     span = (max([0.0, *(v for _, v in points)]) - low) or 1.0
-    step = (WIDTH - 2 * PAD) / max(len(periods) - 1, 1)
+    step = (WIDTH - 2 * PAD) / max(quarters - 1, 1)
 
     def x(index: int) -> float:
-        return PAD + index * step if len(periods) > 1 else WIDTH / 2
+        return PAD + index * step if quarters > 1 else WIDTH / 2
 
     def y(value: float) -> float:
         return HEIGHT - PAD - (HEIGHT - TOP - 2 * PAD) * (value - low) / span
