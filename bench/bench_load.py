@@ -4,7 +4,8 @@
 
 The files are valid progress figures (so every check runs) for a synthetic copy of the plan with
 extra districts, because the real plan has too few keys for a million distinct rows. Prints the
-best of N for each step and the ratio to the bare DuckDB load.
+best of N for each step and the ratio to the bare DuckDB load. Copying the empty store that each
+`etl load` starts from is setup and not timed.
 """
 
 import argparse
@@ -12,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,12 +127,17 @@ def main() -> None:
             db.forget(target)
             return target
 
-        def etl_load(path: Path = csv_path) -> None:
-            result = loads.load_files([path], db=fresh_db(), plan_id=None, user_name="bench")
+        def etl_load(path: Path = csv_path) -> float:
+            """One load into a fresh copy of the template; the copy is setup, not timed."""
+            target = fresh_db()
+            start = time.perf_counter()
+            result = loads.load_files([path], db=target, plan_id=None, user_name="bench")
+            elapsed = time.perf_counter() - start
             assert result.ok and result.batch_ids, result.as_dict()["files"][0]["problems"][:3]
+            return elapsed
 
         bare = best_of(args.repeat, bare_load)
-        ours = best_of(args.repeat, etl_load)
+        ours = min(etl_load() for _ in range(args.repeat))
         # A second load of the same file over a full store: every key is compared and unchanged.
         reload_target = fresh_db()
         loads.load_files([csv_path], db=reload_target, plan_id=None, user_name="bench")

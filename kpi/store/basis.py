@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kpi.base import i18n
 from kpi.store.validation import Problem, Problems
@@ -338,3 +340,85 @@ def _close(a, b):
     a, b = np.asarray(a, float), np.asarray(b, float)
     scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
     return np.abs(a - b) <= TOLERANCE * scale
+
+
+def could_flag_running_totals(
+    rows: pd.DataFrame,
+    stored: pd.DataFrame,
+    semantics: Mapping[str, str],
+    *,
+    base_period: str,
+    targets: Mapping[tuple[str, str | None], float],
+    margin: float,
+) -> bool:
+    """False when `resolve` surely flags no row of a file of plain values as a running total.
+
+    `rows` (KEY, period, value) give each figure in its indicator's declared basis, no 本期数 or
+    累计数; `stored` is the history `resolve` would get. For such a file `resolve` only sums
+    quarter amounts; this sums them too, but in numpy, whose last bits may differ from pandas':
+    a row within a share `margin` of a threshold counts as flagged, as does any negative,
+    non-finite or repeated figure (then sums of one sign bound the difference no longer).
+    """
+    columns = [*KEY, "period", "value"]
+    frame = rows[columns]
+    if len(stored):
+        frame = pd.concat([frame, stored[columns]], ignore_index=True)
+    codes, code_names = _encode(frame["indicator_code"])
+    # Only quarter amounts (indicators that are not levels) are summed; the rows are kept whole
+    # until here, as filtering a million text cells costs more than encoding them.
+    flow = np.array([semantics[code] != "level" for code in code_names])[codes]
+    if not flow[: len(rows)].any():
+        return False
+    in_file = (np.arange(len(frame)) < len(rows))[flow]
+    q = frame["value"].to_numpy(float)[flow]
+    if not np.isfinite(q).all() or (q < 0).any():
+        return True
+    sectors, sector_names = _encode(frame["sector_code"])
+    districts, district_names = _encode(frame["district_code"])
+    quarters, quarter_names = _encode(frame["period"])
+    codes, sectors, districts, quarters = (a[flow] for a in (codes, sectors, districts, quarters))
+    # A running total's span: the calendar year of a yearly flow, else before or after the base.
+    yearly = np.array([semantics[code] == "yearly_flow" for code in code_names])[codes]
+    year = np.array([int(p[:4]) for p in quarter_names])[quarters]
+    after_base = np.array([p > base_period for p in quarter_names])[quarters]
+    span = np.where(yearly, year, after_base.astype(np.int64) - 2)  # years are > 0
+    key = (codes * len(sector_names) + sectors) * len(district_names) + districts
+    group = key * 4096 + span % 4096  # spans: years and -1, -2
+    rank = np.argsort(np.argsort(np.array(quarter_names)))[quarters]  # quarters sort as text
+    order = np.argsort(group * len(quarter_names) + rank, kind="stable")
+    group, rank, q, in_file = group[order], rank[order], q[order], in_file[order]
+    new_group = np.r_[True, group[1:] != group[:-1]]
+    if (~new_group & (np.r_[-1, rank[:-1]] == rank)).any():
+        return True  # two figures of one quarter: the order of the sum is not known
+    index = np.arange(len(q))
+    earlier = index - np.maximum.accumulate(np.where(new_group, index, 0))
+    before = np.zeros(len(q))
+    for step in range(1, int(earlier.max(initial=0)) + 1):
+        at = np.flatnonzero(earlier == step)
+        before[at] = before[at - 1] + q[at - 1]
+    not_below = (earlier >= 2) & (before > 0) & (q >= before * (1 - margin))
+    # The target of a city-wide or sector row (resolve compares a district's row with none).
+    target_of = np.array(
+        [[targets.get((code, sector), np.nan) for sector in sector_names] for code in code_names],
+        dtype=float,
+    ).reshape(len(code_names), len(sector_names))
+    city_or_sector = np.array([name is None for name in district_names])[districts]
+    target = np.where(city_or_sector, target_of[codes, sectors], np.nan)[order]
+    with np.errstate(invalid="ignore"):
+        past_target = (
+            ~yearly[order]
+            & (before * (1 - margin) <= target)
+            & ((before + q) * (1 + margin) >= target)
+        )
+    return bool((in_file & (not_below | past_target)).any())
+
+
+def _encode(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Each cell's index into the distinct cells (a missing cell is one of them), and those."""
+    cells = pa.array(column, from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    encoded = pc.dictionary_encode(cells, null_encoding="encode")
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), (
+        encoded.dictionary.to_pylist()
+    )

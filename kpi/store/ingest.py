@@ -21,7 +21,14 @@ from kpi.store import basis, queries
 from kpi.store.connection import transaction
 from kpi.store.queries import Con
 from kpi.store.reading import read_table
-from kpi.store.validation import CheckedFile, Problem, Problems, Reference, check_table
+from kpi.store.validation import (
+    CheckedFile,
+    Problem,
+    Problems,
+    Reference,
+    check_table,
+    fast_check,
+)
 
 Progress = Callable[[float, str], None]
 
@@ -77,6 +84,7 @@ def reference_for(con: Con, plan_id: str, today: date | None = None) -> Referenc
         # Every target row counts, city-wide or per sector, in force (after admin edits).
         largest_targets=targets.groupby("indicator_code")["value"].max().to_dict(),
         windows=queries.indicator_windows(con),
+        targets=targets,
     )
 
 
@@ -91,6 +99,7 @@ def check_upload(
     full_diff: bool = True,
     basis_choices: Mapping[int, tuple[str, str]] | None = None,
     suspect_check: bool = True,
+    fast: bool = False,
 ) -> UploadCheck:
     """Read and check one file against the reference and the figures in force; writes nothing.
 
@@ -98,6 +107,12 @@ def check_upload(
     otherwise only the counts of new, changed and unchanged rows are. Each row's 本期数 or 累计数
     becomes the figure as stored (kpi.store.basis); `basis_choices` settles rows flagged as
     possible running totals, `suspect_check=False` skips that flag (generated demo figures).
+
+    With `fast` (`etl load`), a file of plain codes and values that nothing is wrong with is
+    checked on its distinct cells and its running totals in numpy (_fast_rows); its rows then
+    carry the stored value and entered basis only, not the 本期数/累计数 terms the upload page's
+    preview shows. Any other file is checked as without it, so the problems reported are the
+    same.
     """
     report = progress or (lambda fraction, label: None)
     checked = CheckedFile(file_name=file_name)
@@ -110,18 +125,22 @@ def check_upload(
     checked.rows_read = len(table)
     report(0.3, "check")
     ref = reference_for(con, plan_id, today)
-    rows, problems = check_table(table, ref)
-    checked.problems.extend(problems)
-    checked.rows = rows  # kept with errors too: further checks (who may write them) add theirs
-    if rows is None or checked.errors:
-        return result
-    result.basis_choices = {int(k): v for k, v in (basis_choices or {}).items()}
-    rows, problems = _resolve_basis(con, rows, ref, result.basis_choices, suspect_check)
-    checked.problems.extend(problems)
-    checked.rows = rows
-    if checked.errors:
-        checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
-        return result
+    rows = _fast_rows(con, table, ref) if fast and suspect_check and not basis_choices else None
+    if rows is not None:
+        checked.rows = rows
+    else:
+        rows, problems = check_table(table, ref)
+        checked.problems.extend(problems)
+        checked.rows = rows  # kept with errors too: further checks (who may write them) add theirs
+        if rows is None or checked.errors:
+            return result
+        result.basis_choices = {int(k): v for k, v in (basis_choices or {}).items()}
+        rows, problems = _resolve_basis(con, rows, ref, result.basis_choices, suspect_check)
+        checked.problems.extend(problems)
+        checked.rows = rows
+        if checked.errors:
+            checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
+            return result
     report(0.6, "compare")
     con.register("staged", rows)
     try:
@@ -169,25 +188,64 @@ def _resolve_basis(
         history = queries.staged_key_history(con)
     finally:
         con.unregister("staged")
-    targets = queries.targets(con, ref.plan_id)
-    defaults = targets.sort_values("is_default", ascending=False).drop_duplicates(
-        ["indicator_code", "sector_code"]
-    )
-    by_key = {
-        (code, None if pd.isna(sector) else sector): float(value)
-        for code, sector, value in zip(
-            defaults["indicator_code"], defaults["sector_code"], defaults["value"], strict=True
-        )
-    }
     return basis.resolve(
         rows,
         ref.indicators,
         history,
         base_period=ref.first_period,
-        targets=by_key,
+        targets=_default_targets(con, ref),
         choices=choices,
         suspect_check=suspect_check,
     )
+
+
+def _default_targets(con: Con, ref: Reference) -> dict[tuple[str, str | None], float]:
+    """The target per (indicator, sector or None) the running-total check compares with: the
+    default one where there is one."""
+    targets = ref.targets if ref.targets is not None else queries.targets(con, ref.plan_id)
+    defaults = targets.sort_values("is_default", ascending=False).drop_duplicates(
+        ["indicator_code", "sector_code"]
+    )
+    return {
+        (code, None if pd.isna(sector) else sector): float(value)
+        for code, sector, value in zip(
+            defaults["indicator_code"], defaults["sector_code"], defaults["value"], strict=True
+        )
+    }
+
+
+# Running totals summed in numpy may differ from basis's pandas sums in the last bits; a row
+# this close to a threshold of the running-total check goes through the full check.
+FAST_MARGIN = 1e-9
+
+
+def _fast_rows(con: Con, table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
+    """The rows check_table and _resolve_basis would give a file they find nothing wrong with, or
+    None (the caller then runs them): validation.fast_check, and no quarter amount that basis
+    could take for a running total. The rows keep the value and entered basis only."""
+    rows = fast_check(table, ref)
+    if rows is None:
+        return None
+    rows = rows.drop(columns=["quarter_value", "cumulative_value"]).assign(entered_basis="declared")
+    semantics = dict(
+        zip(ref.indicators["indicator_code"], ref.indicators["semantics"], strict=True)
+    )
+    if all(semantics[code] == "level" for code in rows["indicator_code"].unique()):
+        return rows  # no quarter amounts: basis leaves the values as they are
+    con.register("staged", rows)
+    try:
+        history = queries.staged_key_history(con)
+    finally:
+        con.unregister("staged")
+    suspect = basis.could_flag_running_totals(
+        rows,
+        history,
+        semantics,
+        base_period=ref.first_period,
+        targets=_default_targets(con, ref),
+        margin=FAST_MARGIN,
+    )
+    return None if suspect else rows
 
 
 def _warning_problems(warnings: pd.DataFrame) -> list[Problem]:

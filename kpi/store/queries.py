@@ -317,16 +317,22 @@ STAGED_WARNINGS = f"""
         {_EDIT_JOIN}
         where r.plan_id = $plan
     ),
+    levels as (
+        select indicator_code from indicators where plan_id = $plan and semantics = 'level'
+    ),
     stored as (
         select f.indicator_code, f.period, f.sector_code, f.district_code, f.value,
                null::integer as source_row
         from figures f
         where f.is_current
           and f.indicator_code in (select distinct indicator_code from staged)
+          and f.indicator_code in (select indicator_code from levels)
           and not exists (select 1 from staged s where {KEY_MATCH})
     ),
+    -- Only levels can fall: the other indicators' rows are left out before the window sorts.
     combined as (
         select indicator_code, period, sector_code, district_code, value, source_row from staged
+        where indicator_code in (select indicator_code from levels)
         union all
         select * from stored
     ),
@@ -342,10 +348,8 @@ STAGED_WARNINGS = f"""
     decreases as (
         select w.source_row, 'level_decrease' as code, w.value, w.previous_value as reference,
                w.previous_period as reference_period
-        from with_previous w join indicators i
-          on i.plan_id = $plan and i.indicator_code = w.indicator_code
-        where w.source_row is not null and i.semantics = 'level'
-          and w.value < w.previous_value
+        from with_previous w
+        where w.source_row is not null and w.value < w.previous_value
     ),
     target_for_row as (
         select s.source_row, s.value,

@@ -141,7 +141,7 @@ def _read_csv(content: bytes) -> pd.DataFrame:
     text = decode(content)
     body = text.lstrip("\r\n")
     skipped = text[: len(text) - len(body)].count("\n")
-    if not body.strip():
+    if not body or body.isspace():  # as `not body.strip()`, without copying a large file
         return pd.DataFrame()
     try:
         delimiter = csv.Sniffer().sniff(body[:4096], delimiters=",\t;").delimiter
@@ -156,10 +156,11 @@ def _read_csv(content: bytes) -> pd.DataFrame:
     skipped += body.count("\n", 0, header_at)
     body = body[header_at:]
     # Counted on the text before any parser builds a row: a line per data row at most.
-    if body.count("\n") - 1 > config.MAX_ROWS:
+    lines = body.count("\n")
+    if lines - 1 > config.MAX_ROWS:
         raise Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
     width = len(_first_row(body, delimiter, skipped))
-    _check_cell_count(width * (body.count("\n") + (not body.endswith("\n"))))
+    _check_cell_count(width * (lines + (not body.endswith("\n"))))
     try:
         frame = _read_csv_arrow(body, delimiter, width, skipped)
     except pa.ArrowInvalid:
@@ -252,11 +253,13 @@ def _read_csv_arrow(body: str, delimiter: str, width: int, skipped: int) -> pd.D
     table = pa_csv.read_csv(
         io.BytesIO(body.encode("utf-8")),
         read_options=pa_csv.ReadOptions(column_names=names),
+        # A line break inside a cell needs quotes; without any, Arrow's faster chunking is safe.
         parse_options=pa_csv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            delimiter=delimiter, newlines_in_values='"' in body, ignore_empty_lines=False
         ),
+        # large_string is what pandas keeps text in: to_pandas then copies no column.
         convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False
         ),
     )
     _check_cell_lengths(table, skipped)
@@ -269,6 +272,9 @@ def _check_cell_lengths(table: pa.Table, skipped: int) -> None:
     """Refuse the first cell longer than MAX_CELL_CHARS (one vector pass per column)."""
     first: tuple[int, int] | None = None
     for index, column in enumerate(table.columns):
+        # A cell has at most as many characters as bytes; bytes are known without a pass.
+        if len(column) and pc.max(pc.binary_length(column)).as_py() <= config.MAX_CELL_CHARS:
+            continue
         lengths = pc.utf8_length(column)
         if len(lengths) and pc.max(lengths).as_py() > config.MAX_CELL_CHARS:
             at = pc.index(pc.greater(lengths, config.MAX_CELL_CHARS), True).as_py()

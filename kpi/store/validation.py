@@ -93,6 +93,8 @@ class Reference:
     # indicator_code -> (plan_id, baseline quarter, last quarter) of every plan that has it: an
     # indicator is one series across plans, so a quarter any of them covers may be given.
     windows: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    # The plan's targets in force (kpi.store.queries.targets), for the checks that follow.
+    targets: pd.DataFrame | None = None
 
 
 @dataclass
@@ -478,17 +480,26 @@ def _check_period(text: str, ref: Reference) -> Parsed:
     return period
 
 
-def _check_windows(out: pd.DataFrame, text: pd.Series, ref: Reference, problems: Problems) -> None:
-    """A quarter that no plan with the row's indicator covers is refused, naming those plans."""
+def _plan_windows(ref: Reference) -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """(plan, baseline quarter, last quarter) of every plan that has each indicator."""
     windows = dict(ref.windows)
     for code in ref.indicators["indicator_code"]:
         windows.setdefault(code, ((ref.plan_id, ref.first_period, ref.last_period),))
+    return windows
+
+
+def _outside_windows(code: object, period: object, windows: Mapping) -> bool:
+    """True when no plan with the indicator covers the quarter (unknown ones are other errors)."""
+    plans = windows.get(code, ()) if isinstance(code, str) else ()
+    period = period if isinstance(period, str) else ""
+    return bool(period and plans) and not any(a <= period <= b for _, a, b in plans)
+
+
+def _check_windows(out: pd.DataFrame, text: pd.Series, ref: Reference, problems: Problems) -> None:
+    """A quarter that no plan with the row's indicator covers is refused, naming those plans."""
+    windows = _plan_windows(ref)
     which, distinct = _distinct([out["indicator_code"], out["period"]])
-    outside = []
-    for code, period in distinct:
-        plans = windows.get(code, ()) if isinstance(code, str) else ()
-        period = period if isinstance(period, str) else ""
-        outside.append(bool(period and plans) and not any(a <= period <= b for _, a, b in plans))
+    outside = [_outside_windows(code, period, windows) for code, period in distinct]
     for index in problems.first(np.flatnonzero(np.array(outside, dtype=bool)[which])):
         code, period = out["indicator_code"].iat[index], out["period"].iat[index]
         listed = "; ".join(f"{plan} {first}–{last}" for plan, first, last in windows[code])
@@ -497,19 +508,24 @@ def _check_windows(out: pd.DataFrame, text: pd.Series, ref: Reference, problems:
         problems.append(Problem(row, "period", text.iat[index], "period_outside_plan", params))
 
 
+_NAME_NOISE = re.compile(r"[\s\"'“”‘’「」()（）]+")
+
+
 def _fold_name(text: str) -> str:
     folded = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    return re.sub(r"[\s\"'“”‘’「」()（）]+", "", folded)
+    return _NAME_NOISE.sub("", folded)
 
 
 def _names_lookup(frame: pd.DataFrame, code_column: str) -> dict[str, str]:
     """Every accepted spelling (code, Chinese and English name, alias) -> code."""
     lookup: dict[str, str] = {}
-    for row in frame.to_dict("records"):
-        aliases = str(row.get("aliases") or "").split("|")
-        for name in (row[code_column], row["name_zh"], row["name_en"], *aliases):
+    # Column lists, not to_dict("records"): a plan with thousands of districts builds it in ms.
+    aliases = frame["aliases"].tolist() if "aliases" in frame else [None] * len(frame)
+    columns = (frame[code_column].tolist(), frame["name_zh"].tolist(), frame["name_en"].tolist())
+    for code, name_zh, name_en, alias in zip(*columns, aliases, strict=True):
+        for name in (code, name_zh, name_en, *str(alias or "").split("|")):
             if name:
-                lookup[_fold_name(name)] = row[code_column]
+                lookup[_fold_name(name)] = code
     return lookup
 
 
@@ -525,6 +541,13 @@ def _check_place(text: str, lookup: dict[str, str], column: str) -> Parsed:
 def _resolve_indicators(
     codes: pd.Series, names: pd.Series, ref: Reference, rows, problems: Problems
 ) -> pd.Series:
+    shown = codes.where(codes != "", names)
+    resolve = _indicator_resolver(ref)
+    return _parse_column([codes, names], resolve, rows, "indicator", problems, shown, "string")
+
+
+def _indicator_resolver(ref: Reference):
+    """The parser of an (indicator code, indicator name) pair of cells."""
     lookup = _names_lookup(ref.indicators, "indicator_code")
     suggestions = {_fold_name(n): n for n in ref.indicators["name_zh"]}
     suggestions.update({_fold_name(c): c for c in ref.indicators["indicator_code"]})
@@ -545,8 +568,7 @@ def _resolve_indicators(
         params = {"text": given, "names": [suggestions[c] for c in close]}
         return Bad("unknown_indicator", params, "problem.unknown_indicator_did_you_mean")
 
-    shown = codes.where(codes != "", names)
-    return _parse_column([codes, names], resolve, rows, "indicator", problems, shown, "string")
+    return resolve
 
 
 def _check_breakdowns(
@@ -557,12 +579,7 @@ def _check_breakdowns(
     problems: Problems,
 ) -> None:
     """A sector or district given for an indicator without that breakdown is an error."""
-    has = {
-        code: [b for b in breakdowns.split("|") if b] if isinstance(breakdowns, str) else []
-        for code, breakdowns in zip(
-            ref.indicators["indicator_code"], ref.indicators["breakdowns"], strict=True
-        )
-    }
+    has = _breakdowns(ref)
     indicators = ref.indicators.set_index("indicator_code")
     which, distinct = pd.factorize(out["indicator_code"])
     for column in ("sector", "district"):
@@ -579,6 +596,16 @@ def _check_breakdowns(
             cell = text.get(column, blank).iat[index]
             row = int(out["source_row"].iat[index])
             problems.append(Problem(row, column, cell, "unsupported_breakdown", params, key=key))
+
+
+def _breakdowns(ref: Reference) -> dict[str, list[str]]:
+    """The breakdown columns (sector, district) each indicator has."""
+    return {
+        code: [b for b in breakdowns.split("|") if b] if isinstance(breakdowns, str) else []
+        for code, breakdowns in zip(
+            ref.indicators["indicator_code"], ref.indicators["breakdowns"], strict=True
+        )
+    }
 
 
 def _column_names(columns: list[str]) -> dict[str, str]:
@@ -770,3 +797,118 @@ def _check_duplicates(rows: pd.DataFrame, problems: Problems) -> None:
         problems.append(
             Problem(int(source_rows[index]), "indicator", None, "duplicate_key", params)
         )
+
+
+# ------------------------------------------------------------------ fast path
+
+# The columns a file may have for `fast_check`: indicator codes and plain values, no names, units
+# or 本期数/累计数 (whose rules only check_table applies).
+_FAST_COLUMNS = frozenset({"indicator_code", "period", "sector", "district", "value"})
+
+
+def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
+    """check_table's rows of a file it would find nothing wrong with, else None.
+
+    A clean file of a million rows spends most of check_table's time in pandas' per-row work.
+    This looks at each distinct cell of a plainly written file (codes, plain decimals, known
+    sectors and districts) with check_table's own cell parsers and gives up at the first thing it
+    does not handle the way check_table does, or that check_table would report: the caller then
+    runs check_table, so every report is check_table's by construction.
+    """
+    headers = Problems()
+    columns = _map_headers(list(table.columns[1:]), headers)
+    if headers or not {"indicator_code", "period", "value"} <= columns.keys() <= _FAST_COLUMNS:
+        return None
+    raw = table[columns["value"]]
+    number = _plain_numbers(raw)
+    # A blank value is an unfilled row (a notice); anything but a plain unsigned decimal goes
+    # through parse_number; a sign (even of -0) through check_table's value rules.
+    if not np.isfinite(number).all() or np.signbit(number).any():
+        return None
+    cells = {}
+    for column in ("indicator_code", "period", "sector", "district"):
+        encoded = _encoded(table[columns[column]]) if column in columns else None
+        if encoded is None and column in columns:
+            return None
+        cells[column] = encoded
+    resolve = _indicator_resolver(ref)
+    sectors = _names_lookup(ref.sectors, "sector_code")
+    districts = _names_lookup(ref.districts, "district_code")
+    parsers = {
+        "indicator_code": lambda cell: resolve(cell, ""),
+        "period": lambda cell: _check_period(cell, ref),
+        "sector": lambda cell: _check_place(cell, sectors, "sector"),
+        "district": lambda cell: _check_place(cell, districts, "district"),
+    }
+    n = len(table)
+    # Per column: each row's distinct canonical value (an integer) and those values.
+    which: dict[str, np.ndarray] = {}
+    values: dict[str, list] = {}
+    for column, encoded in cells.items():
+        if encoded is None:  # no such column: every row city-wide
+            which[column], values[column] = np.zeros(n, dtype=np.int64), [None]
+            continue
+        indices, distinct = encoded
+        parsed = [parsers[column](cell) for cell in distinct]
+        if any(isinstance(found, Bad) for found in parsed):
+            return None
+        canonical = list(dict.fromkeys(parsed))  # '全市' and '' are both city-wide
+        position = {value: i for i, value in enumerate(canonical)}
+        which[column] = np.array([position[v] for v in parsed], dtype=np.int64)[indices]
+        values[column] = canonical
+    codes, quarters = values["indicator_code"], values["period"]
+    windows = _plan_windows(ref)
+    pairs = np.unique(which["indicator_code"] * len(quarters) + which["period"])
+    for pair in pairs.tolist():
+        code, period = codes[pair // len(quarters)], quarters[pair % len(quarters)]
+        if _outside_windows(code, period, windows):
+            return None
+    has = _breakdowns(ref)
+    for column in ("sector", "district"):
+        given = np.array([v is not None for v in values[column]])[which[column]]
+        with_it = np.bincount(which["indicator_code"][given], minlength=len(codes))
+        if any(with_it[i] and column not in has[code] for i, code in enumerate(codes)):
+            return None
+    largest = [ref.largest_targets.get(code, np.nan) for code in codes]
+    ceilings = np.array(largest)[which["indicator_code"]] * config.VALUE_CEILING_MULTIPLE
+    if (number > ceilings).any():
+        return None
+    key, keys = which["indicator_code"], len(codes)
+    for column in ("period", "sector", "district"):
+        key, keys = key * len(values[column]) + which[column], keys * len(values[column])
+    # Counting in an array of every possible key is several times faster than hashing them.
+    repeated = (
+        np.bincount(key, minlength=keys).max() > 1
+        if keys <= 8 * n + 2**20
+        else not pd.Index(key).is_unique
+    )
+    if repeated:
+        return None
+    out = pd.DataFrame({"source_row": table["_row"].to_numpy()})
+    for column, name in (
+        ("indicator_code", "indicator_code"),
+        ("period", "period"),
+        ("sector", "sector_code"),
+        ("district", "district_code"),
+    ):
+        distinct = np.empty(len(values[column]), dtype=object)
+        distinct[:] = values[column]
+        out[name] = pd.array(distinct, dtype="string").take(which[column])
+    out["value"] = number
+    out["quarter_value"] = np.nan
+    out["cumulative_value"] = np.nan
+    return out
+
+
+def _encoded(column: pd.Series) -> tuple[np.ndarray, list[str]] | None:
+    """(each row's index into the distinct cells, the distinct cells); None unless every cell
+    is text (read_table gives text only)."""
+    cells = pa.array(column, from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):  # pandas' Arrow-backed text
+        cells = cells.combine_chunks()
+    if cells.null_count or not (
+        pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)
+    ):
+        return None
+    encoded = pc.dictionary_encode(cells)
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
