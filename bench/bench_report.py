@@ -39,7 +39,7 @@ from kpi.outputs import (  # noqa: E402
     final_report,
     pdf_render,
 )
-from kpi.outputs.chart_images import figures_to_png  # noqa: E402
+from kpi.outputs.chart_images import figures_to_images  # noqa: E402
 from kpi.outputs.document import Bulletin  # noqa: E402
 from kpi.store import db  # noqa: E402
 
@@ -65,12 +65,12 @@ def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, float]:
 
 def bare_pdf() -> bytes:
     one = Bulletin("通报", "副标题", dt.date(2026, 1, 1), summary_paragraphs=["一段文字。"])
-    return pdf_render.render_pdf(one, pngs=[])
+    return pdf_render.render_pdf(one, images=[])
 
 
 def one_figure_png() -> list[bytes]:
     line = go.Scatter(x=["2025Q1", "2025Q2", "2025Q3"], y=[1.0, 3.0, 4.0])
-    return figures_to_png([charts.base_layout(go.Figure(line), height=200)])
+    return figures_to_images([charts.base_layout(go.Figure(line), height=200)])
 
 
 def main() -> None:
@@ -87,8 +87,8 @@ def main() -> None:
     # Warm-up: imports (weasyprint, kaleido) and font caches are start-up cost, timed at the end.
     b = bulletin.build_bulletin(path, PLAN, args.as_of, args.lang)
     figs = [f.figure for f in b.figures()]
-    pngs = figures_to_png(figs)
-    pdf_render.render_pdf(b, pngs=pngs)
+    images = figures_to_images(figs)
+    pdf_render.render_pdf(b, images=images)
     bare_pdf()
 
     base_pdf, _ = best_of(args.repeat, bare_pdf)
@@ -98,10 +98,10 @@ def main() -> None:
             "build_bulletin (read, tables, charts)",
             lambda: bulletin.build_bulletin(path, PLAN, args.as_of, args.lang),
         ),
-        (f"PNG export of {len(figs)} charts (cold)", lambda: figures_to_png(figs)),
-        ("render_pdf (PNGs given)", lambda: pdf_render.render_pdf(b, pngs=pngs)),
-        ("render_docx (PNGs given)", lambda: docx_render.render_docx(b, pngs=pngs)),
-        ("render_both (PNG export included)", lambda: bulletin_render.render_both(b)),
+        (f"image export of {len(figs)} charts (cold)", lambda: figures_to_images(figs)),
+        ("render_pdf (images given)", lambda: pdf_render.render_pdf(b, images=images)),
+        ("render_docx (images given)", lambda: docx_render.render_docx(b, images=images)),
+        ("render_both (image export included)", lambda: bulletin_render.render_both(b)),
         (
             "bulletin_files: pdf + docx, all of it",
             lambda: bulletin.bulletin_files(path, PLAN, args.as_of, args.lang),

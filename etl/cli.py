@@ -507,7 +507,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         files = final_report.final_files(path, plan_id, as_of, args.lang, formats=formats)
         return _wrote_report(args, outs, files, plan_id, as_of)
     # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
-    with chart_images.ChartExporter() if has_figures else contextlib.nullcontext() as exporter:
+    # one_batch: chromium closes (~0.5 s) while the files are written, not after.
+    with (
+        chart_images.ChartExporter(one_batch=True) if has_figures else contextlib.nullcontext()
+    ) as exporter:
         from kpi.outputs import bulletin  # plotly and WeasyPrint: ~1 s, while chromium starts
 
         # The store is read on its own short connection, closed before the slow rendering.

@@ -16,13 +16,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from chart_exporter import shared_exporter
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from etl.cli import main as etl_main
 from kpi.base import config, i18n
 from kpi.outputs import bulletin, document, docx_render, fullexport, palette, pdf_render
-from kpi.outputs.chart_images import ChartExporter
 from kpi.outputs.docx_xml import xml_element
 from kpi.store import db, loads, queries
 
@@ -93,24 +93,24 @@ def status(store: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def rendered(store: Path) -> dict:
-    """The Chinese bulletin, its PNGs, PDF and DOCX (written to tests/artifacts/ for a look)."""
+    """The Chinese bulletin, its chart images, PDF and DOCX (in tests/artifacts/ for a look)."""
     if not Path(BROWSER).is_file():
         pytest.skip(f"chart export needs a chromium at {BROWSER}")
-    # As bulletin_files does it: WeasyPrint reads the page while chromium draws the charts.
-    with ChartExporter() as exporter:
-        b = bulletin.build_bulletin(store, PLAN, AS_OF, "zh", today=dt.date(2026, 1, 15))
-        figs = [f.figure for f in b.figures()]
-        drawing = exporter.submit(figs)
-        pdf = pdf_render.render_pdf(b, pngs=drawing)
-        pngs = [chart.result() for chart in drawing]
-        again = exporter.export(figs[1::-1])  # the same figures, other order, same tab
-    docx = docx_render.render_docx(b, pngs=pngs)
+    # As bulletin_files does it: the PDF is laid out while chromium draws the charts.
+    exporter = shared_exporter()
+    b = bulletin.build_bulletin(store, PLAN, AS_OF, "zh", today=dt.date(2026, 1, 15))
+    figs = [f.figure for f in b.figures()]
+    drawing = exporter.submit(figs)
+    pdf = pdf_render.render_pdf(b, images=drawing)
+    images = [chart.result() for chart in drawing]
+    again = exporter.export(figs[1::-1])  # the same figures, other order, same tab
+    docx = docx_render.render_docx(b, images=images)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bulletin-demo.pdf").write_bytes(pdf)
     (ARTIFACTS / "bulletin-demo.docx").write_bytes(docx)
     return {
         "bulletin": b,
-        "pngs": pngs,
+        "images": images,
         "again": again,
         "pdf": ARTIFACTS / "bulletin-demo.pdf",
         "docx": Document(io.BytesIO(docx)),
@@ -200,7 +200,7 @@ def test_docx_has_title_tables_and_every_indicator(rendered, status) -> None:
 
 @needs_chromium
 def test_chart_export_without_tab_reload_is_order_independent(rendered) -> None:
-    first, second = rendered["pngs"][:2]
+    first, second = rendered["images"][:2]
     assert rendered["again"] == [second, first]
     assert first != second
 
@@ -223,7 +223,7 @@ def test_pdf_pages_render_to_png_for_a_look(rendered) -> None:
 
 def test_english_bulletin_has_no_chinese_in_headings(store: Path, status) -> None:
     b = bulletin.build_bulletin(store, PLAN, AS_OF, "en")
-    doc = Document(io.BytesIO(docx_render.render_docx(b, pngs=_fake_pngs(b))))
+    doc = Document(io.BytesIO(docx_render.render_docx(b, images=_fake_pngs(b))))
     headings = [
         p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title", "Caption"))
     ]
@@ -486,7 +486,7 @@ def test_sector_matrix_shades_every_indicator_column_by_its_own_light(store: Pat
     html = pdf_render.bulletin_html(b, [])
     first = matrix.cell_lights["智能制造典型场景"][0]
     assert re.search(f'<td class="light light-{first}">[^<]*60.0%（6 / 10 个）</td>', html)
-    table = Document(io.BytesIO(docx_render.render_docx(b, pngs=[]))).tables[0]
+    table = Document(io.BytesIO(docx_render.render_docx(b, images=[]))).tables[0]
     fills = [
         [xml_element(cell).tcPr.find(qn("w:shd")).get(qn("w:fill")) for cell in row.cells[1:]]
         for row in table.rows[1:]

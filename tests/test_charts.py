@@ -90,6 +90,14 @@ def test_indicator_chart_uses_cjk_font() -> None:
     assert list(fig.layout.xaxis.categoryarray)[-1] == "2025Q4"
 
 
+def test_every_chart_is_drawn_on_the_white_template() -> None:
+    import plotly.io as pio
+
+    fig = charts.base_layout(go.Figure(go.Scatter(x=["2024Q1"], y=[1.0])), title="图")
+    assert fig.layout.template == pio.templates["plotly_white"]
+    assert fig.to_dict()["layout"]["template"] == pio.templates["plotly_white"].to_plotly_json()
+
+
 def test_breakdown_bar_scales_values_and_shows_targets() -> None:
     frame = pd.DataFrame(
         {"label": ["钢铁", "石化"], "value": [20000.0, 5000.0], "target": [30000.0, None]}

@@ -123,8 +123,9 @@ def _card_texts(at: AppTest, code: str) -> list[str]:
 
 
 def _table(at: AppTest, header_key: str) -> pd.DataFrame:
+    """The page's table with that header: a data grid, or a plain table (a short one)."""
     header = i18n.t(header_key, LANG)
-    return next(d.value for d in at.dataframe if header in d.value.columns)
+    return next(t.value for t in [*at.dataframe, *at.table] if header in t.value.columns)
 
 
 def _csv(downloads: dict, name: str) -> pd.DataFrame:
@@ -205,11 +206,11 @@ def bulletins(store: Path):
     def build(as_of: str) -> dict:
         b = bulletin.build_bulletin(store, PLAN, as_of, LANG, today=dt.date(2026, 1, 15))
         pngs = [buffer.getvalue()] * len(b.figures())
-        pdf = pdf_render.render_pdf(b, pngs=pngs)
+        pdf = pdf_render.render_pdf(b, images=pngs)
         text = subprocess.run(
             ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
         ).stdout.decode()
-        docx = Document(io.BytesIO(docx_render.render_docx(b, pngs=pngs)))
+        docx = Document(io.BytesIO(docx_render.render_docx(b, images=pngs)))
         return {"pdf": _squash(text), "docx": docx}
 
     return build
@@ -300,7 +301,7 @@ def test_warning_list_agrees_with_etl_status_on_page_download_and_export(
     behind = status[status["light"].isin(alerts.WARNING_LIGHTS)]
     assert set(rows["ref"]) == set(behind.index)
     # the page and its CSV: the same rows, each indicator row with the status numbers
-    at = _run("warnings", as_of)
+    at = _run("warnings", as_of, warnings_section=i18n.t("warnings.list", LANG))  # its tab
     shown = _table(at, "col.escalation")
     csv = _csv(downloads, "warnings_list")
     assert len(shown) == len(csv) == len(exported)
@@ -372,7 +373,7 @@ def test_sector_differences_agree_on_sectors_method_and_bulletin(
         for code, diff in sector_differences.items()
     }
     indicator, difference = i18n.t("col.indicator", LANG), i18n.t("col.difference", LANG)
-    sectors = _run("sectors", as_of)
+    sectors = _run("sectors", as_of, sectors_sum_tables=True)  # the check tables, opened
     method = _run("method", as_of)
     tables = {
         "sectors page": _table(sectors, "col.difference"),

@@ -44,7 +44,7 @@ def docs(store: Path) -> dict[tuple[str, str], object]:
             b.sections = [dataclasses.replace(s, figures=[]) for s in b.sections]
         else:
             b = final_report.build_report(store, PLAN, None, lang, today=today)
-        out[kind, lang] = Document(io.BytesIO(docx_render.render_docx(b, pngs=[])))
+        out[kind, lang] = Document(io.BytesIO(docx_render.render_docx(b, images=[])))
     return out
 
 
@@ -153,6 +153,6 @@ def test_short_table_fills_the_width_with_every_header_on_one_line() -> None:
     table = document.Table("t", pd.DataFrame({"Sector": ["Green steel"], "Sub-tasks": [4]}))
     b = document.Bulletin("t", "s", dt.date(2026, 1, 1), language="en")
     b.sections = [document.Section("h", tables=[table])]
-    grid = _grid(Document(io.BytesIO(docx_render.render_docx(b, pngs=[]))).tables[0])
+    grid = _grid(Document(io.BytesIO(docx_render.render_docx(b, images=[]))).tables[0])
     assert sum(grid) == TEXT_WIDTH
     assert grid[0] > grid[1] > _word_pt("Sub-tasks", bold=True) * 20

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from chart_exporter import shared_exporter
 from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
@@ -25,7 +26,7 @@ from kpi.base import config
 from kpi.base.errors import SetupError
 from kpi.outputs import chart_images, palette
 from kpi.outputs.bulletin_render import render_both
-from kpi.outputs.chart_images import ChartExporter, figures_to_png, for_print
+from kpi.outputs.chart_images import ChartExporter, figures_to_images, for_print
 from kpi.outputs.document import (
     CJK_FONT,
     Bulletin,
@@ -35,9 +36,9 @@ from kpi.outputs.document import (
     format_cell,
     format_date,
 )
-from kpi.outputs.docx_render import CJK_FALLBACK_FONT, render_docx
+from kpi.outputs.docx_render import CJK_FALLBACK_FONT, docx_writer, render_docx
 from kpi.outputs.docx_xml import FONT_TABLE, W, add_font_fallback, xml_element
-from kpi.outputs.pdf_render import bulletin_html, css_string, render_pdf
+from kpi.outputs.pdf_render import bulletin_html, css_string, pdf_writer, render_pdf
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 BROWSER = str(config.browser_path())
@@ -157,7 +158,7 @@ def _write(name: str, data: bytes) -> Path:
 @pytest.fixture(scope="module")
 def rendered() -> tuple[Bulletin, bytes, bytes]:
     bulletin = _bulletin()
-    pdf, docx = render_both(bulletin)
+    pdf, docx = render_both(bulletin, exporter=shared_exporter())
     return bulletin, pdf, docx
 
 
@@ -262,24 +263,24 @@ def test_bulletin_html_names_the_document_language() -> None:
     assert '<html lang="en-US">' in bulletin_html(_bulletin(language="en", figures=[]), [])
 
 
-def test_figures_to_png_starts_no_browser_when_empty() -> None:
-    assert figures_to_png([]) == []
+def test_figures_to_images_starts_no_browser_when_empty() -> None:
+    assert figures_to_images([]) == []
 
 
-def test_figures_to_png_explains_when_browser_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_figures_to_images_explains_when_browser_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
-        figures_to_png([_chart("图", [1, 2, 3, 4])])
+        figures_to_images([_chart("图", [1, 2, 3, 4])])
 
 
-def test_render_pdf_refuses_wrong_number_of_pngs() -> None:
-    with pytest.raises(ValueError, match="1 PNGs for 2 figures"):
-        render_pdf(_bulletin(), pngs=FAKE_PNGS[:1])
+def test_render_pdf_refuses_wrong_number_of_images() -> None:
+    with pytest.raises(ValueError, match="1 images for 2 figures"):
+        render_pdf(_bulletin(), images=FAKE_PNGS[:1])
 
 
 def test_render_pdf_in_english_numbers_pages_in_english(tmp_path: Path) -> None:
     path = tmp_path / "en.pdf"
-    path.write_bytes(render_pdf(_bulletin(language="en"), pngs=FAKE_PNGS))
+    path.write_bytes(render_pdf(_bulletin(language="en"), images=FAKE_PNGS))
     pages = _pdf_pages(path)
     assert "Page 1 of" in pages[0]
     assert "Summary" in pages[0]
@@ -299,7 +300,7 @@ def test_bulletin_html_escapes_text_and_colours_lights() -> None:
 
 
 def test_render_docx_sets_east_asian_font_and_shades_light_cells() -> None:
-    doc = Document(io.BytesIO(render_docx(_bulletin(), pngs=FAKE_PNGS)))
+    doc = Document(io.BytesIO(render_docx(_bulletin(), images=FAKE_PNGS)))
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     fonts = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
     assert fonts.get(qn("w:eastAsia")) == CJK_FONT
@@ -317,7 +318,7 @@ def test_render_docx_sets_east_asian_font_and_shades_light_cells() -> None:
 def test_render_docx_omits_header_when_no_demo_notice() -> None:
     bulletin = _bulletin()
     bulletin.demo_notice = None
-    doc = Document(io.BytesIO(render_docx(bulletin, pngs=FAKE_PNGS)))
+    doc = Document(io.BytesIO(render_docx(bulletin, images=FAKE_PNGS)))
     assert "".join(p.text for p in doc.sections[0].header.paragraphs) == ""
 
 
@@ -367,15 +368,51 @@ def test_render_pdf_waits_for_charts_still_being_drawn(tmp_path: Path) -> None:
 
     threading.Timer(0.2, draw).start()
     path = tmp_path / "waited.pdf"
-    path.write_bytes(render_pdf(_bulletin(), pngs=drawing))
+    path.write_bytes(render_pdf(_bulletin(), images=drawing))
     assert len(_pdf_images(path)) == 2
+
+
+def _jpeg(rgb: tuple[int, int, int], size: tuple[int, int] = (90, 42)) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, rgb).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_pdf_is_laid_out_before_its_charts_are_drawn_and_embeds_them_as_they_are() -> None:
+    drawing = [chart_images.Drawing((90, 42)) for _ in range(2)]
+    jpegs = [_jpeg((200, 30, 30)), _jpeg((30, 30, 200))]
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    laying_out = pool.submit(pdf_writer, _bulletin(), drawing)
+    try:
+        write = laying_out.result(timeout=60)  # no chart is drawn yet
+    finally:
+        for chart, jpeg in zip(drawing, jpegs, strict=True):
+            chart.set_result(jpeg)
+        pool.shutdown()
+    pdf = write()
+    assert all(jpeg in pdf for jpeg in jpegs)  # JPEGs are embedded byte for byte
+
+
+def test_docx_is_built_before_its_charts_are_drawn() -> None:
+    drawing = [chart_images.Drawing((90, 42)) for _ in range(2)]
+    write = docx_writer(_bulletin(), drawing)
+    for chart, rgb in zip(drawing, [(200, 30, 30), (30, 30, 200)], strict=True):
+        chart.set_result(_jpeg(rgb))
+    doc = Document(io.BytesIO(write()))
+    assert len(doc.inline_shapes) == 2
+    paragraphs = doc.paragraphs
+    pictures = [i for i, p in enumerate(paragraphs) if p._p.xpath(".//pic:pic")]
+    captions = [paragraphs[i + 1].text.split("　")[0] for i in pictures]
+    assert captions == ["图1", "图2"]  # each chart above its caption
 
 
 def test_render_pdf_raises_the_error_of_a_chart_that_failed() -> None:
     failed = concurrent.futures.Future()
     failed.set_exception(SetupError("error.no_browser", path="/gone/chromium"))
     with pytest.raises(SetupError, match="/gone/chromium"):
-        render_pdf(_bulletin(), pngs=[FAKE_PNGS[0], failed])
+        render_pdf(_bulletin(), images=[FAKE_PNGS[0], failed])
 
 
 # --- adapters: each checks the dependency behaviour it relies on ------------------------------
@@ -406,14 +443,22 @@ def test_tab_keeping_kaleido_draws_the_bytes_of_kaleidos_public_path(
 
     monkeypatch.setattr(adapter, "_return_kaleido_tab", spy)
     first, second = _chart("图一", [1, 2, 3, 4]), _chart("图二", [4, 3, 2, 1])
-    with ChartExporter() as exporter:
-        pngs = exporter.export([first, second])  # the second on the tab the first was drawn in
-        opts = exporter.opts
+    exporter = shared_exporter()
+    images = exporter.export([first, second])  # the second on the tab the first was drawn in
     assert len(returned) == 2, "kaleido no longer calls the hook: every figure reloads its tab"
     public = kaleido.calc_fig_sync(
-        for_print(second), opts=opts, kopts={"path": BROWSER, "mathjax": False}
+        for_print(second), opts=exporter.opts, kopts={"path": BROWSER, "mathjax": False}
     )
-    assert pngs[1] == public
+    assert images[1] == public
+
+
+@needs_chromium
+def test_one_batch_exporter_draws_jpegs_then_refuses_more() -> None:
+    with ChartExporter(one_batch=True) as exporter:  # closes its browser once drawn
+        (image,) = exporter.export([_chart("图", [1, 2, 3, 4])])
+        with pytest.raises(RuntimeError, match="one batch"):
+            exporter.submit([_chart("图", [4, 3, 2, 1])])
+    assert image.startswith(b"\xff\xd8\xff")
 
 
 def test_xml_element_is_the_element_of_a_paragraph_cell_and_row() -> None:
@@ -443,7 +488,7 @@ def test_add_font_fallback_names_simsun_in_python_docx_font_table() -> None:
 
 
 def test_render_docx_names_a_fallback_for_the_cjk_font() -> None:
-    docx = zipfile.ZipFile(io.BytesIO(render_docx(_bulletin(), pngs=FAKE_PNGS)))
+    docx = zipfile.ZipFile(io.BytesIO(render_docx(_bulletin(), images=FAKE_PNGS)))
     fonts = etree.fromstring(docx.read(FONT_TABLE))
     alt = fonts.find(f"{{{W}}}font[@{{{W}}}name='{CJK_FONT}']/{{{W}}}altName")
     assert alt.get(f"{{{W}}}val") == CJK_FALLBACK_FONT

@@ -594,23 +594,30 @@ def bulletin_files(
 ) -> dict[str, bytes]:
     """The bulletin as {'pdf': ..., 'docx': ...} (or just the `formats` asked for).
 
-    Work overlaps where it can: chromium (seconds to start; only when some indicator is red or
-    yellow) starts as soon as the store is read and runs while the tables and charts are
-    built, then draws the charts while WeasyPrint reads the PDF's page. A caller may pass an
-    `exporter` it started even earlier (it stays open). The charts are exported once for both
-    formats.
+    Work overlaps where it can: chromium (seconds to start) starts before the store is read,
+    once the plan has figures, and runs while the tables and charts are built, then draws the
+    charts while the PDF and the DOCX are laid out. A bulletin with no indicator behind has no
+    chart: its chromium is closed in the background. A caller may pass an `exporter` it
+    started even earlier (it stays open). The charts are exported once for both formats.
     """
     bulletin_render.check_formats(formats)  # before the store is read and chromium started
     if "pdf" in formats:
         pdf_render.preload_pdf_engine()  # about a second of imports, meanwhile
-    with open_store(con_or_path) as con:
-        inputs = read_inputs(con, plan_id, as_of)
-    charted = not status_tables.behind(inputs.status).empty
     with contextlib.ExitStack() as stack:
-        if charted and exporter is None:
-            exporter = stack.enter_context(chart_images.ChartExporter())
+        with open_store(con_or_path) as con:
+            # Without a browser, charts fail with SetupError once there are some to export.
+            browser = config.browser_path().is_file()
+            if exporter is None and browser and _has_figures(con, plan_id, as_of):
+                exporter = chart_images.ChartExporter(one_batch=True)
+                stack.callback(exporter.close_in_background)
+            inputs = read_inputs(con, plan_id, as_of)
         bulletin = assemble(inputs, lang, today=today)
         return bulletin_render.render_files(bulletin, formats, exporter=exporter)
+
+
+def _has_figures(con: Con, plan_id: str, as_of: str) -> bool:
+    """Whether the plan has a figure up to `as_of`: without one, no indicator has a chart."""
+    return any(period <= as_of for period in queries.periods_with_figures(con, plan_id))
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,4 +1,4 @@
-"""A bulletin's files, its charts drawn once: the PDF is laid out while chromium draws them."""
+"""A bulletin's files, its charts drawn once: both are laid out while chromium draws them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from kpi.outputs.chart_images import ChartExporter
 from kpi.outputs.document import Bulletin
 
 FORMATS = ("pdf", "docx")
+WRITERS = {"pdf": pdf_render.pdf_writer, "docx": docx_render.docx_writer}
 
 
 def check_formats(formats: Sequence[str]) -> None:
@@ -28,20 +29,17 @@ def render_files(
     """
     check_formats(formats)
     figures = [f.figure for f in b.figures()]
-    files = {}
     with contextlib.ExitStack() as stack:
         if figures and exporter is None:
-            exporter = stack.enter_context(ChartExporter())
+            exporter = ChartExporter(one_batch=True)
+            stack.callback(exporter.close_in_background)
         charts = exporter.submit(figures) if figures else []
-        if "pdf" in formats:  # WeasyPrint waits for each chart when it gets to it
-            files["pdf"] = pdf_render.render_pdf(b, pngs=charts)
-        pngs = [chart.result() for chart in charts]
-    if "docx" in formats:
-        files["docx"] = docx_render.render_docx(b, pngs=pngs)
-    return {fmt: files[fmt] for fmt in formats}
+        # Layout first, for every format, while chromium draws; then each waits for the charts.
+        writers = {fmt: WRITERS[fmt](b, charts) for fmt in formats}
+        return {fmt: write() for fmt, write in writers.items()}
 
 
 def render_both(b: Bulletin, *, exporter: ChartExporter | None = None) -> tuple[bytes, bytes]:
-    """(PDF, DOCX) of the bulletin, exporting each figure to PNG only once."""
+    """(PDF, DOCX) of the bulletin, exporting each figure to an image only once."""
     files = render_files(b, exporter=exporter)
     return files["pdf"], files["docx"]

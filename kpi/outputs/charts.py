@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from kpi.base import i18n, periods
 from kpi.measure import progress
@@ -28,14 +29,17 @@ PROJECTION_COLOR = palette.PROJECTION
 TARGET_BAR_COLOR = palette.TARGET_BAR
 # Roughly how tall a target label is, as a share of the plot's height (11 px text in ~330 px).
 LABEL_HEIGHT = 0.05
+# Every figure here is drawn on plotly's white template. As plotly's default it is set when the
+# figure is created, without re-validating it (~10 ms a figure when passed to update_layout).
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
 
 
 def base_layout(fig: go.Figure, *, title: str = "", height: int = 420) -> go.Figure:
-    """Shared look: CJK font, white background, legend below the plot."""
+    """Shared look: CJK font, white background (TEMPLATE), legend below the plot."""
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"} if title else None,
         font={"family": FONT_FAMILY, "size": 13, "color": "#1f2328"},
-        template="plotly_white",
         height=height,
         margin={"l": 10, "r": 10, "t": 50 if title else 20, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},

@@ -7,14 +7,16 @@ import datetime as dt
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from kpi.base import i18n
 from kpi.base.values import is_missing
 from kpi.outputs import palette
+
+if TYPE_CHECKING:  # plotly takes a while to import: `etl report` starts chromium first
+    import plotly.graph_objects as go
 
 CJK_FONT = "Noto Sans CJK SC"
 

@@ -1,13 +1,14 @@
-"""The bulletin as an A4 Word document (python-docx), with the charts' PNGs."""
+"""The bulletin as an A4 Word document (python-docx), with the charts' images."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from docx import Document
@@ -312,9 +313,17 @@ def _set_page(doc: Any, b: Bulletin) -> Any:
     return section
 
 
-def render_docx(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
-    """The bulletin as an A4 Word document; the demo notice sits in the header of every page."""
-    images = iter(chart_images.bulletin_pngs(b, pngs))
+def docx_writer(
+    b: Bulletin, charts: Sequence[bytes | concurrent.futures.Future]
+) -> Callable[[], bytes]:
+    """Build the bulletin as an A4 Word document now; the function returned writes it.
+
+    `charts` holds each figure's image, or a future of it (ChartExporter.submit): the text and
+    tables are built while chromium is still drawing, each chart's paragraph left empty until
+    the function returned puts the chart in. The demo notice sits in the header of every page.
+    """
+    if len(charts) != len(b.figures()):
+        raise ValueError(f"{len(charts)} images for {len(b.figures())} figures")
     lang = b.language
     table_numbers, figure_numbers = itertools.count(1), itertools.count(1)
 
@@ -340,6 +349,7 @@ def render_docx(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
     for text in b.summary_paragraphs:
         _add_body_paragraph(doc, text, lang)
 
+    pictures = []
     content_width = section.page_width - section.left_margin - section.right_margin
     text_width = round(Emu(content_width).twips)
     for part in b.sections:
@@ -349,13 +359,26 @@ def render_docx(b: Bulletin, *, pngs: Sequence[bytes] | None = None) -> bytes:
         for table in part.tables:
             _add_table(doc, table, next(table_numbers), lang, text_width)
         for figure in part.figures:
-            doc.add_picture(io.BytesIO(next(images)), width=content_width)
-            picture = doc.paragraphs[-1]
+            picture = doc.add_paragraph()
+            pictures.append(picture)
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.paragraph_format.keep_with_next = True
             caption = figure_caption(next(figure_numbers), figure.caption, lang)
             doc.add_paragraph(caption, style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return add_font_fallback(buffer.getvalue(), CJK_FONT, CJK_FALLBACK_FONT)
+    def write() -> bytes:
+        for picture, chart in zip(pictures, charts, strict=True):
+            image = io.BytesIO(chart_images.image_bytes(chart))
+            picture.add_run().add_picture(image, width=content_width)  # as doc.add_picture does
+        buffer = io.BytesIO()
+        doc.save(buffer)
+        return add_font_fallback(buffer.getvalue(), CJK_FONT, CJK_FALLBACK_FONT)
+
+    return write
+
+
+def render_docx(
+    b: Bulletin, *, images: Sequence[bytes | concurrent.futures.Future] | None = None
+) -> bytes:
+    """The bulletin as an A4 Word document; `images` as for docx_writer, None draws them."""
+    return docx_writer(b, chart_images.bulletin_images(b, images))()

@@ -8,7 +8,7 @@ import importlib
 import io
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,7 +29,8 @@ from kpi.outputs.document import (
 )
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-CHART_URL = "chart:"  # + figure number from 0: served by render_pdf's URL fetcher, nothing else
+CHART_URL = "chart:"  # + figure number from 0: an image pdf_writer hands WeasyPrint, nothing else
+JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 class _Cell(NamedTuple):
@@ -132,22 +133,64 @@ def bulletin_html(b: Bulletin, image_urls: Sequence[str] | None = None) -> str:
     )
 
 
-def print_jpeg(png: bytes) -> bytes:
-    """A chart PNG flattened onto white as a high-quality JPEG, for the PDF.
+def print_jpeg(image: bytes) -> bytes:
+    """A chart image as a JPEG for the PDF: a JPEG as it is, a PNG flattened onto white.
 
-    WeasyPrint re-encodes every PNG it embeds (decode, split off the alpha channel, deflate
-    both: ~0.12 s for a 1800 x 840 chart) but embeds a JPEG as it is; at quality 92 without
-    chroma subsampling the lines and the text of a chart print the same.
+    WeasyPrint embeds a JPEG as it is but re-encodes every PNG (decode, split off the alpha
+    channel, deflate both: ~0.12 s for a 1800 x 840 chart); at quality 92 without chroma
+    subsampling the lines and the text of a chart print the same.
     """
+    if image.startswith(JPEG_MAGIC):
+        return image
     from PIL import Image  # WeasyPrint's own dependency
 
-    with Image.open(io.BytesIO(png)) as image:
-        rgba = image.convert("RGBA")
+    with Image.open(io.BytesIO(image)) as png:
+        rgba = png.convert("RGBA")
     flat = Image.new("RGB", rgba.size, "white")
     flat.paste(rgba, mask=rgba.getchannel("A"))
     out = io.BytesIO()
     flat.save(out, "JPEG", quality=92, subsampling=0)
     return out.getvalue()
+
+
+def _pixel_size(chart: bytes | concurrent.futures.Future) -> tuple[int, int]:
+    """A chart's size in pixels: known while chromium draws it, else read from its header."""
+    if isinstance(chart, chart_images.Drawing):
+        return chart.size
+    from PIL import Image
+
+    with Image.open(io.BytesIO(chart_images.image_bytes(chart))) as image:
+        return image.size
+
+
+@functools.cache
+def _chart_image_class() -> type:
+    """WeasyPrint's image of a chart that is laid out by its size and embedded once drawn.
+
+    WeasyPrint reads an <img> while it builds its boxes, before any layout, and would wait there
+    for chromium. This `weasyprint.images.RasterImage` starts from a blank JPEG of the chart's
+    size and takes the chart's JPEG in `get_x_object`, which WeasyPrint calls only when it
+    writes the PDF, after layout and painting (tests/test_render.py checks the bytes embedded).
+    """
+    from PIL import Image
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.images import RasterImage
+
+    class ChartImage(RasterImage):
+        def __init__(self, chart: Any, image_id: str) -> None:
+            blank = Image.new("RGB", _pixel_size(chart))
+            blank.format = "JPEG"  # given with its bytes (none yet): nothing is encoded
+            super().__init__(blank, image_id, b"", options=DEFAULT_OPTIONS)
+            self.chart = chart
+            self.embedded = False
+
+        def get_x_object(self, interpolate: bool, dpi_ratio: float) -> Any:
+            jpeg = print_jpeg(chart_images.image_bytes(self.chart))
+            self.image_data = self.cache_image_data(jpeg)
+            self.embedded = True
+            return super().get_x_object(interpolate, dpi_ratio)
+
+    return ChartImage
 
 
 def preload_pdf_engine() -> threading.Thread:
@@ -160,42 +203,44 @@ def preload_pdf_engine() -> threading.Thread:
     return thread
 
 
+def pdf_writer(
+    b: Bulletin, charts: Sequence[bytes | concurrent.futures.Future]
+) -> Callable[[], bytes]:
+    """Lay the bulletin out as an A4 PDF now; the function returned writes it.
+
+    `charts` holds each figure's image, or a future of it (ChartExporter.submit): the page is
+    parsed, laid out and painted while chromium is still drawing, and the function returned
+    waits for the charts only to embed them.
+    """
+    from weasyprint import HTML  # needs pango; DOCX works without it
+    from weasyprint.urls import URLFetcher
+
+    if len(charts) != len(b.figures()):
+        raise ValueError(f"{len(charts)} images for {len(b.figures())} figures")
+    chart_image = _chart_image_class()
+    images = {f"{CHART_URL}{i}": chart_image(chart, f"chart{i}") for i, chart in enumerate(charts)}
+    # The page reaches neither the network nor the disk (data: URIs only), and an image that
+    # fails to load (a chart:N with no chart) fails the PDF instead of leaving a hole in it.
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    # WeasyPrint takes an image from its `cache` before it fetches it.
+    document = HTML(string=bulletin_html(b), url_fetcher=fetcher).render(cache=dict(images))
+
+    def write() -> bytes:
+        pdf = document.write_pdf()
+        missing = [url for url, image in images.items() if not image.embedded]
+        if missing:
+            raise RuntimeError(f"WeasyPrint left out the charts {missing}")
+        return pdf
+
+    return write
+
+
 def render_pdf(
-    b: Bulletin, *, pngs: Sequence[bytes | concurrent.futures.Future] | None = None
+    b: Bulletin, *, images: Sequence[bytes | concurrent.futures.Future] | None = None
 ) -> bytes:
     """The bulletin as an A4 PDF with the CJK font embedded.
 
-    `pngs` holds each figure's PNG, or a future of it (ChartExporter.submit): WeasyPrint asks
-    for each chart when it meets its <img>, so it parses and styles the page while chromium
-    is still drawing. None draws the figures first.
+    `images` holds each figure's image (JPEG or PNG), or a future of it; None draws the
+    figures first.
     """
-    from weasyprint import HTML  # needs pango; DOCX works without it
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-
-    charts = chart_images.bulletin_pngs(b, pngs)
-    fetched: set[str] = set()
-
-    class ChartFetcher(URLFetcher):
-        # data: URIs and the charts only: the page never reaches the network or the disk.
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith(CHART_URL):
-                chart = charts[int(url.removeprefix(CHART_URL))]
-                png = chart.result() if isinstance(chart, concurrent.futures.Future) else chart
-                fetched.add(url)
-                return URLFetcherResponse(url, print_jpeg(png), {"Content-Type": "image/jpeg"})
-            return super().fetch(url, headers)
-
-    # fail_on_errors: a chart that fails stops the PDF instead of leaving a hole in it.
-    fetcher = ChartFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-    try:
-        pdf = HTML(string=bulletin_html(b), url_fetcher=fetcher).write_pdf()
-    except FatalURLFetchingError:
-        drawn = [c for c in charts if isinstance(c, concurrent.futures.Future) and c.done()]
-        failed = [c.exception() for c in drawn if c.exception() is not None]
-        if failed:  # the chart's own error (e.g. chromium's), for the caller to report
-            raise failed[0] from None
-        raise
-    missing = {f"{CHART_URL}{i}" for i in range(len(charts))} - fetched
-    if missing:
-        raise RuntimeError(f"WeasyPrint left out the charts {sorted(missing)}")
-    return pdf
+    return pdf_writer(b, chart_images.bulletin_images(b, images))()
