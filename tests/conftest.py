@@ -22,6 +22,19 @@ def _template(tmp_path_factory: pytest.TempPathFactory, with_demo: bool) -> Path
     return _TEMPLATES[with_demo]
 
 
+@pytest.fixture(scope="session")
+def store_copy(tmp_path_factory: pytest.TempPathFactory):
+    """store_copy(with_demo, name): a fresh copy of a template in its own folder, for a module-
+    scoped fixture whose tests only read the store (copied once instead of once per test)."""
+
+    def copy(with_demo: bool, name: str) -> Path:
+        path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+        shutil.copy(_template(tmp_path_factory, with_demo), path)
+        return path
+
+    return copy
+
+
 @pytest.fixture
 def empty_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the reference data and no progress figures."""

@@ -28,6 +28,11 @@ def fixture_bytes(name: str) -> bytes:
     return (UPLOADS / name).read_bytes()
 
 
+# An accounts file's bytes by the accounts it holds, written once per test process with
+# add_user (each a locked, fsynced write) and copied for the next test that asks for the same.
+_ACCOUNT_FILES: dict[tuple, bytes] = {}
+
+
 def use_accounts(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -41,8 +46,15 @@ def use_accounts(
     monkeypatch.setattr(auth_accounts, "BCRYPT_ROUNDS", 4)
     monkeypatch.setattr(config, "LOCAL_USERS_FILE", tmp_path / "no-local-users.yaml")
     users = tmp_path / "secrets" / "users.yaml"
-    for name, (role, unit) in accounts.items():
-        auth_accounts.add_user(users, name, role, unit, f"{name}-password-1")
+    key = tuple(accounts.items())
+    if key not in _ACCOUNT_FILES:
+        for name, (role, unit) in accounts.items():
+            auth_accounts.add_user(users, name, role, unit, f"{name}-password-1")
+        _ACCOUNT_FILES[key] = users.read_bytes()
+    else:  # the same accounts as an earlier test: its file, not 3 durable writes per account
+        users.parent.mkdir(parents=True, exist_ok=True)
+        users.write_bytes(_ACCOUNT_FILES[key])
+        users.chmod(0o600)
     monkeypatch.setenv("KPI_USERS_FILE", str(users))
     monkeypatch.setenv("KPI_DB", str(db_path))
     monkeypatch.delenv("KPI_VIEW_REQUIRES_LOGIN", raising=False)

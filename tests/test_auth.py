@@ -1,9 +1,8 @@
 """Accounts, sign-in, rate limiting, permissions (kpi.auth) and the page guard (kpi.web.signin)."""
 
-import os
+import io
 import re
 import stat
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -20,7 +19,6 @@ from kpi.auth.signin import RateLimiter
 from kpi.base import config, errors
 from kpi.base.errors import PermissionDenied, SignInLocked
 
-REPO_DIR = Path(__file__).resolve().parent.parent
 UNIT_A = "市工业和信息化局"
 UNIT_B = "市通信建设管理办公室"
 PASSWORDS = {
@@ -437,65 +435,49 @@ def test_view_requires_login_reads_the_environment(monkeypatch, value, expected)
 # ---------------------------------------------------------------------------- command line
 
 
-def run_cli(*args: str, stdin: str = "", env: dict[str, str] | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "etl", "users", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=REPO_DIR,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
+def run_cli(monkeypatch, capsys, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    """`python -m etl users ARGS` in this process (the entry point itself is tested in
+    test_cli_faults.py): exit code, stdout, stderr."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = etl_main(["users", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_cli_add_user_with_password_stdin_then_list_users(tmp_path):
+def test_cli_add_user_with_password_stdin_then_list_users(tmp_path, monkeypatch, capsys):
     path = tmp_path / "users.yaml"
-    env = {"KPI_USERS_FILE": str(path), "KPI_DATA_DIR": str(tmp_path / "data")}
-    added = run_cli(
-        "add",
-        "alice",
-        "--role",
-        "staff",
-        "--unit",
-        UNIT_A,
-        "--password-stdin",
-        stdin="alice-pass-1\n",
-        env=env,
-    )
-    assert added.returncode == 0, added.stderr
-    assert "alice-pass-1" not in added.stdout + added.stderr
+    monkeypatch.setenv("KPI_USERS_FILE", str(path))
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")  # as KPI_DATA_DIR=tmp_path/data
+    monkeypatch.setattr(config, "PLANS_DIR", tmp_path / "data" / "plans")
+    argv = ["add", "alice", "--role", "staff", "--unit", UNIT_A, "--password-stdin"]
+    code, out, err = run_cli(monkeypatch, capsys, *argv, stdin="alice-pass-1\n")
+    assert code == 0, err
+    assert "alice-pass-1" not in out + err
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "alice-pass-1" not in path.read_text(encoding="utf-8")
     assert signin.authenticate("alice", "alice-pass-1", path=path) == User(
         "alice", "staff", UNIT_A, "alice"
     )
-    listed = run_cli("list", env=env)
-    assert listed.returncode == 0
-    assert listed.stdout.split("\t")[:3] == ["alice", "staff", UNIT_A]
-    assert "$2b$" not in listed.stdout
+    code, out, _ = run_cli(monkeypatch, capsys, "list")
+    assert code == 0
+    assert out.split("\t")[:3] == ["alice", "staff", UNIT_A]
+    assert "$2b$" not in out
 
 
-def test_cli_refuses_a_unit_not_in_the_responsible_units(tmp_path):
+def test_cli_refuses_a_unit_not_in_the_responsible_units(tmp_path, monkeypatch, capsys):
     plan = tmp_path / "data" / "plans" / "p1"
     plan.mkdir(parents=True)
     (plan / "responsible_units.csv").write_text(
         f"unit_zh,unit_en,kind\n{UNIT_A},IIT bureau,municipal\n", encoding="utf-8"
     )
-    env = {"KPI_USERS_FILE": str(tmp_path / "users.yaml"), "KPI_DATA_DIR": str(tmp_path / "data")}
-    result = run_cli(
-        "add",
-        "bob",
-        "--role",
-        "staff",
-        "--unit",
-        "市不存在局",
-        "--password-stdin",
-        stdin="bob-pass-1\n",
-        env=env,
-    )
-    assert result.returncode == 1
-    assert "unknown unit" in result.stderr and UNIT_A in result.stderr
+    monkeypatch.setattr(config, "PLANS_DIR", plan.parent)  # as KPI_DATA_DIR=tmp_path/data
+    monkeypatch.setenv("KPI_USERS_FILE", str(tmp_path / "users.yaml"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("bob-pass-1\n"))
+    argv = ["users", "add", "bob", "--role", "staff", "--unit", "市不存在局", "--password-stdin"]
+    assert etl_main(argv) == 1
+    err = capsys.readouterr().err
+    assert "unknown unit" in err and UNIT_A in err
+    assert UNIT_B not in err  # the units of the plans folder given, not of the shipped plans
     assert not (tmp_path / "users.yaml").exists()
 
 

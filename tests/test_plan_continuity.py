@@ -65,12 +65,23 @@ def next_plan_folder(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def two_plans(demo_db: Path, tmp_path: Path) -> Path:
-    with db.connect(demo_db) as con:
-        imported = reference.import_plan(con, plan_import.read_folder(next_plan_folder(tmp_path)))
+@pytest.fixture(scope="module")
+def two_plans_template(store_copy) -> Path:
+    """The demo store with the next plan imported, built once for the module."""
+    path = store_copy(True, "two_plans")
+    folder = next_plan_folder(path.parent)
+    with db.connect(path) as con:
+        imported = reference.import_plan(con, plan_import.read_folder(folder))
     assert imported.ok and imported.written, [p.code for p in imported.problems]
-    return demo_db
+    return path
+
+
+@pytest.fixture
+def two_plans(two_plans_template: Path, tmp_path: Path) -> Path:
+    """A copy of the two-plan store for one test to change."""
+    path = tmp_path / "two_plans.duckdb"
+    shutil.copy(two_plans_template, path)
+    return path
 
 
 def load(path: Path, tmp_path: Path, rows: str, plan_id: str):

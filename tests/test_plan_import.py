@@ -2,19 +2,19 @@
 same for a CSV folder and a workbook), `etl plan template / import / list`, and an import that
 writes one plan's reference rows in one audited transaction or nothing at all."""
 
+import functools
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import openpyxl
 import pandas as pd
 import pytest
 
+from etl import cli
 from kpi.outputs import plan_template
 from kpi.store import db, plan_import, queries, reference
 
@@ -23,11 +23,17 @@ PLAN_DIR = REPO / "data" / "plans" / "zhanjiang-dt-2023"
 NEW_PLAN = "zhanjiang-dt-2026"
 
 
-def zhanjiang() -> dict[str, pd.DataFrame]:
-    """The shipped Zhanjiang plan as text frames (sheet stem -> frame), without row numbers."""
+@functools.cache
+def _shipped() -> dict[str, pd.DataFrame]:
     raw = plan_import.read_folder(PLAN_DIR)
     assert not raw.problems
     return {stem: frame.drop(columns="_row") for stem, frame in raw.sheets.items()}
+
+
+def zhanjiang() -> dict[str, pd.DataFrame]:
+    """The shipped Zhanjiang plan as text frames (sheet stem -> frame), without row numbers: a
+    fresh copy of the folder read once per module, for each test to change as it likes."""
+    return {stem: frame.copy() for stem, frame in _shipped().items()}
 
 
 def write_folder(tables: dict[str, pd.DataFrame], folder: Path) -> Path:
@@ -540,18 +546,24 @@ def test_importing_the_same_plan_again_changes_nothing(empty_db, tmp_path):
 # ------------------------------------------------------------------ etl plan
 
 
-def etl(*argv, db_path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *map(str, argv)],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), "KPI_DB": str(db_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.fixture
+def etl(capsys, monkeypatch):
+    """`python -m etl ARGS` with $KPI_DB set, run in this process (the entry point itself is
+    tested in test_cli_faults.py): its exit code, stdout and stderr."""
+
+    def run(*argv, db_path: Path) -> SimpleNamespace:
+        monkeypatch.setenv("KPI_DB", str(db_path))
+        try:
+            code = cli.main([str(a) for a in argv])
+        except SystemExit as exit_:  # argparse's usage errors
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
 
 
-def test_cli_template_writes_a_workbook_with_every_sheet(tmp_path, empty_db):
+def test_cli_template_writes_a_workbook_with_every_sheet(tmp_path, empty_db, etl):
     out = tmp_path / "规划模板.xlsx"
     done = etl("plan", "template", "--out", out, db_path=empty_db)
     assert done.returncode == 0, done.stderr
@@ -562,7 +574,7 @@ def test_cli_template_writes_a_workbook_with_every_sheet(tmp_path, empty_db):
     assert book["指标 indicators"].freeze_panes == "A2"
 
 
-def test_cli_import_dry_run_then_import_then_list(tmp_path, empty_db):
+def test_cli_import_dry_run_then_import_then_list(tmp_path, empty_db, etl):
     bad = new_plan_copy(zhanjiang())
     set_cell(bad, "targets", 0, "comparator", "≈")
     bad_file = write_workbook(bad, tmp_path / "bad.xlsx")
@@ -586,7 +598,7 @@ def test_cli_import_dry_run_then_import_then_list(tmp_path, empty_db):
     assert plans[NEW_PLAN]["targets"] == 63 and plans[NEW_PLAN]["end_period"] == "2030Q4"
 
 
-def test_cli_import_of_a_missing_path_is_a_usage_error(tmp_path, empty_db):
+def test_cli_import_of_a_missing_path_is_a_usage_error(tmp_path, empty_db, etl):
     done = etl("plan", "import", tmp_path / "nothing.xlsx", db_path=empty_db)
     assert done.returncode == 2 and "找不到文件或文件夹" in done.stderr
 

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.store import db
-
 APP, COCKPIT, INDICATOR = "../app.py", "../pages/cockpit.py", "../pages/indicator.py"
 PLAN = "zhanjiang-dt-2023"
 VIEW = {"plan": PLAN, "as_of": "2024Q2", "lang": "en", "indicator": "base_stations_5g"}
@@ -18,10 +16,8 @@ DEFAULT_AS_OF = "2025Q4"  # the demo data's latest quarter
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("query") / "t.duckdb"
-    db.ensure_database(path, with_demo=True)
-    return path
+def demo_path(store_copy) -> Path:
+    return store_copy(True, "query")
 
 
 @pytest.fixture(autouse=True)

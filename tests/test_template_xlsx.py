@@ -3,8 +3,10 @@ from the reference data, a number check, protection, A4 printing; and a filled o
 
 Checked on the workbook's own objects (openpyxl), never through LibreOffice."""
 
+import functools
 import io
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -23,16 +25,38 @@ STAFF = User("staff", "staff", "市工业和信息化局", "staff")
 ADMIN = User("admin", "admin", None, "admin")
 
 
-def generic(path, lang: str = "zh") -> openpyxl.Workbook:
-    with db.read(path) as con:
-        content = upload_template.upload_template(con, PLAN, "xlsx", today=TODAY, lang=lang)
-    return openpyxl.load_workbook(io.BytesIO(content))
+# The tests only read their stores, so each kind is copied once for the module; each template
+# is made once per store and argument, and read into a fresh workbook for every test.
 
 
-def per_unit(path, user: User | None = STAFF) -> openpyxl.Workbook:
+@pytest.fixture(scope="module")
+def empty_db(store_copy) -> Path:
+    return store_copy(False, "templates_empty")
+
+
+@pytest.fixture(scope="module")
+def demo_db(store_copy) -> Path:
+    return store_copy(True, "templates_demo")
+
+
+@functools.cache
+def _generic(path: Path, lang: str) -> bytes:
     with db.read(path) as con:
-        content = upload_template.unit_template(con, PLAN, user, "xlsx", today=TODAY)
-    return openpyxl.load_workbook(io.BytesIO(content))
+        return upload_template.upload_template(con, PLAN, "xlsx", today=TODAY, lang=lang)
+
+
+@functools.cache
+def _per_unit(path: Path, user: User | None) -> bytes:
+    with db.read(path) as con:
+        return upload_template.unit_template(con, PLAN, user, "xlsx", today=TODAY)
+
+
+def generic(path: Path, lang: str = "zh") -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(_generic(path, lang)))
+
+
+def per_unit(path: Path, user: User | None = STAFF) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(_per_unit(path, user)))
 
 
 def headers(sheet) -> dict[str, str]:

@@ -196,9 +196,8 @@ def test_light_counts_in_order_with_zeros() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("views") / "t.duckdb"
-    db.ensure_database(path, with_demo=True)
+def demo(store_copy):
+    path = store_copy(True, "views")
     with db.connect(path) as con:
         data = assessment.read_plan_data(con, PLAN, "2024Q2")
         extra = {
