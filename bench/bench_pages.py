@@ -6,8 +6,10 @@ Two servers run side by side on a throwaway copy of the demo store: the dashboar
 bench/bare_page.py (5 metrics and a 26-row table). Each load is a fresh browser context; "fully
 drawn" means the script has run and finished, and every chart, image and table on the page has
 been drawn. Prints the median of N warm loads and its ratio to the bare page's, then the median
-page switch and quarter change against a rerun of the bare page, then the server's resident
-memory after every page has been opened in both languages at two quarters.
+page switch and quarter change against the same rerun of the bare app (a switch to its other
+page, a quarter change that changes every figure; also against a rerun that changes nothing),
+then the server's resident memory after every page has been opened in both languages at two
+quarters.
 """
 
 import argparse
@@ -135,38 +137,69 @@ def load(browser, url: str) -> tuple[float, float]:
     return took / 1000, metrics["TaskDuration"]
 
 
-def after(page, act, sign: str = "") -> float:
-    """Seconds from `act()` until the rerun it causes is fully drawn."""
-    since = page.evaluate("performance.now()")
-    act()
-    return wait_drawn(page, since, sign) / 1000
+def browser_cpu(devtools) -> float:
+    """Seconds the page's main thread has been busy so far (Chrome's TaskDuration)."""
+    metrics = devtools.send("Performance.getMetrics")["metrics"]
+    return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
 
-def bare_reruns(browser, url: str, repeat: int) -> list[float]:
+def session(browser, url: str):
+    """(context, page, devtools) of a fresh browser context showing `url`, fully drawn."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(RECORD_RUNS)
     page = context.new_page()
+    devtools = context.new_cdp_session(page)
+    devtools.send("Performance.enable")
     page.goto(url)
     wait_drawn(page, 0)
-    button = page.get_by_role("button", name="rerun")
-    times = [after(page, button.click, f"reruns: {n + 1}") for n in range(repeat + 1)][1:]
-    context.close()
-    return times
+    return context, page, devtools
 
 
-def dashboard_reruns(browser, url: str, repeat: int) -> tuple[dict[str, list[float]], list[float]]:
-    """(page switches by page, quarter changes) in one session, as a leader clicks through."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(RECORD_RUNS)
-    page = context.new_page()
-    page.goto(f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
-    wait_drawn(page, 0)
+def after(page, devtools, act, sign: str = "") -> tuple[float, float]:
+    """(seconds, browser CPU seconds) from `act()` until the rerun it causes is fully drawn."""
+    cpu = browser_cpu(devtools)
+    since = page.evaluate("performance.now()")
+    act()
+    took = wait_drawn(page, since, sign) / 1000
+    return took, browser_cpu(devtools) - cpu
+
+
+def bare_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """The bare app's reruns: a switch to its other page, a quarter change, a rerun with nothing
+    changed."""
+    context, page, devtools = session(browser, url)
     nav = page.get_by_test_id("stSidebarNav")
-    switches = {name or "cockpit": [] for name in (*LEADER_PAGES, "")}
-    for _ in range(max(1, repeat // 2)):
+    quarter = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+    times = {"switch": [], "quarter": [], "nothing": []}
+    for n in range(repeat + 1):
+        shown = QUARTERS[0]
+        for k in (1, 0):
+            link = nav.locator("a").nth(k)
+            times["switch"].append(after(page, devtools, link.click, f"{shown} · page {k}"))
+        for shown in (QUARTERS[1], QUARTERS[0]):
+            quarter.click()
+            option = page.get_by_role("option", name=shown).first
+            option.wait_for(state="visible")
+            times["quarter"].append(after(page, devtools, option.click, f"{shown} · page 0"))
+        button = page.get_by_role("button", name="rerun")
+        times["nothing"].append(after(page, devtools, button.click, f"reruns: {n + 1} "))
+    context.close()
+    return {name: values[2:] if name != "nothing" else values[1:] for name, values in times.items()}
+
+
+def dashboard_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, float]]]:
+    """Page switches by page, and quarter changes, in one session, as a leader clicks through."""
+    context, page, devtools = session(browser, f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
+    nav = page.get_by_test_id("stSidebarNav")
+    times = {f"switch to {name or 'cockpit'}": [] for name in (*LEADER_PAGES, "")}
+    # The first round is not counted: the first page with a chart loads Plotly's script
+    # (about 1 s of browser CPU), once per browser tab.
+    for round_ in range(repeat + 1):
         for name in (*LEADER_PAGES, ""):
             link = nav.locator(f"a[href$='/{name}']").first
-            switches[name or "cockpit"].append(after(page, link.click))
+            took = after(page, devtools, link.click)
+            if round_:
+                times[f"switch to {name or 'cockpit'}"].append(took)
     quarter = (
         page.get_by_test_id("stSidebar")
         .get_by_test_id("stSelectbox")
@@ -177,9 +210,9 @@ def dashboard_reruns(browser, url: str, repeat: int) -> tuple[dict[str, list[flo
         quarter.click()
         option = page.get_by_role("option", name=QUARTERS[(n + 1) % 2]).first
         option.wait_for(state="visible")
-        changes.append(after(page, option.click))
+        changes.append(after(page, devtools, option.click))
     context.close()
-    return switches, changes[1:]
+    return times | {"quarter change (overview)": changes[1:]}
 
 
 def visit_everything(browser, url: str) -> int:
@@ -200,6 +233,23 @@ def visit_everything(browser, url: str) -> int:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def reruns(bare: dict[str, list], ours: dict[str, list]) -> None:
+    """Print each rerun's median against the bare app's same kind of rerun, and against its
+    rerun that changes nothing."""
+    medians = {
+        name: (median([t for t, _ in times]), median([c for _, c in times]))
+        for name, times in (bare | ours).items()
+    }
+    nothing, _ = medians["nothing"]
+    print(f"\n{'rerun':<34} {'median s':>9} {'x bare':>7} {'goal':>6} {'x no-op':>8}", end="")
+    print(f" {'browser CPU s':>14}")
+    for name, (took, cpu) in medians.items():
+        kind = "switch" if name.startswith("switch") else "quarter"
+        label = f"bare app: {name}" if name in bare else name
+        ratio = f"{took / medians[kind][0]:7.2f} {'1.5x':>6}" if name in ours else f"{'':>14}"
+        print(f"{label:<34} {took:9.2f} {ratio} {took / nothing:8.2f} {cpu:14.2f}")
 
 
 def main() -> None:
@@ -223,8 +273,8 @@ def main() -> None:
             for _ in range(args.repeat):  # interleaved, so that drift hits both alike
                 bare_loads.append(load(browser, bare_url))
                 overview_loads.append(load(browser, overview))
-            reruns = bare_reruns(browser, bare_url, args.repeat)
-            switches, changes = dashboard_reruns(browser, app_url, args.repeat)
+            bare_times = bare_reruns(browser, bare_url, args.repeat)
+            ours = dashboard_reruns(browser, app_url, args.repeat)
             b, bw = (median([x[i] for x in bare_loads]) for i in (0, 1))
             o, ow = (median([x[i] for x in overview_loads]) for i in (0, 1))
             print(f"{'page load':<34} {'median s':>9} {'x bare':>7} {'goal':>6}", end="")
@@ -232,14 +282,7 @@ def main() -> None:
             print(f"{'bare page, fully drawn':<34} {b:9.2f} {1:7.2f} {'':>6} {bw:7.2f} {1:6.2f}")
             print(f"{'overview, fully drawn':<34} {o:9.2f} {o / b:7.2f} {'1.5x':>6}", end="")
             print(f" {ow:7.2f} {ow / bw:6.2f}")
-            print(f"\n{'rerun':<34} {'median s':>9} {'x bare':>7} {'goal':>6}")
-            r = median(reruns)
-            print(f"{'bare page rerun':<34} {r:9.2f} {1:7.2f}")
-            for name, times in switches.items():
-                s = median(times)
-                print(f"{'switch to ' + name:<34} {s:9.2f} {s / r:7.2f} {'1.5x':>6}")
-            q = median(changes)
-            print(f"{'quarter change':<34} {q:9.2f} {q / r:7.2f} {'1.5x':>6}")
+            reruns(bare_times, ours)
             if not args.skip_memory:
                 fresh = rss_mb(app.pid)
                 loads = visit_everything(browser, app_url)

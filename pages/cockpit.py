@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi.base import config
 from kpi.measure import progress, series, tasks
-from kpi.outputs import palette, review_tables, sparklines, status_tables, task_tables
+from kpi.outputs import palette, review_tables, status_tables, task_tables
 from kpi.web import cache, context, widgets
 
 OVERDUE_UNITS_SHOWN = 5
@@ -19,7 +19,6 @@ if pending := cache.query(ctx.db, "pending_submissions", ctx.plan_id):
     st.caption(review_tables.pending_caption(pending, ctx.lang))
 
 status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
-data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 counts = series.light_counts(status)
 # From the plan's last quarter on: 达标 / 未达标 / 无数据 only.
 shown = progress.lights_of(status_tables.is_final(status))
@@ -99,18 +98,18 @@ def open_indicator(code: str) -> None:
     st.session_state[context.INDICATOR_KEY] = code
 
 
-cards = status_tables.cockpit_cards(status, data, ctx.lang)
-measures = series.measure_frames(data)
-for category, group in cards.groupby("category", sort=False):
+cards = cache.load_cockpit_cards(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
+by_category: dict[str, list[dict]] = {}
+for card in cards:
+    by_category.setdefault(card["category"], []).append(card)
+for category, records in by_category.items():
     st.subheader(category)
-    records = group.to_dict("records")
     for start in range(0, len(records), 4):  # row by row so that cards line up
         for column, card in zip(st.columns(4), records[start : start + 4], strict=False):
             code = card["indicator_code"]
             # Few elements per card, no columns inside: the browser's drawing time grows with
             # the number of elements, and 26 cards are most of this page.
             with column.container(border=True, key=f"card_{code}"):
-                progress_text = " · ".join(x for x in (card["completion"], card["expected"]) if x)
                 margin = f"**{card['margin']}**" if card["margin"] else ""
                 # target_note: "管理员已调整" when the target in force is an admin edit.
                 notes = " · ".join(
@@ -118,15 +117,10 @@ for category, group in cards.groupby("category", sort=False):
                 )
                 st.markdown(
                     f"{card['badge']} :gray[{card['trend']}]\n\n**{card['name']}**"
-                    f"\n\n#### {card['actual_vs_target']}\n\n{progress_text}"
+                    f"\n\n#### {card['actual_vs_target']}\n\n{card['progress_text']}"
                     + (f"\n\n:gray[:small[{notes}]]" if notes else "")
                 )
-                spark = measures[code]
-                st.image(
-                    sparklines.svg(spark, card["light"], card["progress"]),
-                    width="stretch",
-                    alt=sparklines.alt_text(spark, progress_text, ctx.lang),
-                )
+                st.image(card["svg"], width="stretch", alt=card["alt"])
                 if st.button(
                     ctx.t("common.details"),
                     key=f"open_{code}",

@@ -60,4 +60,4 @@ for number, section in enumerate(report.sections):
             table.caption, f"final_table_{number}_{n}", expanded=opened
         ):
             with box:
-                st.dataframe(final_report.screen_table(table), hide_index=True)
+                widgets.report_table(final_report.screen_table(table), len(table.data))

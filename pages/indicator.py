@@ -5,7 +5,6 @@ import streamlit as st
 from kpi.base import config, i18n
 from kpi.measure import peers, series
 from kpi.outputs import (
-    chart_data,
     charts,
     explain,
     formatting,
@@ -49,9 +48,7 @@ trend = "" if row["is_final"] else f":gray[{i18n.trend_name(row['trend_label'], 
 measure = ctx.t("indicator.semantics", semantics=i18n.semantics_name(row["semantics"], ctx.lang))
 st.markdown(f"{palette.light_badge(row['light'], ctx.lang)} {trend}{measure}")
 st.plotly_chart(
-    charts.indicator_chart(
-        **chart_data.chart_inputs(data, row, ctx.lang), title=i18n.name(row, ctx.lang)
-    ),
+    cache.figure(ctx.db, "indicator_chart", ctx.plan_id, ctx.as_of, ctx.lang, code),
     key="indicator_chart",
 )
 st.subheader(ctx.t("indicator.why"))
@@ -68,26 +65,32 @@ st.info(
 )
 
 name = i18n.name(row, ctx.lang)
-st.subheader(ctx.t("indicator.targets"))
 sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
-widgets.data_table(
-    ctx,
-    reference_tables.targets_table(data.targets, data.indicators, sectors, ctx.lang, code),
-    f"indicator_targets_{code}",
-    f"{ctx.t('indicator.targets')} · {name}",
-)
 
-# Peers: the same code in other plans, other cities' cited figures; hidden when there is none.
-other_plans = cache.query(ctx.db, "peer_plans", ctx.plan_id, code)
-found = peers.combine(
-    code,
-    other_plans,
-    cache.query(ctx.db, "peer_plan_figures", ctx.plan_id, code, ctx.as_of),
-    {p: cache.query(ctx.db, "targets", p) for p in other_plans["plan_id"]},
-    cache.query(ctx.db, "peer_figures", code),
-)
-if not found.empty:
-    st.subheader(ctx.t("peers.title"))
+
+def targets_section() -> None:
+    widgets.data_table(
+        ctx,
+        reference_tables.targets_table(data.targets, data.indicators, sectors, ctx.lang, code),
+        f"indicator_targets_{code}",
+        f"{ctx.t('indicator.targets')} · {name}",
+        wrap=True,  # a few rows: a plain table, whose cells wrap, draws faster than a grid
+    )
+
+
+def peers_section() -> None:
+    """The same code in other plans, other cities' cited figures."""
+    other_plans = cache.query(ctx.db, "peer_plans", ctx.plan_id, code)
+    found = peers.combine(
+        code,
+        other_plans,
+        cache.query(ctx.db, "peer_plan_figures", ctx.plan_id, code, ctx.as_of),
+        {p: cache.query(ctx.db, "targets", p) for p in other_plans["plan_id"]},
+        cache.query(ctx.db, "peer_figures", code),
+    )
+    if found.empty:
+        st.caption(ctx.t("peers.none"))
+        return
     st.caption(ctx.t("peers.caption"))
     title = f"{ctx.t('peers.title')} · {name}"
     table = peer_tables.peers_table(found, row, ctx.lang)
@@ -95,63 +98,81 @@ if not found.empty:
         ctx, table, f"indicator_peers_{code}", title, demo=bool(found["is_demo"].any())
     )
 
-st.subheader(ctx.t("indicator.tasks"))
-latest = cache.query(ctx.db, "latest_task_status", ctx.plan_id, ctx.as_of)
-tasks = status_tables.linked_tasks(
-    cache.query(ctx.db, "indicator_tasks", ctx.plan_id),
-    cache.query(ctx.db, "tasks", ctx.plan_id),
-    code,
-    cache.query(ctx.db, "responsible_units", ctx.plan_id),
-    ctx.lang,
-    latest,
-)
-if tasks.empty:
-    st.caption(ctx.t("indicator.no_tasks"))
-else:
+
+def tasks_section() -> None:
+    latest = cache.query(ctx.db, "latest_task_status", ctx.plan_id, ctx.as_of)
+    tasks = status_tables.linked_tasks(
+        cache.query(ctx.db, "indicator_tasks", ctx.plan_id),
+        cache.query(ctx.db, "tasks", ctx.plan_id),
+        code,
+        cache.query(ctx.db, "responsible_units", ctx.plan_id),
+        ctx.lang,
+        latest,
+    )
+    if tasks.empty:
+        st.caption(ctx.t("indicator.no_tasks"))
+        return
     title = f"{ctx.t('indicator.tasks')} · {name}"
     widgets.data_table(
         ctx, tasks, f"indicator_tasks_{code}", title, demo=bool(latest["is_demo"].any())
     )
 
-districts = cache.query(ctx.db, "districts", ctx.plan_id)
-all_figures = cache.query(ctx.db, "current_figures", ctx.plan_id, ctx.as_of)  # with districts
-shown = False
-for by, names, key in (
-    ("sector_code", sectors, "indicator.breakdown_sector"),
-    ("district_code", districts, "indicator.breakdown_district"),
-):
-    parts = series.breakdown(data, code, by, names, ctx.lang, all_figures)
-    if parts.empty:
-        continue
-    shown = True
-    st.subheader(ctx.t(key))
-    left, right = st.columns([3, 2])
-    left.plotly_chart(
-        charts.breakdown_bar(
-            parts,
-            **formatting.chart_scale(row, ctx.lang),
-            target_label=ctx.t("col.target"),
-        ),
-        key=f"breakdown_{by}",
-    )
-    with right:
-        widgets.data_table(
-            ctx,
-            status_tables.breakdown_table(parts, row, by, ctx.lang),
-            f"indicator_{by.removesuffix('_code')}s_{code}",
-            f"{ctx.t(key)} · {name}",
-            demo=demo,
-        )
-if not shown:
-    st.caption(ctx.t("indicator.no_breakdown"))
 
-st.subheader(ctx.t("indicator.figures"))
-history = cache.query(ctx.db, "figure_history", ctx.plan_id, code)
-widgets.data_table(
-    ctx,
-    status_tables.history_table(history, row, ctx.lang, sectors, districts),
-    f"indicator_figures_{code}",
-    f"{ctx.t('indicator.figures')} · {name}",
-    demo=bool(history["is_demo"].any()),
-)
-evidence_widgets.indicator_evidence(ctx, signin.current_user(), code)
+def breakdowns_section() -> None:
+    districts = cache.query(ctx.db, "districts", ctx.plan_id)
+    all_figures = cache.query(ctx.db, "current_figures", ctx.plan_id, ctx.as_of)  # districts too
+    shown = False
+    for by, names, key in (
+        ("sector_code", sectors, "indicator.breakdown_sector"),
+        ("district_code", districts, "indicator.breakdown_district"),
+    ):
+        parts = series.breakdown(data, code, by, names, ctx.lang, all_figures)
+        if parts.empty:
+            continue
+        shown = True
+        st.subheader(ctx.t(key))
+        left, right = st.columns([3, 2])
+        left.plotly_chart(
+            charts.breakdown_bar(
+                parts,
+                **formatting.chart_scale(row, ctx.lang),
+                target_label=ctx.t("col.target"),
+            ),
+            key=f"breakdown_{by}",
+        )
+        with right:
+            widgets.data_table(
+                ctx,
+                status_tables.breakdown_table(parts, row, by, ctx.lang),
+                f"indicator_{by.removesuffix('_code')}s_{code}",
+                f"{ctx.t(key)} · {name}",
+                demo=demo,
+            )
+    if not shown:
+        st.caption(ctx.t("indicator.no_breakdown"))
+
+
+def figures_section() -> None:
+    history = cache.query(ctx.db, "figure_history", ctx.plan_id, code)
+    widgets.data_table(
+        ctx,
+        status_tables.history_table(
+            history, row, ctx.lang, sectors, cache.query(ctx.db, "districts", ctx.plan_id)
+        ),
+        f"indicator_figures_{code}",
+        f"{ctx.t('indicator.figures')} · {name}",
+        demo=bool(history["is_demo"].any()),
+    )
+    evidence_widgets.indicator_evidence(ctx, signin.current_user(), code)
+
+
+# One section at a time: the others' charts and tables are drawn only when their tab is chosen.
+# The same tabs for every indicator, so that the chosen one stays when the indicator changes.
+sections = {
+    "indicator.targets": targets_section,
+    "peers.title": peers_section,
+    "indicator.tasks": tasks_section,
+    "indicator.breakdowns": breakdowns_section,
+    "indicator.figures": figures_section,
+}
+widgets.tab_sections({ctx.t(key): draw for key, draw in sections.items()}, "indicator_section")

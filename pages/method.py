@@ -34,6 +34,7 @@ widgets.data_table(
     "method_palette",
     ctx.t("method.palette"),
     download=palette.legend_table(ctx.lang),
+    wrap=True,
 )
 st.caption(palette.legend_caption(ctx.lang))
 st.subheader(ctx.t("method.semantics"))
@@ -42,6 +43,7 @@ widgets.data_table(
     reference_tables.semantics_table(data.indicators, ctx.lang),
     "method_semantics",
     ctx.t("method.semantics"),
+    wrap=True,
 )
 
 st.subheader(ctx.t("method.sources"))
@@ -52,6 +54,7 @@ widgets.data_table(
     reference_tables.sources_table(sources, data.targets, data.milestones, ctx.lang),
     "method_sources",
     ctx.t("method.sources"),
+    wrap=True,
 )
 for name, frame in (("targets", data.targets), ("milestones", data.milestones)):
     if box := widgets.lazy_expander(ctx.t(f"method.{name}"), f"method_{name}"):
@@ -75,6 +78,7 @@ widgets.data_table(
     ),
     "method_multi_targets",
     ctx.t("method.multi_targets"),
+    wrap=True,
 )
 st.markdown(f"**{ctx.t('method.sector_sum')}**")
 # The check of the 分行业 page, same sign and tolerance (series.sector_sum_check).
@@ -86,6 +90,7 @@ widgets.data_table(
     task_tables.sector_target_check_table(check, data.indicators, ctx.lang),
     "method_sector_sum",
     ctx.t("method.sector_sum"),
+    wrap=True,
 )
 st.caption(ctx.t("sectors.sum_check_help"))
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from kpi.base import i18n
 from kpi.measure import series, tasks
-from kpi.outputs import charts, task_tables
+from kpi.outputs import task_tables
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -19,22 +19,24 @@ if sectors.empty:
 
 data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 sector_status = cache.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
-codes = tasks.sector_indicator_codes(data.targets, data.indicators)
-grid = tasks.sector_grid(sector_status, sectors, codes)
-indicators = data.indicators.set_index("indicator_code")
-names = {code: i18n.name(indicators.loc[code].to_dict(), ctx.lang) for code in codes}
+grid, names, _ = cache.sector_grid(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
+codes = list(names)
 
 if not grid.empty:
     st.subheader(ctx.t("sectors.heatmap"))
     st.caption(ctx.t("sectors.heatmap_help"))
-    st.plotly_chart(charts.sector_heatmap(grid, names, ctx.lang), key="sectors_heatmap")
+    view = (ctx.plan_id, ctx.as_of, ctx.lang)
+    st.plotly_chart(cache.figure(ctx.db, "sector_heatmap", *view), key="sectors_heatmap")
 
     st.subheader(ctx.t("sectors.bars"))
-    for tab, code in zip(st.tabs([names[c] for c in codes]), codes, strict=True):
-        unit = i18n.unit(indicators.loc[code].to_dict(), ctx.lang)
+    # Only the chosen indicator's chart is drawn (widgets.lazy_tabs).
+    for tab, code in zip(
+        widgets.lazy_tabs([names[c] for c in codes], "sectors_bars"), codes, strict=True
+    ):
+        if tab is None:
+            continue
         tab.plotly_chart(
-            charts.sector_bars(grid[grid["indicator_code"] == code], ctx.lang, unit=unit),
-            key=f"sectors_bars_{code}",
+            cache.figure(ctx.db, "sector_bars", *view, code), key=f"sectors_bars_{code}"
         )
 
     st.subheader(ctx.t("sectors.sum_check"))
@@ -43,20 +45,23 @@ if not grid.empty:
     for message in task_tables.mismatch_messages(check, data.indicators, ctx.lang):
         st.warning(message, icon="⚖️")
     title = ctx.t("sectors.sum_check")
-    widgets.data_table(
-        ctx,
-        task_tables.sector_target_check_table(check, data.indicators, ctx.lang),
-        "sectors_target_check",
-        f"{title} · {ctx.t('col.target')}",
-    )
-    widgets.data_table(
-        ctx,
-        task_tables.sector_actual_check_table(check, data.indicators, ctx.lang),
-        "sectors_actual_check",
-        f"{title} · {ctx.t('col.actual')}",
-        demo=demo,
-    )
     st.caption(ctx.t("sectors.sum_check_help"))
+    # The mismatches are stated above; the two tables behind them are drawn once opened.
+    if box := widgets.lazy_expander(ctx.t("sectors.sum_check_tables"), "sectors_sum_tables"):
+        with box:
+            widgets.data_table(
+                ctx,
+                task_tables.sector_target_check_table(check, data.indicators, ctx.lang),
+                "sectors_target_check",
+                f"{title} · {ctx.t('col.target')}",
+            )
+            widgets.data_table(
+                ctx,
+                task_tables.sector_actual_check_table(check, data.indicators, ctx.lang),
+                "sectors_actual_check",
+                f"{title} · {ctx.t('col.actual')}",
+                demo=demo,
+            )
 
 # ------------------------------------------------------------------ one sector's key tasks
 options = task_tables.sector_options(sectors, ctx.lang)

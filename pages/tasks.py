@@ -55,30 +55,33 @@ shown = tasks.filter_board(
 )
 
 # ------------------------------------------------------------------ task list
-st.subheader(ctx.t("tasks.board"))
-st.caption(ctx.t("tasks.shown", shown=len(shown), total=len(board)))
-if shown.empty:
-    st.info(ctx.t("tasks.none_shown"))
-else:
-    widgets.data_table(
-        ctx,
-        task_tables.board_table(shown, ctx.lang),
-        "tasks_board",
-        ctx.t("tasks.board"),
-        demo=demo,
-        column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
-    )
-labels = {
-    f"{r['group_no']}({r['subtask_no']})": task_tables.subtask_label(r, ctx.lang)
-    for r in board.to_dict("records")
-}
-evidence_widgets.task_evidence(ctx, signin.current_user(), labels)
 
-# ------------------------------------------------------------------ per unit
-st.subheader(ctx.t("tasks.scorecard"))
-st.caption(ctx.t("tasks.scorecard_help"))
-card = tasks.unit_scorecard(shown)
-if not card.empty:
+
+def board_section() -> None:
+    st.caption(ctx.t("tasks.shown", shown=len(shown), total=len(board)))
+    if shown.empty:
+        st.info(ctx.t("tasks.none_shown"))
+    else:
+        widgets.data_table(
+            ctx,
+            task_tables.board_table(shown, ctx.lang),
+            "tasks_board",
+            ctx.t("tasks.board"),
+            demo=demo,
+            column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
+        )
+    labels = {
+        f"{r['group_no']}({r['subtask_no']})": task_tables.subtask_label(r, ctx.lang)
+        for r in board.to_dict("records")
+    }
+    evidence_widgets.task_evidence(ctx, signin.current_user(), labels)
+
+
+def scorecard_section() -> None:
+    st.caption(ctx.t("tasks.scorecard_help"))
+    card = tasks.unit_scorecard(shown)
+    if card.empty:
+        return
     rate_format = {"format": "percent", "min_value": 0.0, "max_value": 1.0}
     widgets.data_table(
         ctx,
@@ -96,3 +99,10 @@ if not card.empty:
         },
     )
     st.plotly_chart(charts.unit_status_bars(card, ctx.lang), key="tasks_unit_bars")
+
+
+# The board and the units' scorecard of the same filtered sub-tasks, one drawn at a time.
+widgets.tab_sections(
+    {ctx.t("tasks.board"): board_section, ctx.t("tasks.scorecard"): scorecard_section},
+    "tasks_section",
+)

@@ -3,6 +3,7 @@ units that have not reported a quarter past its due date."""
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from kpi.base import config
@@ -75,8 +76,17 @@ def notices() -> None:
         st.info(ctx.t("warnings.none_shown"))
         return
     demo = bool(shown["is_demo"].any())
+    widgets.tab_sections(
+        {
+            ctx.t("warnings.units"): lambda: unit_summary(shown, demo),
+            ctx.t("warnings.list"): lambda: warning_details(shown, demo),
+        },
+        "warnings_section",
+    )
 
-    st.subheader(ctx.t("warnings.units"))
+
+def unit_summary(shown: pd.DataFrame, demo: bool) -> None:
+    """Per responsible unit: its red and yellow notices and overdue sub-tasks."""
     widgets.data_table(
         ctx,
         alert_tables.unit_summary_table(alerts.unit_summary(shown), ctx.lang),
@@ -84,7 +94,10 @@ def notices() -> None:
         ctx.t("warnings.units"),
         demo=demo,
     )
-    st.subheader(ctx.t("warnings.list"))
+
+
+def warning_details(shown: pd.DataFrame, demo: bool) -> None:
+    """The notices one row each, the escalation pinned left."""
     widgets.data_table(
         ctx,
         alert_tables.warning_table(shown, data.indicators, ctx.lang),

@@ -198,7 +198,7 @@ def test_indicator_page_shows_both_5g_targets_with_documents(kpi_db, lang) -> No
     five_g = {"zh": ("1.8 万座", "1.86 万座"), "en": ("18,000 sites", "18,600 sites")}[lang]
     assert any(five_g[0] in n and "湛府〔2023〕14号" in n for n in names)
     assert any(five_g[1] in n and "湛府办〔2022〕32号" in n for n in names)
-    targets = next(d.value for d in at.dataframe if "湛府办〔2022〕32号" in d.value.to_string())
+    targets = next(t.value for t in at.table if "湛府办〔2022〕32号" in t.value.to_string())
     assert len(targets) == 2
 
 
@@ -218,7 +218,7 @@ def test_card_button_opens_the_indicator_page(kpi_db) -> None:
 
 def test_method_page_shows_source_discrepancies(kpi_db) -> None:
     at = run("../pages/method.py", "zh")
-    frames = [d.value for d in at.dataframe]
+    frames = [t.value for t in at.table]  # short tables: plain, their cells wrap
     sums = next(f for f in frames if "分行业合计" in f.columns)
     assert set(sums["一致"]) == {"是", "否"}
     # the check of the 分行业 page: city minus the sectors (1600 − 1380 台)
@@ -287,3 +287,27 @@ def test_card_source_names_the_batch_and_file_of_real_data(empty_db, monkeypatch
     at = run("../pages/cockpit.py", "zh", "2024Q3")
     assert f"数据期 2024Q3 · 批次 {batch_id} q3-racks.csv" in texts(at)
     assert not any("演示数据" in w.value for w in at.warning)
+
+
+def test_indicator_page_draws_one_section_at_a_time(kpi_db) -> None:
+    at = run("../pages/indicator.py", "zh", "2025Q4", indicator="base_stations_5g")
+    assert [tab.label for tab in at.tabs] == [
+        "目标与来源",
+        "同类比较",  # the second plan's and other cities' figures for 5G base stations
+        "相关任务与责任单位",
+        "分行业与分地区",
+        "数据与修订记录",
+    ]
+    assert len(at.table) == 1 and not at.dataframe  # the targets only
+    assert len(at.get("plotly_chart")) == 1
+    at.session_state["indicator_section"] = "分行业与分地区"
+    at.run()
+    assert not at.table and len(at.get("plotly_chart")) == 1
+    assert "没有分行业或分地区数据" in [c.value for c in at.caption]
+    at.selectbox(key="indicator").set_value("cloud_firms").run()  # figures by district
+    assert at.session_state["indicator_section"] == "分行业与分地区"  # the tab stays
+    assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 1
+    at.session_state["indicator_section"] = "数据与修订记录"
+    at.run()
+    history = at.dataframe[0].value
+    assert "2025Q4" in history.to_string() and len(at.get("plotly_chart")) == 1

@@ -12,15 +12,29 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.store import db, queries
 
-# (page, session state): the indicators with sector (专栏1) and district breakdowns as well.
+
+class Tab(str):
+    """A tab to open (its label's catalog key), in the language of the run."""
+
+
+# (page, session state): every tab and opened expander that holds a table; the indicators with
+# sector (专栏1) and district breakdowns as well.
 PAGES = [
     ("indicator", {}),
-    ("indicator", {"indicator": "smart_factories"}),
-    ("indicator", {"indicator": "cloud_firms"}),
-    ("sectors", {}),
+    ("indicator", {"indicator": "base_stations_5g", "indicator_section": Tab("peers.title")}),
+    ("indicator", {"indicator_section": Tab("indicator.tasks")}),
+    (
+        "indicator",
+        {"indicator": "smart_factories", "indicator_section": Tab("indicator.breakdowns")},
+    ),
+    ("indicator", {"indicator": "cloud_firms", "indicator_section": Tab("indicator.breakdowns")}),
+    ("indicator", {"indicator_section": Tab("indicator.figures")}),
+    ("sectors", {"sectors_sum_tables": True}),
     ("tasks", {}),
-    ("method", {}),
+    ("tasks", {"tasks_section": Tab("tasks.scorecard")}),
+    ("method", {"method_targets": True, "method_milestones": True}),
     ("warnings", {}),
+    ("warnings", {"warnings_section": Tab("warnings.list")}),
 ]
 FORMULA = '=HYPERLINK("http://example.com","点击")'
 
@@ -31,7 +45,7 @@ def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppT
     if as_of:
         at.session_state["as_of"] = as_of
     for key, value in state.items():
-        at.session_state[key] = value
+        at.session_state[key] = i18n.t(value, lang) if isinstance(value, Tab) else value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -51,8 +65,9 @@ def test_every_table_has_csv_and_xlsx_buttons_when_shown(
     at = _run(page, lang, "2024Q2", **state)
     keys = [b.key for b in at.download_button]
     names = [k.removeprefix("download_csv_") for k in keys if k.startswith("download_csv_")]
-    assert len(at.dataframe) > 0
-    assert len(names) == len(set(names)) == len(at.dataframe), keys
+    tables = len(at.dataframe) + len(at.table)  # grids, and short tables drawn plain
+    assert tables > 0
+    assert len(names) == len(set(names)) == tables, keys
     assert sorted(keys) == sorted(f"download_{f}_{n}" for n in names for f in ("csv", "xlsx"))
     assert all(n.isascii() for n in names)
     assert {b.label for b in at.download_button} == {"CSV", "XLSX"}
@@ -116,7 +131,7 @@ def test_chinese_downloads_have_chinese_headers(
 def test_english_download_names_and_captions_follow_the_page(
     demo_env: Path, downloads: dict
 ) -> None:
-    _run("warnings", "en", "2024Q2")
+    _run("warnings", "en", "2024Q2", warnings_section=Tab("warnings.list"))
     data, file_name = downloads["download_xlsx_warnings_list"]
     assert file_name.endswith("-2024Q2-en.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(data())).active

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
 from kpi.outputs import final_report
-from kpi.web import context
+from kpi.web import context, widgets
 
 PAGE = "../pages/final.py"
 PLAN = "zhanjiang-dt-2023"
@@ -67,7 +67,14 @@ def test_a_closed_table_is_drawn_only_once_opened(demo_env: Path) -> None:
     number = next(n for n, s in enumerate(report.sections) if len(s.tables) > 3)
     closed = _run("zh")
     open_tables = sum(len(s.tables) if len(s.tables) <= 3 else 1 for s in report.sections)
-    assert len(closed.dataframe) == open_tables
+    assert len(closed.dataframe) + len(closed.table) == open_tables
     closed.session_state[f"final_table_{number}_1"] = True
     closed.run()
-    assert len(closed.dataframe) == open_tables + 1
+    assert len(closed.dataframe) + len(closed.table) == open_tables + 1
+
+
+def test_short_report_tables_are_plain_tables_and_long_ones_grids(demo_env: Path) -> None:
+    at = _run("zh")
+    assert at.table and at.dataframe
+    assert all(len(t.value) <= widgets.SHORT_TABLE_ROWS for t in at.table)
+    assert all(len(d.value) > widgets.SHORT_TABLE_ROWS for d in at.dataframe)

@@ -19,9 +19,11 @@ QUARTERS = ("2025Q4", "2024Q2")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _run(page: str, lang: str = "zh", as_of: str | None = None) -> AppTest:
+def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppTest:
     at = AppTest.from_file(page, default_timeout=60)
     at.session_state["lang"] = lang
+    for key, value in state.items():  # e.g. an expander opened (widgets.lazy_expander)
+        at.session_state[key] = value
     if as_of:
         at.session_state["as_of"] = as_of
     at.run()
@@ -92,20 +94,29 @@ def test_tasks_page_shows_every_subtask_and_overdue_count_when_run(
     for status in ("done", "in_progress", "delayed"):
         shown = _metric(at, palette.task_label(status, lang))
         assert shown == int((board["status"] == status).sum())
-    card = _frame(at, "tasks_scorecard")
+    card = _scorecard(at, lang)
     unit_col = i18n.t("col.unit", lang)
     shown_overdue = dict(zip(card[unit_col], card[i18n.t("col.overdue", lang)], strict=True))
     names = by_unit["unit_en" if lang == "en" else "unit_zh"]
     assert {n: shown_overdue[n] for n in names} == dict(zip(names, by_unit["overdue"], strict=True))
 
 
+def _scorecard(at: AppTest, lang: str) -> pd.DataFrame:
+    """The units' scorecard, drawn once its tab is chosen (the board's tab is the first)."""
+    header = i18n.t(TABLE_HEADERS["tasks_scorecard"], lang)
+    assert not any(header in d.value.columns for d in at.dataframe)
+    at.session_state["tasks_section"] = i18n.t("tasks.scorecard", lang)
+    at.run()
+    return _frame(at, "tasks_scorecard")
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tasks_page_labels_are_in_the_chosen_language(demo_env: Path, lang: str) -> None:
     at = _run(TASKS_PAGE, lang)
     table = _frame(at, "tasks_board")
-    headers = list(table.columns) + list(_frame(at, "tasks_scorecard").columns)
+    titles = [s.value for s in at.subheader] + [at.title[0].value] + [t.label for t in at.tabs]
+    headers = list(table.columns) + list(_scorecard(at, lang).columns)
     statuses = set(table[i18n.t("col.status", lang)])
-    titles = [s.value for s in at.subheader] + [at.title[0].value]
     if lang == "zh":
         assert "进展" in headers and "责任单位" in headers
         assert statuses <= {"○ 未启动", "◐ 推进中", "✔ 已完成", "■ 滞后", "▲ 未填报"}
@@ -181,7 +192,7 @@ def _heatmap(at: AppTest) -> dict:
 def test_sectors_page_checks_sector_sums_against_city_when_run(
     demo_env: Path, lang: str, as_of: str
 ) -> None:
-    at = _run(SECTORS_PAGE, lang, as_of)
+    at = _run(SECTORS_PAGE, lang, as_of, sectors_sum_tables=True)
     _, data = _direct(demo_env, as_of)
     check = _frame(at, "sectors_sum_check")
     assert len(check) == 3
@@ -209,7 +220,7 @@ def test_sectors_page_checks_sector_sums_against_city_when_run(
 def test_sectors_page_heatmap_lists_sectors_in_document_order_with_completion(
     demo_env: Path, lang: str
 ) -> None:
-    at = _run(SECTORS_PAGE, lang)
+    at = _run(SECTORS_PAGE, lang, sectors_sum_tables=True)
     heat = _heatmap(at)["data"][0]
     with db.connect(demo_env) as con:
         sectors = queries.sectors(con, queries.plans(con)["plan_id"].iloc[0])
@@ -242,7 +253,29 @@ def test_sectors_page_runs_without_figures_or_updates(
     empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KPI_DB", str(empty_db))
-    at = _run(SECTORS_PAGE, "en")
+    at = _run(SECTORS_PAGE, "en", sectors_sum_tables=True)
     assert not any("Demo" in w for w in _warnings(at))
     check = _frame(at, "sectors_sum_check")
     assert _num(check.iloc[2, 3]) == "220"
+
+
+def _bar_charts(at: AppTest) -> list[dict]:
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return [c for c in charts if c["data"][0]["type"] == "bar"]
+
+
+def test_sectors_page_draws_one_bar_chart_and_the_check_tables_only_once_opened(
+    demo_env: Path,
+) -> None:
+    at = _run(SECTORS_PAGE)
+    labels = [tab.label for tab in at.tabs]
+    bars = _bar_charts(at)
+    assert len(labels) == 3 and len(bars) == 1  # the first indicator's chart only
+    assert not any(set(d.value.columns) & {"全市目标"} for d in at.dataframe)
+    assert any(w.value for w in at.warning)  # the mismatch is still stated
+    at.session_state["sectors_bars"] = labels[2]
+    at.session_state["sectors_sum_tables"] = True
+    at.run()
+    bars_after = _bar_charts(at)
+    assert len(bars_after) == 1 and bars_after[0] != bars[0]
+    assert any("全市目标" in d.value.columns for d in at.dataframe)

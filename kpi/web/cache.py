@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from kpi.base import config
-from kpi.measure import alerts, assessment, tasks
-from kpi.outputs import document, final_report
+from kpi.base import config, i18n
+from kpi.measure import alerts, assessment, series, tasks
+from kpi.outputs import chart_data, charts, document, final_report, sparklines, status_tables
 from kpi.store import db, queries, snapshots
 
 
@@ -118,8 +119,92 @@ def load_default_as_of(path: str, plan_id: str) -> str:
     return _default_as_of(path, db_version(path), plan_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cockpit_cards(path: str, version: int, plan_id: str, as_of: str, lang: str) -> list[dict]:
+    data = _plan_data(path, version, plan_id, as_of)
+    status = _status(path, version, plan_id, as_of).copy()  # cached frames stay untouched
+    cards = status_tables.cockpit_cards(status, data, lang)
+    measures = series.measure_frames(data)
+    records = cards.to_dict("records")
+    for card in records:
+        measure = measures[card["indicator_code"]]
+        progress_text = " · ".join(x for x in (card["completion"], card["expected"]) if x)
+        card["progress_text"] = progress_text
+        card["svg"] = sparklines.svg(measure, card["light"], card["progress"])
+        card["alt"] = sparklines.alt_text(measure, progress_text, lang)
+    return records
+
+
+def load_cockpit_cards(path: str, plan_id: str, as_of: str, lang: str) -> list[dict]:
+    """The overview's cards in display order: texts, sparkline SVG and its alt text. A rerun of
+    the overview (a quarter change, a switch back) redraws them without rebuilding them."""
+    return _cockpit_cards(path, db_version(path), plan_id, as_of, lang)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(path: str, version: int, name: str, args: tuple) -> go.Figure:
+    return FIGURES[name](path, version, *args)
+
+
+def figure(path: str, name: str, *args) -> go.Figure:
+    """A page's Plotly figure, built once per database version and arguments (plan, quarter,
+    language, ...): building one takes 30-100 ms, mostly Plotly validating the layout. Shared
+    between sessions, so never changed after it is built (st.plotly_chart only reads it)."""
+    return _figure(path, db_version(path), name, tuple(args))
+
+
+def _indicator_chart(
+    path: str, version: int, plan_id: str, as_of: str, lang: str, code: str
+) -> go.Figure:
+    status = _status(path, version, plan_id, as_of)
+    row = status[status["indicator_code"] == code].iloc[0].to_dict()  # a copy
+    data = _plan_data(path, version, plan_id, as_of)
+    return charts.indicator_chart(
+        **chart_data.chart_inputs(data, row, lang), title=i18n.name(row, lang)
+    )
+
+
+def _sector_heatmap(path: str, version: int, plan_id: str, as_of: str, lang: str) -> go.Figure:
+    grid, names, _ = _sector_grid(path, version, plan_id, as_of, lang)
+    return charts.sector_heatmap(grid, names, lang)
+
+
+def _sector_bars(
+    path: str, version: int, plan_id: str, as_of: str, lang: str, code: str
+) -> go.Figure:
+    grid, _, units = _sector_grid(path, version, plan_id, as_of, lang)
+    return charts.sector_bars(grid[grid["indicator_code"] == code], lang, unit=units[code])
+
+
+FIGURES = {
+    "indicator_chart": _indicator_chart,
+    "sector_heatmap": _sector_heatmap,
+    "sector_bars": _sector_bars,
+}
+
+
+def _sector_grid(path: str, version: int, plan_id: str, as_of: str, lang: str):
+    data = _plan_data(path, version, plan_id, as_of)
+    sectors = _query(path, version, "sectors", (plan_id,)).copy()  # cached frames stay untouched
+    codes = tasks.sector_indicator_codes(data.targets, data.indicators)
+    status = _sector_status(path, version, plan_id, as_of).copy()
+    grid = tasks.sector_grid(status, sectors, codes)
+    indicators = data.indicators.set_index("indicator_code")
+    rows = {code: indicators.loc[code].to_dict() for code in codes}
+    names = {code: i18n.name(row, lang) for code, row in rows.items()}
+    return grid, names, {code: i18n.unit(row, lang) for code, row in rows.items()}
+
+
+def sector_grid(path: str, plan_id: str, as_of: str, lang: str):
+    """(grid, names by code, display units by code) of the sector indicators: what the sector
+    page's heat map and bars show."""
+    return _sector_grid(path, db_version(path), plan_id, as_of, lang)
+
+
 def clear_caches() -> None:
     """Forget every cached query; call after any write."""
+    _cockpit_cards.clear()
+    _figure.clear()
     _query.clear()
     _plan_data.clear()
     _status.clear()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +14,9 @@ from kpi.base import i18n
 from kpi.outputs import exports
 from kpi.web.cache import query
 from kpi.web.context import Context
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 
 def demo_banner(ctx: Context) -> bool:
@@ -84,6 +89,35 @@ def lazy_expander(label: str, key: str, *, expanded: bool = False):
     drawn all the same, for a reader who mostly never opens it. Opening it reruns the page."""
     box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
     return box if box.open else None
+
+
+def lazy_tabs(labels: list[str], key: str) -> list:
+    """Tabs of which only the chosen one is drawn: per tab, its container when chosen, else None.
+
+    st.tabs draws every tab's content, seen or not; a page's charts and tables below the first
+    screen cost the browser most of a page switch. Choosing another tab reruns the page."""
+    return [tab if tab.open else None for tab in st.tabs(labels, key=key, on_change="rerun")]
+
+
+def tab_sections(sections: dict[str, Callable[[], None]], key: str) -> None:
+    """One tab per section (label: function drawing it); only the chosen one is drawn."""
+    for tab, draw in zip(lazy_tabs(list(sections), key), sections.values(), strict=True):
+        if tab:
+            with tab:
+                draw()
+
+
+# Up to this many rows a table is drawn as st.table: in the browser a short plain table costs
+# about half a data grid (bench/bench_pages.py), and its cells wrap.
+SHORT_TABLE_ROWS = 12
+
+
+def report_table(table: pd.DataFrame | Styler, rows: int) -> None:
+    """A table of `rows` rows without downloads: plain when short, else a data grid."""
+    if rows <= SHORT_TABLE_ROWS:
+        st.table(table, hide_index=True, border="horizontal")
+    else:
+        st.dataframe(table, hide_index=True)
 
 
 def data_table(
