@@ -119,22 +119,16 @@ def wait_drawn(page, since: float, sign: str = "", timeout: float = 60_000) -> f
     return handle.json_value() - since
 
 
-def load(browser, url: str) -> tuple[float, float]:
-    """Seconds from navigation start until the page is fully drawn, in a fresh context, and
-    the seconds the page's main thread was busy meanwhile (CPU work, which drifts less than
-    wall time when other processes share the machine)."""
+def session(browser, url: str):
+    """(context, page, devtools, seconds) of a fresh browser context showing `url`: the seconds
+    from navigation start until the page is fully drawn."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(RECORD_RUNS)
     page = context.new_page()
     devtools = context.new_cdp_session(page)
     devtools.send("Performance.enable")
     page.goto(url)
-    took = wait_drawn(page, 0)
-    if page.get_by_test_id("stException").count():
-        raise RuntimeError(f"{url} shows an exception")
-    metrics = {m["name"]: m["value"] for m in devtools.send("Performance.getMetrics")["metrics"]}
-    context.close()
-    return took / 1000, metrics["TaskDuration"]
+    return context, page, devtools, wait_drawn(page, 0) / 1000
 
 
 def browser_cpu(devtools) -> float:
@@ -143,16 +137,16 @@ def browser_cpu(devtools) -> float:
     return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
 
-def session(browser, url: str):
-    """(context, page, devtools) of a fresh browser context showing `url`, fully drawn."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(RECORD_RUNS)
-    page = context.new_page()
-    devtools = context.new_cdp_session(page)
-    devtools.send("Performance.enable")
-    page.goto(url)
-    wait_drawn(page, 0)
-    return context, page, devtools
+def load(browser, url: str) -> tuple[float, float]:
+    """Seconds from navigation start until the page is fully drawn, in a fresh context, and
+    the seconds the page's main thread was busy meanwhile (CPU work, which drifts less than
+    wall time when other processes share the machine)."""
+    context, page, devtools, took = session(browser, url)
+    if page.get_by_test_id("stException").count():
+        raise RuntimeError(f"{url} shows an exception")
+    cpu = browser_cpu(devtools)
+    context.close()
+    return took, cpu
 
 
 def after(page, devtools, act, sign: str = "") -> tuple[float, float]:
@@ -167,7 +161,7 @@ def after(page, devtools, act, sign: str = "") -> tuple[float, float]:
 def bare_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, float]]]:
     """The bare app's reruns: a switch to its other page, a quarter change, a rerun with nothing
     changed."""
-    context, page, devtools = session(browser, url)
+    context, page, devtools, _ = session(browser, url)
     nav = page.get_by_test_id("stSidebarNav")
     quarter = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
     times = {"switch": [], "quarter": [], "nothing": []}
@@ -189,7 +183,7 @@ def bare_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, f
 
 def dashboard_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, float]]]:
     """Page switches by page, and quarter changes, in one session, as a leader clicks through."""
-    context, page, devtools = session(browser, f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
+    context, page, devtools, _ = session(browser, f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
     nav = page.get_by_test_id("stSidebarNav")
     times = {f"switch to {name or 'cockpit'}": [] for name in (*LEADER_PAGES, "")}
     # The first round is not counted: the first page with a chart loads Plotly's script

@@ -498,7 +498,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         plan_id = ingest.default_plan_id(con, args.plan)
         plan = queries.plan(con, plan_id)
         as_of = args.as_of or assessment.default_as_of(con, plan_id)
-        has_figures = any(p <= as_of for p in queries.periods_with_figures(con, plan_id))
+        has_figures = queries.has_figures(con, plan_id, as_of)
     path = config.db_path(args.db)
     if args.kind == "final":
         from kpi.outputs import final_report  # tables only: no chromium

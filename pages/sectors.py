@@ -1,5 +1,7 @@
 """行业 / Sectors: 专栏1 sector targets (heat map, bars), sector sums vs the city, key tasks."""
 
+import functools
+
 import streamlit as st
 
 from kpi.base import i18n
@@ -29,15 +31,13 @@ if not grid.empty:
     st.plotly_chart(cache.figure(ctx.db, "sector_heatmap", *view), key="sectors_heatmap")
 
     st.subheader(ctx.t("sectors.bars"))
-    # Only the chosen indicator's chart is drawn (widgets.lazy_tabs).
-    for tab, code in zip(
-        widgets.lazy_tabs([names[c] for c in codes], "sectors_bars"), codes, strict=True
-    ):
-        if tab is None:
-            continue
-        tab.plotly_chart(
-            cache.figure(ctx.db, "sector_bars", *view, code), key=f"sectors_bars_{code}"
-        )
+
+    def bars(code: str) -> None:
+        chart = cache.figure(ctx.db, "sector_bars", *view, code)
+        st.plotly_chart(chart, key=f"sectors_bars_{code}")
+
+    # Only the chosen indicator's chart is drawn.
+    widgets.tab_sections({names[c]: functools.partial(bars, c) for c in codes}, "sectors_bars")
 
     st.subheader(ctx.t("sectors.sum_check"))
     status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)

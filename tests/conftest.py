@@ -22,15 +22,20 @@ def _template(tmp_path_factory: pytest.TempPathFactory, with_demo: bool) -> Path
     return _TEMPLATES[with_demo]
 
 
+def _copy_template(factory: pytest.TempPathFactory, with_demo: bool, path: Path) -> Path:
+    shutil.copy(_template(factory, with_demo), path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def store_copy(tmp_path_factory: pytest.TempPathFactory):
     """store_copy(with_demo, name): a fresh copy of a template in its own folder, for a module-
     scoped fixture whose tests only read the store (copied once instead of once per test)."""
 
     def copy(with_demo: bool, name: str) -> Path:
-        path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
-        shutil.copy(_template(tmp_path_factory, with_demo), path)
-        return path
+        return _copy_template(
+            tmp_path_factory, with_demo, tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+        )
 
     return copy
 
@@ -38,17 +43,13 @@ def store_copy(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def empty_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the reference data and no progress figures."""
-    path = tmp_path / "empty.duckdb"
-    shutil.copy(_template(tmp_path_factory, False), path)
-    return path
+    return _copy_template(tmp_path_factory, False, tmp_path / "empty.duckdb")
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the reference data and the demo dataset."""
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(_template(tmp_path_factory, True), path)
-    return path
+    return _copy_template(tmp_path_factory, True, tmp_path / "demo.duckdb")
 
 
 @pytest.fixture(scope="session")

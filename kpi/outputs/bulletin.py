@@ -607,17 +607,12 @@ def bulletin_files(
         with open_store(con_or_path) as con:
             # Without a browser, charts fail with SetupError once there are some to export.
             browser = config.browser_path().is_file()
-            if exporter is None and browser and _has_figures(con, plan_id, as_of):
+            if exporter is None and browser and queries.has_figures(con, plan_id, as_of):
                 exporter = chart_images.ChartExporter(one_batch=True)
                 stack.callback(exporter.close_in_background)
             inputs = read_inputs(con, plan_id, as_of)
         bulletin = assemble(inputs, lang, today=today)
         return bulletin_render.render_files(bulletin, formats, exporter=exporter)
-
-
-def _has_figures(con: Con, plan_id: str, as_of: str) -> bool:
-    """Whether the plan has a figure up to `as_of`: without one, no indicator has a chart."""
-    return any(period <= as_of for period in queries.periods_with_figures(con, plan_id))
 
 
 @functools.lru_cache(maxsize=4)

@@ -203,9 +203,13 @@ def figures_to_images(
 
 def bulletin_images(b: Bulletin, images: Sequence[Image] | None) -> list[Image]:
     """`images` (bytes, or futures of them) checked against the figures; drawn if None."""
-    figures = b.figures()
     if images is None:
-        return figures_to_images([f.figure for f in figures])
-    if len(images) != len(figures):
-        raise ValueError(f"{len(images)} images for {len(figures)} figures")
+        return figures_to_images([f.figure for f in b.figures()])
+    return checked_images(b, images)
+
+
+def checked_images(b: Bulletin, images: Sequence[Image]) -> list[Image]:
+    """`images` as a list, one per figure of the bulletin (ValueError otherwise)."""
+    if len(images) != len(b.figures()):
+        raise ValueError(f"{len(images)} images for {len(b.figures())} figures")
     return list(images)

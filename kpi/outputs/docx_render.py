@@ -322,8 +322,7 @@ def docx_writer(
     tables are built while chromium is still drawing, each chart's paragraph left empty until
     the function returned puts the chart in. The demo notice sits in the header of every page.
     """
-    if len(charts) != len(b.figures()):
-        raise ValueError(f"{len(charts)} images for {len(b.figures())} figures")
+    charts = chart_images.checked_images(b, charts)
     lang = b.language
     table_numbers, figure_numbers = itertools.count(1), itertools.count(1)
 

@@ -215,8 +215,7 @@ def pdf_writer(
     from weasyprint import HTML  # needs pango; DOCX works without it
     from weasyprint.urls import URLFetcher
 
-    if len(charts) != len(b.figures()):
-        raise ValueError(f"{len(charts)} images for {len(b.figures())} figures")
+    charts = chart_images.checked_images(b, charts)
     chart_image = _chart_image_class()
     images = {f"{CHART_URL}{i}": chart_image(chart, f"chart{i}") for i, chart in enumerate(charts)}
     # The page reaches neither the network nor the disk (data: URIs only), and an image that

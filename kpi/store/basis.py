@@ -16,11 +16,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from kpi.base import i18n
-from kpi.store.validation import Problem, Problems
+from kpi.store.validation import Problem, Problems, encode_cells
 
 QUARTER, CUMULATIVE = "quarter", "cumulative"
 CHOICES = (QUARTER, CUMULATIVE)
@@ -363,7 +361,7 @@ def could_flag_running_totals(
     frame = rows[columns]
     if len(stored):
         frame = pd.concat([frame, stored[columns]], ignore_index=True)
-    codes, code_names = _encode(frame["indicator_code"])
+    codes, code_names = encode_cells(frame["indicator_code"])
     # Only quarter amounts (indicators that are not levels) are summed; the rows are kept whole
     # until here, as filtering a million text cells costs more than encoding them.
     flow = np.array([semantics[code] != "level" for code in code_names])[codes]
@@ -373,9 +371,9 @@ def could_flag_running_totals(
     q = frame["value"].to_numpy(float)[flow]
     if not np.isfinite(q).all() or (q < 0).any():
         return True
-    sectors, sector_names = _encode(frame["sector_code"])
-    districts, district_names = _encode(frame["district_code"])
-    quarters, quarter_names = _encode(frame["period"])
+    sectors, sector_names = encode_cells(frame["sector_code"])
+    districts, district_names = encode_cells(frame["district_code"])
+    quarters, quarter_names = encode_cells(frame["period"])
     codes, sectors, districts, quarters = (a[flow] for a in (codes, sectors, districts, quarters))
     # A running total's span: the calendar year of a yearly flow, else before or after the base.
     yearly = np.array([semantics[code] == "yearly_flow" for code in code_names])[codes]
@@ -411,14 +409,3 @@ def could_flag_running_totals(
             & ((before + q) * (1 + margin) >= target)
         )
     return bool((in_file & (not_below | past_target)).any())
-
-
-def _encode(column: pd.Series) -> tuple[np.ndarray, list]:
-    """Each cell's index into the distinct cells (a missing cell is one of them), and those."""
-    cells = pa.array(column, from_pandas=True)
-    if isinstance(cells, pa.ChunkedArray):
-        cells = cells.combine_chunks()
-    encoded = pc.dictionary_encode(cells, null_encoding="encode")
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), (
-        encoded.dictionary.to_pylist()
-    )

@@ -142,8 +142,7 @@ def check_upload(
             checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
             return result
     report(0.6, "compare")
-    con.register("staged", rows)
-    try:
+    with queries.staged(con, rows):
         result.change_counts = queries.staged_change_counts(con)
         if full_diff:
             result.diff = queries.staged_diff(con)
@@ -153,8 +152,6 @@ def check_upload(
             target_multiple=config.TARGET_MULTIPLE_WARNING,
             change_ratio=config.CHANGE_RATIO_WARNING,
         )
-    finally:
-        con.unregister("staged")
     checked.problems.extend(_warning_problems(warnings))
     checked.problems.sort(key=lambda p: (p.row or 0, p.severity, p.code))
     report(0.8, "checked")
@@ -183,11 +180,8 @@ def _resolve_basis(
             cumulative_value=np.nan,
             cumulative_before=np.nan,
         ), []
-    con.register("staged", rows)
-    try:
+    with queries.staged(con, rows):
         history = queries.staged_key_history(con)
-    finally:
-        con.unregister("staged")
     return basis.resolve(
         rows,
         ref.indicators,
@@ -232,11 +226,8 @@ def _fast_rows(con: Con, table: pd.DataFrame, ref: Reference) -> pd.DataFrame | 
     )
     if all(semantics[code] == "level" for code in rows["indicator_code"].unique()):
         return rows  # no quarter amounts: basis leaves the values as they are
-    con.register("staged", rows)
-    try:
+    with queries.staged(con, rows):
         history = queries.staged_key_history(con)
-    finally:
-        con.unregister("staged")
     suspect = basis.could_flag_running_totals(
         rows,
         history,
@@ -319,11 +310,8 @@ def write_batch(
             after={**check.summary(), "review_state": review_state, **how, **choices},
         )
         return batch_id
-    con.register("staged", rows)
-    try:
+    with queries.staged(con, rows):
         written = queries.apply_staged(con, check.plan_id, batch_id, is_demo=is_demo)
-    finally:
-        con.unregister("staged")
     before, after = audit_figures(con, batch_id, superseded=True), audit_figures(con, batch_id)
     queries.write_audit(
         con,

@@ -100,13 +100,10 @@ def commit_upload(
 
 def _outdated(con: Con, check: UploadCheck) -> bool:
     """True when the figures in force for the file's keys differ from those previewed."""
-    con.register("staged", check.checked.rows)
-    try:
+    with queries.staged(con, check.checked.rows):
         if check.diff.empty:
             return queries.staged_change_counts(con) != check.change_counts
         fresh = queries.staged_diff(con)
-    finally:
-        con.unregister("staged")
     columns = ["source_row", "old_value"]
     return (
         not fresh[columns].reset_index(drop=True).equals(check.diff[columns].reset_index(drop=True))

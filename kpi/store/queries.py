@@ -4,7 +4,9 @@ Values are always bound parameters. Functions take an open connection (see kpi.s
 that a caller can group several of them in one transaction.
 """
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
 
 import duckdb
@@ -265,6 +267,17 @@ def latest_period(con: Con, plan_id: str) -> str | None:
     )
 
 
+@contextlib.contextmanager
+def staged(con: Con, rows: pd.DataFrame) -> Iterator[None]:
+    """`rows` as the view `staged` that the staged_* queries and apply_staged read, for the
+    duration of the block."""
+    con.register("staged", rows)
+    try:
+        yield
+    finally:
+        con.unregister("staged")
+
+
 def periods_with_figures(con: Con, plan_id: str) -> list[str]:
     """Quarters that have at least one figure in force, ascending."""
     rows = _run(
@@ -273,6 +286,11 @@ def periods_with_figures(con: Con, plan_id: str) -> list[str]:
         [plan_id],
     )
     return [r[0] for r in rows]
+
+
+def has_figures(con: Con, plan_id: str, as_of: str) -> bool:
+    """Whether the plan has a figure in force up to `as_of` (else no indicator has a chart)."""
+    return any(period <= as_of for period in periods_with_figures(con, plan_id))
 
 
 def demo_figures_in_force(con: Con, plan_id: str, as_of: str) -> int:

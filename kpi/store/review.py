@@ -62,11 +62,8 @@ def approve_batch(con: Con, batch_id: int, *, user_name: str, role: str) -> Revi
     with transaction(con):
         batch = _pending_batch(con, batch_id)
         rows = queries.submitted_figures(con, batch_id)
-        con.register("staged", rows)
-        try:
+        with queries.staged(con, rows):
             written = queries.apply_staged(con, batch["plan_id"], batch_id, is_demo=False)
-        finally:
-            con.unregister("staged")
         if not queries.mark_reviewed(
             con, batch_id, state=APPROVED, user_name=user_name, reason=None
         ):
@@ -190,11 +187,8 @@ def submitted_rows(con: Con, batch_id: int) -> pd.DataFrame:
 def submitted_diff(con: Con, batch_id: int) -> pd.DataFrame:
     """A batch's submitted rows against the figures in force now: old -> new, and the basis."""
     rows = submitted_rows(con, batch_id)
-    con.register("staged", rows)
-    try:
+    with queries.staged(con, rows):
         diff = queries.staged_diff(con)
-    finally:
-        con.unregister("staged")
     return diff.merge(rows[["source_row", "entered_basis"]], on="source_row", how="left")
 
 

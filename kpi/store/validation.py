@@ -827,10 +827,12 @@ def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
         return None
     cells = {}
     for column in ("indicator_code", "period", "sector", "district"):
-        encoded = _encoded(table[columns[column]]) if column in columns else None
-        if encoded is None and column in columns:
+        if column not in columns:
+            cells[column] = None
+            continue
+        cells[column] = encode_cells(table[columns[column]], text_only=True)
+        if cells[column] is None:
             return None
-        cells[column] = encoded
     resolve = _indicator_resolver(ref)
     sectors = _names_lookup(ref.sectors, "sector_code")
     districts = _names_lookup(ref.districts, "district_code")
@@ -900,15 +902,17 @@ def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
     return out
 
 
-def _encoded(column: pd.Series) -> tuple[np.ndarray, list[str]] | None:
-    """(each row's index into the distinct cells, the distinct cells); None unless every cell
-    is text (read_table gives text only)."""
+def encode_cells(column: pd.Series, *, text_only: bool = False) -> tuple[np.ndarray, list] | None:
+    """Each cell's index into the distinct cells (a missing cell is one of them), and those cells.
+    With `text_only`, None unless every cell is text (read_table gives text only)."""
     cells = pa.array(column, from_pandas=True)
     if isinstance(cells, pa.ChunkedArray):  # pandas' Arrow-backed text
         cells = cells.combine_chunks()
-    if cells.null_count or not (
-        pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)
+    if text_only and (
+        cells.null_count
+        or not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type))
     ):
         return None
-    encoded = pc.dictionary_encode(cells)
-    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+    encoded = pc.dictionary_encode(cells, null_encoding="encode")
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return indices, encoded.dictionary.to_pylist()
