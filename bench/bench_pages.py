@@ -74,6 +74,12 @@ DRAWN = """
   if (shown('stPlotlyChart').some(chart => !chart.querySelector('.main-svg'))) return false;
   if (shown('stDataFrame').some(grid => !grid.querySelector('canvas'))) return false;
   for (const img of document.images) if (!img.complete) return false;
+  // The overview's cards: one element whose HTML is drawn in its own (shadow) tree.
+  for (const host of shown('stBidiComponentIsolated')) {
+    const tree = host.shadowRoot;
+    if (!tree || !tree.querySelector('.grid > *')) return false;
+    if ([...tree.querySelectorAll('img')].some(img => !img.complete)) return false;
+  }
   return performance.now();
 }
 """

@@ -5,7 +5,7 @@ import streamlit as st
 from kpi.base import config
 from kpi.measure import progress, series, tasks
 from kpi.outputs import palette, review_tables, status_tables, task_tables
-from kpi.web import cache, context, widgets
+from kpi.web import cache, card_grid, context, widgets
 
 OVERDUE_UNITS_SHOWN = 5
 
@@ -94,39 +94,8 @@ else:
     )
 
 
-def open_indicator(code: str) -> None:
-    st.session_state[context.INDICATOR_KEY] = code
-
-
 cards = cache.load_cockpit_cards(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
-by_category: dict[str, list[dict]] = {}
-for card in cards:
-    by_category.setdefault(card["category"], []).append(card)
-for category, records in by_category.items():
-    st.subheader(category)
-    for start in range(0, len(records), 4):  # row by row so that cards line up
-        for column, card in zip(st.columns(4), records[start : start + 4], strict=False):
-            code = card["indicator_code"]
-            # Few elements per card, no columns inside: the browser's drawing time grows with
-            # the number of elements, and 26 cards are most of this page.
-            with column.container(border=True, key=f"card_{code}"):
-                margin = f"**{card['margin']}**" if card["margin"] else ""
-                # target_note: "管理员已调整" when the target in force is an admin edit.
-                notes = " · ".join(
-                    x for x in (margin, card["change"], card["source"], card["target_note"]) if x
-                )
-                st.markdown(
-                    f"{card['badge']} :gray[{card['trend']}]\n\n**{card['name']}**"
-                    f"\n\n#### {card['actual_vs_target']}\n\n{card['progress_text']}"
-                    + (f"\n\n:gray[:small[{notes}]]" if notes else "")
-                )
-                st.image(card["svg"], width="stretch", alt=card["alt"])
-                if st.button(
-                    ctx.t("common.details"),
-                    key=f"open_{code}",
-                    type="tertiary",
-                    on_click=open_indicator,
-                    args=(code,),
-                ):
-                    query = context.view_query(ctx, **{context.INDICATOR_KEY: code})
-                    st.switch_page("pages/indicator.py", query_params=query)
+if code := card_grid.card_grid(cards, ctx.t("common.details"), ctx.lang, key="cockpit_cards"):
+    st.session_state[context.INDICATOR_KEY] = code
+    query = context.view_query(ctx, **{context.INDICATOR_KEY: code})
+    st.switch_page("pages/indicator.py", query_params=query)

@@ -47,17 +47,25 @@ if report.demo_notice:
 st.header(report.title)
 st.caption(report.subtitle)
 st.subheader(ctx.t("document.summary"))
-for text in report.summary_paragraphs:
-    st.markdown(escape_markdown(text))
+# One element per run of paragraphs, one table shown per long section: the browser's time to
+# draw a rerun grows with the number of elements (about 3 ms each), and the report had 90.
+if report.summary_paragraphs:
+    st.markdown("\n\n".join(escape_markdown(text) for text in report.summary_paragraphs))
 for number, section in enumerate(report.sections):
     st.subheader(section.heading)
-    for text in section.paragraphs:
-        st.markdown(escape_markdown(text))
+    if section.paragraphs:
+        st.markdown("\n\n".join(escape_markdown(text) for text in section.paragraphs))
+    if len(section.tables) > 3:  # one table per task group: the reader picks one
+        captions = [table.caption for table in section.tables]
+        chosen = st.selectbox(
+            ctx.t("final.page.choose_table"),
+            range(len(captions)),
+            format_func=captions.__getitem__,
+            key=f"final_tables_{number}",
+        )
+        widgets.report_table(section.tables[chosen])
+        continue
     for n, table in enumerate(section.tables):
-        # Long sections (one table per task group) open their first table only.
-        opened = n == 0 or len(section.tables) <= 3
-        if box := widgets.lazy_expander(
-            table.caption, f"final_table_{number}_{n}", expanded=opened
-        ):
+        if box := widgets.lazy_expander(table.caption, f"final_table_{number}_{n}", expanded=True):
             with box:
-                widgets.report_table(final_report.screen_table(table), len(table.data))
+                widgets.report_table(table)

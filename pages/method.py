@@ -30,11 +30,11 @@ st.markdown(
 st.subheader(ctx.t("method.palette"))
 widgets.data_table(
     ctx,
-    palette.legend_styled(ctx.lang),  # each row painted in its colour
+    palette.legend_table(ctx.lang),
     "method_palette",
     ctx.t("method.palette"),
-    download=palette.legend_table(ctx.lang),
     wrap=True,
+    styles=palette.legend_styles(ctx.lang),  # each row's colour painted in its cell
 )
 st.caption(palette.legend_caption(ctx.lang))
 st.subheader(ctx.t("method.semantics"))

@@ -26,18 +26,26 @@ codes = list(names)
 
 if not grid.empty:
     st.subheader(ctx.t("sectors.heatmap"))
-    st.caption(ctx.t("sectors.heatmap_help"))
     view = (ctx.plan_id, ctx.as_of, ctx.lang)
-    st.plotly_chart(cache.figure(ctx.db, "sector_heatmap", *view), key="sectors_heatmap")
+    # Every value is written on these charts: drawn static (no hover, no toolbar), a chart costs
+    # the browser about half as much (bench/bench_elements.py).
+    static = {"staticPlot": True}
 
-    st.subheader(ctx.t("sectors.bars"))
+    def heatmap() -> None:
+        st.caption(ctx.t("sectors.heatmap_help"))
+        chart = cache.figure(ctx.db, "sector_heatmap", *view)
+        st.plotly_chart(chart, key="sectors_heatmap", config=static)
 
     def bars(code: str) -> None:
+        st.caption(ctx.t("sectors.bars"))
         chart = cache.figure(ctx.db, "sector_bars", *view, code)
-        st.plotly_chart(chart, key=f"sectors_bars_{code}")
+        st.plotly_chart(chart, key=f"sectors_bars_{code}", config=static)
 
-    # Only the chosen indicator's chart is drawn.
-    widgets.tab_sections({names[c]: functools.partial(bars, c) for c in codes}, "sectors_bars")
+    # One chart at a time, the heat map of every indicator first: each Plotly chart costs the
+    # browser about 50 ms a rerun.
+    charts = {ctx.t("sectors.heatmap_choice"): heatmap}
+    charts |= {names[c]: functools.partial(bars, c) for c in codes}
+    widgets.tab_sections(charts, "sectors_bars")
 
     st.subheader(ctx.t("sectors.sum_check"))
     status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
@@ -83,5 +91,6 @@ else:
         f"sectors_tasks_{sector}",
         title,
         demo=widgets.task_demo_banner(ctx, board),
+        wrap=len(board) <= widgets.SHORT_TABLE_ROWS,
         column_config={ctx.t("col.overdue"): st.column_config.TextColumn(width="medium")},
     )

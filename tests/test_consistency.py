@@ -19,6 +19,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import page_html
 import pandas as pd
 import pytest
 from docx import Document
@@ -94,38 +95,10 @@ def _run(page: str, as_of: str, **state) -> AppTest:
     return at
 
 
-def _elements(node):
-    """Every element under an AppTest node, depth first."""
-    for child in getattr(node, "children", {}).values():
-        yield child
-        yield from _elements(child)
-
-
-def _text(element) -> str:
-    if element.type == "progress":
-        return element.proto.text
-    value = getattr(element, "value", "")
-    return value if isinstance(value, str) else ""
-
-
-def _card_texts(at: AppTest, code: str) -> list[str]:
-    """The texts of one overview card: the smallest block holding its open button and values."""
-    best = None
-    for block in _elements(at.main):
-        inside = list(_elements(block))
-        keys = {getattr(e, "key", None) for e in inside}
-        texts = [_text(e) for e in inside]
-        is_card = f"open_{code}" in keys and any("\n#### " in t for t in texts)
-        if is_card and (best is None or len(texts) < len(best)):
-            best = texts
-    assert best is not None, code
-    return best
-
-
 def _table(at: AppTest, header_key: str) -> pd.DataFrame:
     """The page's table with that header: a data grid, or a plain table (a short one)."""
     header = i18n.t(header_key, LANG)
-    return next(t.value for t in [*at.dataframe, *at.table] if header in t.value.columns)
+    return next(t for t in page_html.tables(at) if header in t.columns)
 
 
 def _csv(downloads: dict, name: str) -> pd.DataFrame:
@@ -138,10 +111,8 @@ def _csv(downloads: dict, name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("consistency") / "demo.duckdb"
-    db.ensure_database(path, with_demo=True)
-    return path
+def store(store_copy) -> Path:
+    return store_copy(True, "consistency")
 
 
 @pytest.fixture
@@ -238,11 +209,10 @@ def test_overview_tiles_and_cards_agree_with_etl_status(env, etl_status, meta, a
     tiles = {light: counts[light] for light in shown}
     assert palette.light_counts_markdown(tiles, LANG) in [m.value for m in at.markdown]
     assert sum(tiles.values()) == len(status)  # every indicator is counted under some light
+    cards, badges = page_html.card_texts(at), page_html.card_badges(at)
     for code, row in status.iterrows():
-        texts = _card_texts(at, code)
-        badge = next(t for t in texts if "-badge[" in t)
-        assert _light_of_badge(badge) == row["light"], code
-        joined = " ".join(texts)
+        assert badges[code] == palette.light_label(row["light"], LANG), code
+        joined = cards[code]
         assert _has_number(joined, _number(row["target"], meta[code])), (code, joined)
         if pd.notna(row["actual"]):
             assert _has_number(joined, _number(row["actual"], meta[code])), (code, joined)

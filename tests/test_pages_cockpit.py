@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import page_html
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -71,24 +72,20 @@ def run(page: str, lang: str, as_of: str | None = None, **state) -> AppTest:
     return at
 
 
-def is_card_badge(text: str, colour: str = "") -> bool:
-    """A card's text: one badge, then the indicator and its value as a heading (the light
-    counts line has several badges; the behind list has no heading)."""
-    return text.startswith(f":{colour}") and text.count("-badge[") == 1 and "\n#### " in text
-
-
 def light_counts_line(at: AppTest) -> str:
     """The overview's one line of light counts (badges)."""
     return next(m.value for m in at.markdown if m.value.count("-badge[") >= 3)
 
 
 def texts(at: AppTest) -> str:
-    """Everything the page wrote as markdown, captions, headers, alerts and metric labels."""
+    """Everything the page wrote as markdown, captions, headers, alerts, metric labels and
+    the overview's cards."""
     parts = [
         e.value for kind in ("markdown", "caption", "title", "subheader") for e in at.get(kind)
     ]
     parts += [e.value for kind in ("warning", "info", "success") for e in at.get(kind)]
     parts += [m.label for m in at.metric]
+    parts += page_html.card_texts(at).values()
     return "\n".join(str(p) for p in parts)
 
 
@@ -111,14 +108,13 @@ def test_page_runs_with_demo_banner_when_demo_data(kpi_db, page, lang, as_of) ->
 def test_cockpit_shows_the_lights_of_etl_status(kpi_db, page, lang, as_of) -> None:
     expected = etl_status(kpi_db, as_of)
     at = run(page, lang, as_of)
-    n_red = sum(row["light"] in ("red", "missed") for row in expected)
-    red_cards = [m for m in at.markdown if is_card_badge(m.value, "red")]
-    assert len(red_cards) == n_red
+    # each card's badge names the light etl status gives its indicator
+    badges = page_html.card_badges(at)
+    lights = {row["indicator_code"]: row["light"] for row in expected}
+    assert badges == {code: palette.light_label(light, lang) for code, light in lights.items()}
     shown = FINAL if as_of is None else SEQUENTIAL
     counts = {light: sum(row["light"] == light for row in expected) for light in shown}
     assert palette.light_counts_markdown(counts, lang) in [m.value for m in at.markdown]
-    cards = [m for m in at.markdown if is_card_badge(m.value)]
-    assert len(cards) == len(expected)
 
 
 def test_etl_status_lights_are_final_at_the_plan_end(kpi_db) -> None:
@@ -198,7 +194,8 @@ def test_indicator_page_shows_both_5g_targets_with_documents(kpi_db, lang) -> No
     five_g = {"zh": ("1.8 万座", "1.86 万座"), "en": ("18,000 sites", "18,600 sites")}[lang]
     assert any(five_g[0] in n and "湛府〔2023〕14号" in n for n in names)
     assert any(five_g[1] in n and "湛府办〔2022〕32号" in n for n in names)
-    targets = next(t.value for t in at.table if "湛府办〔2022〕32号" in t.value.to_string())
+    shown = page_html.plain_tables(at)
+    targets = next(t for t in shown if "湛府办〔2022〕32号" in t.to_string())
     assert len(targets) == 2
 
 
@@ -210,15 +207,15 @@ def test_indicator_page_explains_the_colour(kpi_db) -> None:
 
 def test_card_button_opens_the_indicator_page(kpi_db) -> None:
     at = run("../app.py", "zh", "2024Q2")
-    at.button(key="open_smart_equipment").click().run()
-    assert not at.exception
+    page_html.open_card(at, "smart_equipment")
+    assert not at.exception, at.exception
     assert at.session_state["indicator"] == "smart_equipment"
     assert at.selectbox(key="indicator").value == "smart_equipment"
 
 
 def test_method_page_shows_source_discrepancies(kpi_db) -> None:
     at = run("../pages/method.py", "zh")
-    frames = [t.value for t in at.table]  # short tables: plain, their cells wrap
+    frames = page_html.plain_tables(at)  # short tables: plain, their cells wrap
     sums = next(f for f in frames if "分行业合计" in f.columns)
     assert set(sums["一致"]) == {"是", "否"}
     # the check of the 分行业 page: city minus the sectors (1600 − 1380 台)
@@ -249,10 +246,10 @@ def test_cockpit_counts_overdue_subtasks_and_names_the_units(kpi_db, lang) -> No
     tile = next(m for m in at.metric if m.label == label)
     assert tile.value == f"{tasks.status_counts(board)['overdue']} / {len(board)}"
     unit_col = "责任单位" if lang == "zh" else "Responsible unit"
-    units = next(d.value for d in at.table if list(d.value.columns)[0] == unit_col)
+    units = next(t for t in page_html.plain_tables(at) if list(t.columns)[0] == unit_col)
     worst = tasks.overdue_by_unit(board).iloc[0]
     assert units.iloc[0, 0] == (worst.unit_zh if lang == "zh" else worst.unit_en)
-    assert units.iloc[0, 1] == worst.overdue and len(units) <= 5
+    assert units.iloc[0, 1] == str(worst.overdue) and len(units) <= 5
     assert [b for b in at.button if b.key == "open_overdue_tasks"]
 
 
@@ -291,21 +288,21 @@ def test_card_source_names_the_batch_and_file_of_real_data(empty_db, monkeypatch
 
 def test_indicator_page_draws_one_section_at_a_time(kpi_db) -> None:
     at = run("../pages/indicator.py", "zh", "2025Q4", indicator="base_stations_5g")
-    assert [tab.label for tab in at.tabs] == [
+    assert at.button_group(key="indicator_section").options == [
         "目标与来源",
         "同类比较",  # the second plan's and other cities' figures for 5G base stations
         "相关任务与责任单位",
         "分行业与分地区",
         "数据与修订记录",
     ]
-    assert len(at.table) == 1 and not at.dataframe  # the targets only
+    assert len(page_html.plain_tables(at)) == 1 and not at.dataframe  # the targets only
     assert len(at.get("plotly_chart")) == 1
     at.session_state["indicator_section"] = "分行业与分地区"
     at.run()
-    assert not at.table and len(at.get("plotly_chart")) == 1
+    assert not page_html.plain_tables(at) and len(at.get("plotly_chart")) == 1
     assert "没有分行业或分地区数据" in [c.value for c in at.caption]
     at.selectbox(key="indicator").set_value("cloud_firms").run()  # figures by district
-    assert at.session_state["indicator_section"] == "分行业与分地区"  # the tab stays
+    assert at.session_state["indicator_section"] == "分行业与分地区"  # the section stays
     assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 1
     at.session_state["indicator_section"] = "数据与修订记录"
     at.run()

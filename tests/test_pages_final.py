@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import page_html
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -62,19 +63,34 @@ def test_final_page_is_an_interim_reading_when_an_earlier_quarter_is_chosen(
     assert at.header[0].value == i18n.t("final.report.title_interim", "zh", as_of="2024Q4")
 
 
-def test_a_closed_table_is_drawn_only_once_opened(demo_env: Path) -> None:
+def _is_shown(table, at: AppTest) -> bool:
+    """Whether a report table is on the page: its columns, and its first column's cells as
+    shown (symbols in shaded cells), in a grid or a plain table."""
+    frame, _ = final_report.screen_cells(table)
+    return any(
+        list(t.columns) == list(frame.columns)
+        and list(t.iloc[:, 0].astype(str)) == list(frame.iloc[:, 0].astype(str))
+        for t in page_html.tables(at)
+    )
+
+
+def test_a_long_section_shows_the_one_table_chosen(demo_env: Path) -> None:
     report = final_report.build_report(demo_env, PLAN, None, "zh", with_evidence=False)
-    number = next(n for n, s in enumerate(report.sections) if len(s.tables) > 3)
-    closed = _run("zh")
-    open_tables = sum(len(s.tables) if len(s.tables) <= 3 else 1 for s in report.sections)
-    assert len(closed.dataframe) + len(closed.table) == open_tables
-    closed.session_state[f"final_table_{number}_1"] = True
-    closed.run()
-    assert len(closed.dataframe) + len(closed.table) == open_tables + 1
+    number, section = next((n, s) for n, s in enumerate(report.sections) if len(s.tables) > 3)
+    at = _run("zh")
+    shown = sum(len(s.tables) if len(s.tables) <= 3 else 1 for s in report.sections)
+    assert len(page_html.tables(at)) == shown
+    picker = at.selectbox(key=f"final_tables_{number}")
+    assert picker.options == [t.caption for t in section.tables]
+    assert _is_shown(section.tables[0], at) and not _is_shown(section.tables[2], at)
+    picker.set_value(2).run()
+    assert len(page_html.tables(at)) == shown
+    assert _is_shown(section.tables[2], at) and not _is_shown(section.tables[0], at)
 
 
 def test_short_report_tables_are_plain_tables_and_long_ones_grids(demo_env: Path) -> None:
     at = _run("zh")
-    assert at.table and at.dataframe
-    assert all(len(t.value) <= widgets.SHORT_TABLE_ROWS for t in at.table)
+    plain = page_html.plain_tables(at)
+    assert plain and at.dataframe
+    assert all(len(t) <= widgets.SHORT_TABLE_ROWS for t in plain)
     assert all(len(d.value) > widgets.SHORT_TABLE_ROWS for d in at.dataframe)

@@ -347,8 +347,14 @@ def test_sidebar_has_sign_in_or_sign_out(env):
     # Only the first run is checked: AppTest drops app.py's sidebar on reruns under st.navigation
     # (a plain two-page app shows the same); signing out is exercised in the browser test.
     at = run(APP, check=False)
-    assert [b for b in at.sidebar.button if b.key == "auth_sidebar_submit"]
+    # Signed out: the sign-in popover, whose form is drawn only once it is opened.
+    assert not [b for b in at.sidebar.button if b.key == "auth_sidebar_submit"]
     assert not [b for b in at.sidebar.button if b.key == "auth_sidebar_sign_out"]
+    opened = AppTest.from_file(APP, default_timeout=90)
+    opened.session_state["auth_sidebar_open"] = True
+    opened.run()
+    assert [b for b in opened.sidebar.button if b.key == "auth_sidebar_submit"]
+    assert opened.sidebar.text_input(key="auth_sidebar_username") is not None
     at = run(APP, "staff", check=False)
     assert [b for b in at.sidebar.button if b.key == "auth_sidebar_sign_out"]
     assert not [b for b in at.sidebar.button if b.key == "auth_sidebar_submit"]

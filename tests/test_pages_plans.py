@@ -3,6 +3,7 @@ workbook; staff and viewers are refused before anything is drawn."""
 
 from pathlib import Path
 
+import page_html
 import pytest
 from intake_helpers import run_page as run
 from intake_helpers import use_accounts
@@ -55,7 +56,7 @@ def test_an_upload_with_an_error_shows_the_problem_row_and_no_import_button(env)
     at = run(PAGE, "admin")
     upload(at, tables)
     assert "1 处错误" in texts(at.error)
-    problems = at.table[0].value  # wrapped, so the messages are read in full
+    problems = page_html.plain_tables(at)[0]  # plain, so the messages are read in full
     row = problems.iloc[0]
     assert (row["表"], row["行"], row["列"]) == ("目标值", "2", "比较方式")
     assert not [b for b in at.button if b.key == "plans_import"]

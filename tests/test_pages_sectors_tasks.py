@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import page_html
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -55,7 +56,7 @@ TABLE_HEADERS = {
 def _frame(at: AppTest, table: str) -> pd.DataFrame:
     """The frame of one table on the page (the first with that table's own header)."""
     headers = {i18n.t(TABLE_HEADERS[table], lang) for lang in i18n.LANGS}
-    return next(d.value for d in at.dataframe if headers & set(d.value.columns))
+    return next(t for t in page_html.tables(at) if headers & set(t.columns))
 
 
 def _warnings(at: AppTest) -> list[str]:
@@ -102,7 +103,7 @@ def test_tasks_page_shows_every_subtask_and_overdue_count_when_run(
 
 
 def _scorecard(at: AppTest, lang: str) -> pd.DataFrame:
-    """The units' scorecard, drawn once its tab is chosen (the board's tab is the first)."""
+    """The units' scorecard, drawn once its section is chosen (the board is the first)."""
     header = i18n.t(TABLE_HEADERS["tasks_scorecard"], lang)
     assert not any(header in d.value.columns for d in at.dataframe)
     at.session_state["tasks_section"] = i18n.t("tasks.scorecard", lang)
@@ -114,7 +115,8 @@ def _scorecard(at: AppTest, lang: str) -> pd.DataFrame:
 def test_tasks_page_labels_are_in_the_chosen_language(demo_env: Path, lang: str) -> None:
     at = _run(TASKS_PAGE, lang)
     table = _frame(at, "tasks_board")
-    titles = [s.value for s in at.subheader] + [at.title[0].value] + [t.label for t in at.tabs]
+    titles = [s.value for s in at.subheader] + [at.title[0].value]
+    titles += at.button_group(key="tasks_section").options
     headers = list(table.columns) + list(_scorecard(at, lang).columns)
     statuses = set(table[i18n.t("col.status", lang)])
     if lang == "zh":
@@ -264,16 +266,20 @@ def _bar_charts(at: AppTest) -> list[dict]:
     return [c for c in charts if c["data"][0]["type"] == "bar"]
 
 
-def test_sectors_page_draws_one_bar_chart_and_the_check_tables_only_once_opened(
+def test_sectors_page_draws_one_chart_and_the_check_tables_only_once_opened(
     demo_env: Path,
 ) -> None:
     at = _run(SECTORS_PAGE)
-    labels = [tab.label for tab in at.tabs]
-    bars = _bar_charts(at)
-    assert len(labels) == 3 and len(bars) == 1  # the first indicator's chart only
+    labels = at.button_group(key="sectors_bars").options
+    assert labels[0] == "全部指标（热力图）" and len(labels) == 4  # and the three indicators
+    assert len(at.get("plotly_chart")) == 1 and _heatmap(at)  # the heat map only
     assert not any(set(d.value.columns) & {"全市目标"} for d in at.dataframe)
     assert any(w.value for w in at.warning)  # the mismatch is still stated
-    at.session_state["sectors_bars"] = labels[2]
+    at.session_state["sectors_bars"] = labels[1]
+    at.run()
+    bars = _bar_charts(at)
+    assert len(at.get("plotly_chart")) == 1 and len(bars) == 1  # that indicator's bars only
+    at.session_state["sectors_bars"] = labels[3]
     at.session_state["sectors_sum_tables"] = True
     at.run()
     bars_after = _bar_charts(at)

@@ -35,7 +35,7 @@ def _metrics(at: AppTest) -> dict[str, int]:
     return {m.label: int(m.value) for m in at.metric}
 
 
-# The tab each table is on: one tab is drawn at a time (widgets.lazy_tabs).
+# The section each table is in: one section is drawn at a time (widgets.tab_sections).
 TAB_OF_COLUMN = {"col.escalation": "warnings.list", "col.red_notices": "warnings.units"}
 
 
@@ -90,7 +90,7 @@ def test_warning_page_labels_are_in_the_chosen_language(demo_env: Path, lang: st
     at = _run(lang, "2024Q2")  # in the plan: lights (the final quarter says 达标 / 未达标)
     table = _table(at, lang)
     texts = [at.title[0].value, *(s.value for s in at.subheader), *(m.label for m in at.metric)]
-    texts += [tab.label for tab in at.tabs]
+    texts += at.button_group(key="warnings_section").options
     texts += list(table.columns) + list(table[i18n.t("col.state", lang)].unique())
     texts += list(table[i18n.t("col.kind", lang)].unique())
     if lang == "en":

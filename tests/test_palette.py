@@ -102,9 +102,14 @@ def test_legend_table_lists_both_palettes_with_symbol_word_and_meaning(lang: str
     ]
 
 
-def test_legend_styled_paints_the_colour_column() -> None:
-    html = palette.legend_styled("zh").to_html()
-    assert f"background-color: {palette.BLUE}" in html
+def test_legend_styles_paint_each_colour_cell_in_its_own_colour() -> None:
+    table = palette.legend_table("zh")
+    styles = palette.legend_styles("zh")
+    assert list(styles) == [table.columns[-1]]
+    assert (
+        styles[table.columns[-1]][0] == f"background-color: {palette.BLUE}; color: {palette.BLUE}"
+    )
+    assert len(styles[table.columns[-1]]) == len(table)
 
 
 @pytest.mark.parametrize(

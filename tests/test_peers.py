@@ -106,8 +106,8 @@ def run_indicator_page(path: Path, monkeypatch, lang: str, plan: str, code: str)
 @pytest.mark.parametrize(("lang", "title"), [("zh", "同类比较"), ("en", "Peers")])
 def test_indicator_page_shows_peers(two_plans, monkeypatch, lang, title) -> None:
     at = run_indicator_page(two_plans, monkeypatch, lang, PLAN, CODE)
-    assert title in [tab.label for tab in at.tabs]
-    at.session_state["indicator_section"] = title  # drawn once its tab is chosen
+    assert title in at.button_group(key="indicator_section").options
+    at.session_state["indicator_section"] = title  # drawn once its section is chosen
     at.run()
     table = next(d.value for d in at.dataframe if "2022-06-14" in d.value.to_string())
     assert len(table) == 2 and "2026Q1" in table.to_string()

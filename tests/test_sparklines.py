@@ -1,8 +1,9 @@
 """The overview cards' pictures: completion bar and trend line in one small SVG, not Plotly."""
 
-import base64
 import xml.etree.ElementTree as ET
+from urllib.parse import unquote
 
+import page_html
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -91,16 +92,9 @@ def test_overview_draws_each_card_picture_as_an_image_and_no_plotly(demo_db, mon
     at.run()
     assert not at.exception
     assert not at.get("plotly_chart")
-    cards = [m for m in at.markdown if "\n#### " in m.value]
-    images = [e.proto.imgs[0] for e in _elements(at.main) if e.type == "imgs" or e.type == "image"]
-    assert len(images) == len(cards) == 26
-    for image in images:
-        svg = base64.b64decode(image.url.removeprefix("data:image/svg+xml;base64,")).decode()
+    images = page_html.card_images(at)
+    assert len(images) == len(page_html.card_texts(at)) == 26
+    for src, alt in images.values():
+        svg = unquote(src.removeprefix("data:image/svg+xml,"))
         assert ET.fromstring(svg).find(f"{SVG}polyline") is not None
-        assert "走势" in image.alt and "完成" in image.alt
-
-
-def _elements(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _elements(child)
+        assert "走势" in alt and "完成" in alt

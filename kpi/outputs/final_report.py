@@ -627,24 +627,28 @@ def build_report(
     return assemble(fi, lang, today=today)
 
 
-def screen_table(table: document.Table) -> Any:
-    """The table for st.dataframe: shaded cells in the print colours, symbol first (as printed)."""
+def screen_cells(table: document.Table) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The table as shown on screen: symbol first in shaded cells (as printed), and per shaded
+    column a CSS declaration per row in the print colours ('' for an unshaded cell)."""
     frame = table.data.copy()
     shaded = table.column_lights()
+    colours = palette.print_colours()
+    styles = {}
     for column, lights in shaded.items():
         frame[column] = [
             palette.with_light_symbol(str(v), k) for v, k in zip(frame[column], lights, strict=True)
         ]
-    colours = palette.print_colours()
-
-    def paint(column: pd.Series) -> list[str]:
-        lights = shaded.get(column.name) or [None] * len(column)
-        return [
+        styles[column] = [
             f"background-color: #{colours[k][0]}; color: #{colours[k][1]}" if k else ""
             for k in lights
         ]
+    return frame, styles
 
-    return frame.style.apply(paint)
+
+def screen_table(table: document.Table) -> Any:
+    """The table for st.dataframe: shaded cells in the print colours, symbol first (as printed)."""
+    frame, styles = screen_cells(table)
+    return frame.style.apply(lambda column: styles.get(column.name) or [""] * len(column))
 
 
 # ------------------------------------------------------------------ files

@@ -144,8 +144,8 @@ def legend_caption(lang: str) -> str:
     return i18n.t("palette.caption", lang)
 
 
-def legend_styled(lang: str):
-    """legend_table with its colour column painted in each row's colour (a pandas Styler)."""
+def legend_styles(lang: str) -> dict[str, list[str]]:
+    """legend_table's colour column painted in each row's colour: a CSS declaration per row."""
     table = legend_table(lang)
     colour = table.columns[-1]
-    return table.style.map(lambda hex_: f"background-color: {hex_}; color: {hex_}", [colour])
+    return {colour: [f"background-color: {hex_}; color: {hex_}" for hex_ in table[colour]]}

@@ -13,7 +13,6 @@ from kpi.base.values import is_missing
 from kpi.measure import progress
 from kpi.measure.assessment import PlanData
 from kpi.measure.series import city_rows
-from kpi.outputs import palette
 from kpi.outputs.explain import change_text, margin_text
 from kpi.outputs.formatting import (
     check_mark,
@@ -98,7 +97,6 @@ def cockpit_cards(status: pd.DataFrame, data: PlanData, lang: str) -> pd.DataFra
                 "category": i18n.name(row, lang, "category"),
                 "name": i18n.name(row, lang),
                 "light": row["light"],
-                "badge": palette.light_badge(row["light"], lang),
                 # "达标 已达标" would say it twice; after the plan there is no advice to give.
                 "trend": ""
                 if row["light"] == "achieved" or row["is_final"]

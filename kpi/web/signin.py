@@ -105,11 +105,27 @@ def current_user() -> User | None:
 
 
 def sign_in_form(lang: str = "zh", *, location: Location = "main") -> User | None:
-    """Username + password form; on success stores the user in session_state and reruns."""
-    area = st.sidebar if location == "sidebar" else st.container()
+    """Username + password form; on success stores the user in session_state and reruns.
+
+    In the sidebar the form is in a popover drawn only while open: on every page of every
+    reader not signed in, two text inputs and a form cost the browser more than the rest of the
+    sidebar (bench/bench_pages.py), for the few who sign in."""
     prefix = f"auth_{location}"
+    if location == "sidebar":
+        area = st.sidebar.popover(
+            i18n.t("signin.title", lang),
+            icon=":material/login:",
+            width="stretch",
+            key=f"{prefix}_open",
+            on_change="rerun",
+        )
+        if not area.open:
+            return None
+    else:
+        area = st.container()
     with area.form(f"{prefix}_form", clear_on_submit=True, enter_to_submit=False):
-        st.markdown(f"**{i18n.t('signin.title', lang)}**")
+        if location == "main":  # the popover's button says it in the sidebar
+            st.markdown(f"**{i18n.t('signin.title', lang)}**")
         username = st.text_input(i18n.t("signin.username", lang), key=f"{prefix}_username")
         password = st.text_input(
             i18n.t("signin.password", lang), type="password", key=f"{prefix}_password"

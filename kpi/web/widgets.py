@@ -5,18 +5,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from kpi.base import i18n
-from kpi.outputs import exports
+from kpi.outputs import document, exports, final_report, html_table
 from kpi.web.cache import query
-from kpi.web.context import Context
-
-if TYPE_CHECKING:
-    from pandas.io.formats.style import Styler
+from kpi.web.context import Context, current_lang
 
 
 def demo_banner(ctx: Context) -> bool:
@@ -91,33 +87,41 @@ def lazy_expander(label: str, key: str, *, expanded: bool = False):
     return box if box.open else None
 
 
-def lazy_tabs(labels: list[str], key: str) -> list:
-    """Tabs of which only the chosen one is drawn: per tab, its container when chosen, else None.
-
-    st.tabs draws every tab's content, seen or not; a page's charts and tables below the first
-    screen cost the browser most of a page switch. Choosing another tab reruns the page."""
-    return [tab if tab.open else None for tab in st.tabs(labels, key=key, on_change="rerun")]
-
-
 def tab_sections(sections: dict[str, Callable[[], None]], key: str) -> None:
-    """One tab per section (label: function drawing it); only the chosen one is drawn."""
-    for tab, draw in zip(lazy_tabs(list(sections), key), sections.values(), strict=True):
-        if tab:
-            with tab:
-                draw()
+    """One choice per section (label: function drawing it); only the chosen one is drawn.
+
+    A segmented control, not st.tabs: st.tabs draws every tab's content, seen or not, and even
+    with only the chosen tab drawn, five tabs cost the browser two to three times what the
+    control costs on every rerun (bench/bench_elements.py). Choosing a section reruns the page."""
+    labels = list(sections)
+    chosen = st.segmented_control(
+        i18n.t("common.sections", current_lang()),
+        labels,
+        default=labels[0],
+        required=True,
+        key=key,
+        label_visibility="collapsed",
+    )
+    sections.get(chosen, sections[labels[0]])()
 
 
-# Up to this many rows a table is drawn as st.table: in the browser a short plain table costs
-# about half a data grid (bench/bench_pages.py), and its cells wrap.
+# Up to this many rows a table is plain HTML (kpi.outputs.html_table), whose cells wrap: in the
+# browser it costs a sixth of a data grid or less (bench/bench_elements.py). Longer ones are
+# grids, which scroll and sort.
 SHORT_TABLE_ROWS = 12
 
 
-def report_table(table: pd.DataFrame | Styler, rows: int) -> None:
-    """A table of `rows` rows without downloads: plain when short, else a data grid."""
-    if rows <= SHORT_TABLE_ROWS:
-        st.table(table, hide_index=True, border="horizontal")
+def plain_table(frame: pd.DataFrame, styles: dict[str, list[str]] | None = None) -> None:
+    """A short table as one HTML element; `styles`: a CSS declaration per row of some columns."""
+    st.html(html_table.html_table(frame, styles))
+
+
+def report_table(table: document.Table) -> None:
+    """A final-report table on screen, without downloads: plain when short, else a data grid."""
+    if len(table.data) <= SHORT_TABLE_ROWS:
+        plain_table(*final_report.screen_cells(table))
     else:
-        st.dataframe(table, hide_index=True)
+        st.dataframe(final_report.screen_table(table), hide_index=True)
 
 
 def data_table(
@@ -128,6 +132,7 @@ def data_table(
     *,
     demo: bool = False,
     wrap: bool = False,
+    styles: dict[str, list[str]] | None = None,
     download: pd.DataFrame | None = None,
     **dataframe_args,
 ) -> None:
@@ -137,13 +142,14 @@ def data_table(
     plan, the as-of quarter and (when `demo`) the demo-data notice under it. Files are built only
     when a button is clicked. These buttons are the only download: the table's own toolbar export
     would write cells raw (=HYPERLINK(...)), so .streamlit/config.toml turns it off
-    (client.disableDataExport). `wrap` shows a short table as st.table, whose cells wrap, so a
+    (client.disableDataExport). `wrap` shows a short table as plain HTML, whose cells wrap, so a
     long list (every responsible unit) is read in full, also on a phone (no column config
-    there). `download` is what the files hold when it differs from what is shown (the audit log
+    there); `styles` paints some of its columns' cells (a CSS declaration per row). `download`
+    is what the files hold when it differs from what is shown (the audit log
     shows before/after readable and downloads the JSON written).
     """
     if wrap:
-        st.table(df, hide_index=True, border="horizontal")
+        plain_table(df, styles)
     else:
         st.dataframe(df, hide_index=True, **dataframe_args)
     stem = _file_stem(ctx, name)

@@ -44,8 +44,13 @@ def screenshot(page, name: str) -> Path:
 
 
 def sign_in(page, username: str, area: str = "sidebar") -> None:
-    """Fill the sign-in form in the sidebar (app.py's) or in the main area (a page's refusal)."""
-    box = page.get_by_test_id("stSidebar" if area == "sidebar" else "stMain")
+    """Fill the sign-in form in the sidebar (app.py's, in a popover) or in the main area (a
+    page's refusal)."""
+    if area == "sidebar":
+        page.get_by_test_id("stSidebar").get_by_test_id("stPopover").get_by_role("button").click()
+        box = page.get_by_test_id("stPopoverBody")
+    else:
+        box = page.get_by_test_id("stMain")
     box.get_by_label("用户名").or_(box.get_by_label("Username")).first.fill(username)
     box.get_by_label("密码").or_(box.get_by_label("Password")).first.fill(PASSWORDS[username])
     submit = box.get_by_role("button", name="登录").or_(box.get_by_role("button", name="Sign in"))

@@ -37,9 +37,11 @@ def demo_accounts_server(demo_db: Path, tmp_path: Path) -> Iterator[Server]:
 
 def sign_in(page, username: str, password: str) -> None:
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_label("用户名").fill(username)
-    sidebar.get_by_label("密码").fill(password)
-    sidebar.get_by_role("button", name="登录").click()
+    sidebar.get_by_test_id("stPopover").get_by_role("button").click()  # the sign-in popover
+    form = page.get_by_test_id("stPopoverBody")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("密码").fill(password)
+    form.get_by_role("button", name="登录").click()
     wait_for_app(page)
     expect(sidebar.get_by_text("已登录：市通信建设管理办公室上报员")).to_be_visible(timeout=T)
 

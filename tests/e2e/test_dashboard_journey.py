@@ -86,19 +86,20 @@ def test_cockpit_shows_as_many_red_cards_as_etl_status(server, page) -> None:
     assert re.search(r"红灯\s*(\d+)", counts).group(1) == str(expected)
 
 
-def test_indicator_sections_open_as_their_tabs_are_chosen(server, page) -> None:
-    """Only the chosen tab of the detail page is drawn; choosing another draws its content."""
+def test_indicator_sections_open_as_they_are_chosen(server, page) -> None:
+    """Only the chosen section of the detail page is drawn; choosing another draws it."""
     page.goto(f"{server.url}/?as_of=2025Q4")
     wait_for_app(page)
     nav_links(page).filter(has_text="指标详情").click()
     wait_for_app(page)
-    tabs = page.get_by_test_id("stTabs")
-    expect(tabs.get_by_role("tab", name="目标与来源")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_test_id("stTable")).to_have_count(1)  # the targets
+    sections = page.get_by_role("radiogroup", name="页面内容")
+    first = sections.get_by_role("radio", name="目标与来源")
+    expect(first).to_have_attribute("aria-checked", "true")
+    expect(page.locator("table.kpi-table")).to_have_count(1)  # the targets
     expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
-    tabs.get_by_role("tab", name="数据与修订记录").click()
+    sections.get_by_role("radio", name="数据与修订记录").click()
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
     wait_for_app(page)
-    expect(page.get_by_test_id("stTable")).to_have_count(0)
+    expect(page.locator("table.kpi-table")).to_have_count(0)
     assert_no_exception(page)
     screenshot(page, "indicator-figures-tab")

@@ -106,8 +106,8 @@ def city_value(db: Path, code: str, period: str) -> list[tuple]:
 
 
 def card(page, code: str):
-    """The cockpit card of one indicator (its container has key card_<code>)."""
-    return page.locator(f".st-key-card_{code}")
+    """The overview card of one indicator (in the cards' HTML, by its code)."""
+    return page.locator(f".st-key-cockpit_cards .card[data-code='{code}']")
 
 
 def assert_refused_without_write_controls(page, refusal: str, title: str) -> None:

@@ -62,7 +62,7 @@ def alert(page, text: str):
 
 
 def card(page):
-    return page.locator(".st-key-card_idc_racks")
+    return page.locator(".st-key-cockpit_cards .card[data-code='idc_racks']")
 
 
 def submissions_page(page) -> None:

@@ -49,7 +49,7 @@ def test_a_shared_link_keeps_its_view_through_a_reload_and_a_card(server, page) 
     expect_view(page, "Targets at a glance", "2024Q2")
     expect(page).to_have_url(re.compile(r"as_of=2024Q2&lang=en"))
 
-    page.locator(".st-key-open_idc_racks").get_by_role("button").first.click()
+    page.locator(".st-key-cockpit_cards button[data-code='idc_racks']").click()
     wait_for_app(page)
     expect_view(page, "Indicator detail", "2024Q2", "Internet data centre standard racks")
     expect(page).to_have_url(re.compile(r"/indicator\?"))
