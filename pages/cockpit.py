@@ -47,8 +47,7 @@ if behind.empty:
     st.success(status_tables.behind_title(status, ctx.lang, empty=True))
 else:
     # One entry per indicator, every unit in full: it reads on a phone as on a wide screen.
-    # One element for all entries: the browser draws a page faster the fewer elements it has.
-    st.markdown("\n\n".join(task_tables.responsible_markdown(behind, ctx.lang)))
+    st.html(task_tables.responsible_html(behind, ctx.lang))
     if table_box := widgets.lazy_expander(ctx.t("cockpit.behind_table"), "cockpit_behind"):
         with table_box:
             widgets.data_table(

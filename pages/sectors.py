@@ -1,4 +1,4 @@
-"""行业 / Sectors: 专栏1 sector targets (heat map, bars), sector sums vs the city, key tasks."""
+"""行业 / Sectors: 专栏1 sector targets (shaded table, bars), sector sums vs the city, key tasks."""
 
 import functools
 
@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi.base import i18n
 from kpi.measure import series, tasks
-from kpi.outputs import task_tables
+from kpi.outputs import bulletin, final_report, task_tables
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -27,25 +27,27 @@ codes = list(names)
 if not grid.empty:
     st.subheader(ctx.t("sectors.heatmap"))
     view = (ctx.plan_id, ctx.as_of, ctx.lang)
-    # Every value is written on these charts: drawn static (no hover, no toolbar), a chart costs
-    # the browser about half as much (bench/bench_elements.py).
-    static = {"staticPlot": True}
 
-    def heatmap() -> None:
+    def matrix() -> None:
+        # The reports' table (bulletin.sector_matrix), cells shaded by light: as HTML it costs
+        # the browser a tenth of the Plotly heat map it replaced (bench/bench_elements.py).
         st.caption(ctx.t("sectors.heatmap_help"))
-        chart = cache.figure(ctx.db, "sector_heatmap", *view)
-        st.plotly_chart(chart, key="sectors_heatmap", config=static)
+        table = bulletin.sector_matrix(data, sector_status, sectors, ctx.lang)
+        frame, styles = final_report.screen_cells(table)
+        title = ctx.t("sectors.heatmap")
+        widgets.data_table(ctx, frame, "sectors_matrix", title, demo=demo, wrap=True, styles=styles)
 
     def bars(code: str) -> None:
         st.caption(ctx.t("sectors.bars"))
         chart = cache.figure(ctx.db, "sector_bars", *view, code)
-        st.plotly_chart(chart, key=f"sectors_bars_{code}", config=static)
+        # Every value is written on the bars: drawn static (no hover, no toolbar), a chart costs
+        # the browser about half as much.
+        st.plotly_chart(chart, key=f"sectors_bars_{code}", config={"staticPlot": True})
 
-    # One chart at a time, the heat map of every indicator first: each Plotly chart costs the
-    # browser about 50 ms a rerun.
-    charts = {ctx.t("sectors.heatmap_choice"): heatmap}
-    charts |= {names[c]: functools.partial(bars, c) for c in codes}
-    widgets.tab_sections(charts, "sectors_bars")
+    # One view at a time, the table of every indicator first.
+    views = {ctx.t("sectors.heatmap_choice"): matrix}
+    views |= {names[c]: functools.partial(bars, c) for c in codes}
+    widgets.tab_sections(views, "sectors_bars")
 
     st.subheader(ctx.t("sectors.sum_check"))
     status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)

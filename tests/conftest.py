@@ -1,16 +1,34 @@
 """Shared fixtures: throwaway databases built from data/ (with or without the demo dataset)."""
 
+import functools
+import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.components.v2 import manifest_scanner
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import app_test, local_script_runner
 
-from kpi.store import db
+from kpi.store import db, snapshots
 from kpi.store.ingest import reference_for
 
 _TEMPLATES: dict[bool, Path] = {}
+
+# Every AppTest's first run scans the metadata of every installed package for Streamlit
+# components (0.1-0.4 s); a server does it once per process, and so do the tests: the installed
+# packages do not change while they run.
+_scan_once = functools.cache(manifest_scanner.scan_component_manifests)
+manifest_scanner.scan_component_manifests = lambda *args, **kwargs: list(
+    _scan_once(*args, **kwargs)
+)
+# AppTest compiles each page afresh on every run (a new ScriptCache per run), rewriting its AST
+# for Streamlit's "magic" first; a server compiles each page once per process. No test edits a
+# page while the tests run.
+_SCRIPT_CACHE = ScriptCache()
+app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _SCRIPT_CACHE
 
 
 def _template(tmp_path_factory: pytest.TempPathFactory, with_demo: bool) -> Path:
@@ -18,12 +36,19 @@ def _template(tmp_path_factory: pytest.TempPathFactory, with_demo: bool) -> Path
     if with_demo not in _TEMPLATES:
         path = tmp_path_factory.mktemp("template") / f"demo-{with_demo}.duckdb"
         db.ensure_database(path, with_demo=with_demo)
+        with db.read(path):  # publishes its first snapshot, copied along with it
+            pass
         _TEMPLATES[with_demo] = path
     return _TEMPLATES[with_demo]
 
 
 def _copy_template(factory: pytest.TempPathFactory, with_demo: bool, path: Path) -> Path:
-    shutil.copy(_template(factory, with_demo), path)
+    """The template and its published snapshot: a store as a write leaves it. Its modification
+    time is kept, so the copy's snapshot is current and the first read need not publish. The
+    snapshot folder is linked, not copied: its files are only ever replaced, never changed."""
+    template = _template(factory, with_demo)
+    shutil.copy2(template, path)
+    shutil.copytree(snapshots.folder(template), snapshots.folder(path), copy_function=os.link)
     return path
 
 

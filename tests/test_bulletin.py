@@ -473,7 +473,7 @@ def test_sector_matrix_shades_every_indicator_column_by_its_own_light(store: Pat
 
     with db.connect(store) as con:
         inputs = bulletin.read_inputs(con, PLAN, AS_OF)
-    matrix = bulletin.sector_matrix(inputs, "zh")
+    matrix = bulletin.sector_matrix(inputs.data, inputs.sector_status, inputs.sectors, "zh")
     assert list(matrix.data.columns) == [
         "行业",
         "智能制造典型场景",

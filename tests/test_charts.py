@@ -7,16 +7,15 @@ import plotly.graph_objects as go
 import pytest
 
 from kpi.measure import assessment
-from kpi.outputs import chart_data, charts, palette
+from kpi.outputs import chart_data, charts
 from kpi.store import db
 
 PLAN = "zhanjiang-dt-2023"
 
 
 @pytest.fixture(scope="module")
-def plan_2024q2(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("charts") / "t.duckdb"
-    db.ensure_database(path, with_demo=True)
+def plan_2024q2(store_copy):
+    path = store_copy(True, "charts")
     with db.connect(path) as con:
         data = assessment.read_plan_data(con, PLAN, "2024Q2")
     status = assessment.status_table(data, "2024Q2").set_index("indicator_code", drop=False)
@@ -190,16 +189,6 @@ def test_sector_bar_values_are_horizontal_and_carry_the_light_symbol() -> None:
     fig = charts.sector_bars(_grid("red"), "zh", unit="个")
     assert [t.textangle for t in fig.data] == [0, 0]
     assert fig.data[1].text == ("■ 3",)
-
-
-@pytest.mark.parametrize("light", ["achieved", "green", "yellow", "red", "missed", "grey"])
-def test_sector_heatmap_colours_every_light_with_its_symbol(light: str) -> None:
-    fig = charts.sector_heatmap(_grid(light), {"x": "指标"}, "zh")
-    symbol = palette.LIGHTS[light].symbol
-    assert fig.data[0].text[0][0].startswith(f"<b>{symbol} ")
-    legend = [t for t in fig.data[1:] if t.name]
-    assert [t.marker.color for t in legend] == [palette.LIGHTS[light].color]
-    assert legend[0].name.startswith(symbol)
 
 
 def test_indicator_chart_labels_year_ends_only_so_a_phone_can_read_them(plan_2024q2) -> None:

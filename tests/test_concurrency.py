@@ -250,11 +250,10 @@ def write_big_file(path: Path, districts: list[str]) -> int:
 
 
 @pytest.fixture(scope="module")
-def big_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def big_load(store_copy) -> tuple[Path, Path]:
     """A store with the extra districts and the big file for it, built once for the module."""
-    folder = tmp_path_factory.mktemp("big")
-    store = folder / "store.duckdb"
-    db.ensure_database(store, with_demo=False)
+    store = store_copy(False, "big")
+    folder = store.parent
     extra = [
         (PLAN, f"d{i:04d}", f"d{i:04d}", f"District {i}", None, 100 + i)
         for i in range(EXTRA_DISTRICTS)

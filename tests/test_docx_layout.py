@@ -16,7 +16,6 @@ from docx.oxml.ns import qn
 
 from kpi.outputs import bulletin, document, docx_render, final_report
 from kpi.outputs.docx_xml import xml_element
-from kpi.store import db
 
 PLAN = "zhanjiang-dt-2023"
 AS_OF = "2025Q4"
@@ -26,10 +25,8 @@ NUMBER = re.compile(r"^[+\-−]?[\d,.]+%?$")
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("docx_layout") / "demo.duckdb"
-    db.ensure_database(path, with_demo=True)
-    return path
+def store(store_copy) -> Path:
+    return store_copy(True, "docx_layout")
 
 
 @pytest.fixture(scope="module")

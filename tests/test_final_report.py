@@ -47,10 +47,8 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("final") / "demo.duckdb"
-    db.ensure_database(path, with_demo=True)
-    return path
+def store(store_copy) -> Path:
+    return store_copy(True, "final")
 
 
 @pytest.fixture(scope="module")

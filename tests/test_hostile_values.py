@@ -11,7 +11,7 @@ import pytest
 from intake_helpers import dump_tables
 
 from etl import cli
-from kpi.store import db, validation
+from kpi.store import validation
 from kpi.store.reading import read_table
 from kpi.store.validation import check_table
 
@@ -289,9 +289,8 @@ def test_a_file_wrong_on_every_row_lists_a_thousand_problems_and_counts_the_rest
     assert "未逐条列出" in more.message("zh") and "not listed" in more.message("en")
 
 
-def test_the_cli_report_of_such_a_file_is_short_and_has_no_traceback(tmp_path, capsys):
-    store = tmp_path / "s.duckdb"
-    db.ensure_database(store, with_demo=False)
+def test_the_cli_report_of_such_a_file_is_short_and_has_no_traceback(tmp_path, capsys, empty_db):
+    store = empty_db
     upload = tmp_path / "all-wrong.csv"
     upload.write_text(
         "指标代码,期间,数值\n" + "no_such_indicator,2024Q1,lots\n" * 200_000, encoding="utf-8"

@@ -71,14 +71,19 @@ def test_bulletin_names_no_setting_when_the_method_is_explained(demo_db, lang) -
 @pytest.mark.parametrize(
     ("page", "username"),
     [
-        (APP, None),  # the sign-in form
+        (APP, None),  # the sign-in form, in the sidebar's popover once it is opened
         ("../pages/task_update.py", "staff"),
         ("../pages/targets.py", "admin"),
         ("../pages/users.py", "admin"),
     ],
 )
 def test_no_form_says_press_enter_when_drawn(env, page, username) -> None:
-    at = run_page(page, username)
+    if username is None:
+        at = AppTest.from_file(page, default_timeout=90)
+        at.session_state["auth_sidebar_open"] = True
+        at.run()
+    else:
+        at = run_page(page, username)
     assert at.form
     assert [f.key for f in at.form if f.proto.form.enter_to_submit] == []
 

@@ -50,6 +50,7 @@ TABLE_HEADERS = {
     "sectors_sum_check": "col.city_target",
     "sectors_actual_check": "sectors.col.city_actual",
     "sectors_tasks": "col.task_ref",
+    "sectors_matrix": "col.sector",
 }
 
 
@@ -184,11 +185,6 @@ def test_tasks_page_without_updates_flags_every_subtask_and_no_demo_banner(
 # ------------------------------------------------------------------ sectors page
 
 
-def _heatmap(at: AppTest) -> dict:
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return next(c for c in charts if c["data"][0]["type"] == "heatmap")
-
-
 @pytest.mark.parametrize("as_of", QUARTERS)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_sectors_page_checks_sector_sums_against_city_when_run(
@@ -219,22 +215,23 @@ def test_sectors_page_checks_sector_sums_against_city_when_run(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_sectors_page_heatmap_lists_sectors_in_document_order_with_completion(
+def test_sectors_page_table_lists_sectors_in_document_order_with_completion(
     demo_env: Path, lang: str
 ) -> None:
     at = _run(SECTORS_PAGE, lang, sectors_sum_tables=True)
-    heat = _heatmap(at)["data"][0]
+    matrix = _frame(at, "sectors_matrix")
     with db.connect(demo_env) as con:
         sectors = queries.sectors(con, queries.plans(con)["plan_id"].iloc[0])
-    assert heat["y"] == list(sectors["name_en" if lang == "en" else "name_zh"])
-    assert len(heat["x"]) == 3
-    assert all(re.search(r"\d+%</b><br>\d+/\d+", cell) for row in heat["text"] for cell in row)
+    assert list(matrix.iloc[:, 0]) == list(sectors["name_en" if lang == "en" else "name_zh"])
+    assert len(matrix.columns) == 4  # the sector, then three indicators
+    # symbol, completion and what it is made of: '✘ 60.0%（6 / 10 个）'
+    assert all(re.search(r"^\S \d+\.\d%", cell) for cell in matrix.iloc[:, 1:].stack())
     headers = list(_frame(at, "sectors_sum_check").columns)
     if lang == "en":
-        assert heat["x"][0].startswith("Typical")
+        assert matrix.columns[1].startswith("Typical")
         assert not any(CJK.search(h) for h in headers)
     else:
-        assert heat["x"][0] == "智能制造典型场景"
+        assert matrix.columns[1] == "智能制造典型场景"
         assert "全市目标" in headers
 
 
@@ -271,8 +268,8 @@ def test_sectors_page_draws_one_chart_and_the_check_tables_only_once_opened(
 ) -> None:
     at = _run(SECTORS_PAGE)
     labels = at.button_group(key="sectors_bars").options
-    assert labels[0] == "全部指标（热力图）" and len(labels) == 4  # and the three indicators
-    assert len(at.get("plotly_chart")) == 1 and _heatmap(at)  # the heat map only
+    assert labels[0] == "全部指标（表格）" and len(labels) == 4  # and the three indicators
+    assert not at.get("plotly_chart") and _frame(at, "sectors_matrix") is not None
     assert not any(set(d.value.columns) & {"全市目标"} for d in at.dataframe)
     assert any(w.value for w in at.warning)  # the mismatch is still stated
     at.session_state["sectors_bars"] = labels[1]

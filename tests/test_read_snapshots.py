@@ -1,6 +1,7 @@
 """Readers never wait for a writer: pages read the newest published snapshot of the store."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -234,3 +235,14 @@ def test_a_snapshot_from_an_older_release_is_brought_up_to_date_on_first_read(em
         assert con.execute("select count(*) from attachments").fetchone() == (0,)
         columns = con.execute("select column_name from information_schema.columns").fetchall()
     assert ("review_state",) in columns
+
+
+def test_a_store_rebuilt_under_the_same_name_is_read_anew(demo_db, empty_db):
+    """Reads keep the newest snapshot open; a store replaced by another whose snapshots number
+    from 1 again (same file names) is read from its own file, not from the one held open."""
+    assert figure_count(demo_db) > 0
+    held = snapshots.newest(demo_db)
+    shutil.rmtree(snapshots.folder(demo_db))
+    shutil.copy(empty_db, demo_db)
+    assert figure_count(demo_db) == 0
+    assert snapshots.newest(demo_db) == held  # the same name: v000001.duckdb

@@ -9,7 +9,7 @@ import pytest
 
 from kpi.base import i18n
 from kpi.measure import assessment, series, tasks
-from kpi.outputs import charts, task_tables
+from kpi.outputs import charts, palette, task_tables
 from kpi.store import db, queries
 
 AS_OF = "2024Q2"
@@ -501,29 +501,31 @@ def test_sector_bars_colour_actuals_by_light_and_wrap_long_names() -> None:
 # ------------------------------------------------------------------ who is responsible, in full
 
 
-def test_responsible_markdown_lists_every_unit_and_keeps_the_columns_in_order() -> None:
+def test_responsible_html_lists_every_unit_and_keeps_the_columns_in_order() -> None:
     units = "、".join(f"单位{i}" for i in range(12))  # more than any table cell would show
     behind = pd.DataFrame(
         {
             "状态": ["红灯", "黄灯"],
-            "指标": ["5G*基站", "云平台"],
+            "指标": ["5G<b>基站", "云平台"],
             "完成率": ["25.1%", "60.0%（新增 30 / 应新增 50，基期 10）"],
             "落后（百分点）": ["74.9", "12.0"],
             "责任单位": [units, "市科技局"],
             "任务": ["20(1), 20(2)", "3(1)"],
         }
     )
-    first, second = task_tables.responsible_markdown(behind, "zh")
-    assert first.split("  \n") == [
-        r":red-badge[■ 红灯] **5G\*基站**",
-        r"完成率：25\.1% · 落后（百分点）：74\.9",
+    markup = task_tables.responsible_html(behind, "zh")
+    body = markup[markup.index("<div") :]
+    first, second = (p.split("</p>")[0] for p in body.split("<p>")[1:])
+    assert first.split("<br>") == [
+        f"{palette.light_badge_html('red', 'zh')} <b>5G&lt;b&gt;基站</b>",  # escaped
+        "完成率：25.1% · 落后（百分点）：74.9",
         "责任单位：" + units,
-        r"任务：20\(1\), 20\(2\)",
+        "任务：20(1), 20(2)",
     ]
-    assert second.split("  \n")[0] == ":orange-badge[▲ 黄灯] **云平台**"
+    assert second.split("<br>")[0] == f"{palette.light_badge_html('yellow', 'zh')} <b>云平台</b>"
     # The long completion text keeps its own line, before the short cells that follow it.
-    assert second.split("  \n")[1].startswith("完成率：60\\.0%")
-    assert second.split("  \n")[2] == r"落后（百分点）：12\.0 · 责任单位：市科技局 · 任务：3\(1\)"
+    assert second.split("<br>")[1].startswith("完成率：60.0%")
+    assert second.split("<br>")[2] == "落后（百分点）：12.0 · 责任单位：市科技局 · 任务：3(1)"
 
 
 def test_unit_status_bars_show_a_long_unit_name_in_full(board: pd.DataFrame) -> None:

@@ -331,32 +331,34 @@ def indicator_figures(inputs: Inputs, lang: str) -> list[document.Figure]:
     ]
 
 
-def sector_matrix(inputs: Inputs, lang: str) -> document.Table | None:
+def sector_matrix(
+    data: PlanData, sector_status: pd.DataFrame, sectors: pd.DataFrame, lang: str
+) -> document.Table | None:
     """Sectors x sector-target indicators: completion and what it is made of, cells shaded by
-    light."""
-    codes = measure_tasks.sector_indicator_codes(inputs.data.targets, inputs.data.indicators)
+    light. The bulletin, the final report and the 分行业 page show this one table."""
+    codes = measure_tasks.sector_indicator_codes(data.targets, data.indicators)
     if not codes:  # a plan without sector targets: its sector status has no columns either
         return None
-    grid = measure_tasks.sector_grid(inputs.sector_status, inputs.sectors, codes)
+    grid = measure_tasks.sector_grid(sector_status, sectors, codes)
     if grid.empty:
         return None
     # The baseline says what a completion is made of (formatting.completion_text).
     grid = grid.merge(
-        inputs.sector_status[["indicator_code", "sector_code", "baseline"]],
+        sector_status[["indicator_code", "sector_code", "baseline"]],
         on=["indicator_code", "sector_code"],
         how="left",
     )
-    meta = inputs.data.indicators.set_index("indicator_code")
+    meta = data.indicators.set_index("indicator_code")
     name_col = i18n.column("name", lang)
-    sectors = list(dict.fromkeys(grid[name_col]))
-    table = {i18n.t("col.sector", lang): sectors}
+    names = list(dict.fromkeys(grid[name_col]))
+    table = {i18n.t("col.sector", lang): names}
     lights = {}
     for code in codes:
         ind = meta.loc[code].to_dict()
         cells = {r[name_col]: r for r in grid[grid["indicator_code"] == code].to_dict("records")}
         column = i18n.name(ind, lang)
         texts, keys = [], []
-        for sector in sectors:
+        for sector in names:
             cell = cells.get(sector)
             if cell is None:
                 texts.append("—")
@@ -427,7 +429,7 @@ def sections(inputs: Inputs, lang: str) -> list[document.Section]:
         laggards.figures.extend(indicator_figures(inputs, lang))
     out.append(laggards)
 
-    matrix = sector_matrix(inputs, lang)
+    matrix = sector_matrix(inputs.data, inputs.sector_status, inputs.sectors, lang)
     out.append(
         document.Section(
             section_heading(3, "bulletin.section.sectors", lang),

@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from kpi.base import i18n, periods
-from kpi.measure import progress
 from kpi.outputs import palette
 
 FONT_FAMILY = "Noto Sans CJK SC, Microsoft YaHei, sans-serif"
@@ -367,85 +366,6 @@ def _wrap(text: str, width: int) -> str:
         else:
             lines.append(word)
     return "<br>".join(lines)
-
-
-def sector_heatmap(
-    grid: pd.DataFrame, indicator_names: Mapping[str, str], lang: str = "zh", *, title: str = ""
-) -> go.Figure:
-    """Sectors (rows, document order) x indicators: cells coloured by light, text completion.
-
-    Args:
-        grid: kpi.measure.tasks.sector_grid rows (sector names, indicator_code, actual, target,
-            completion in %, light).
-        indicator_names: indicator_code -> column label, in column order.
-    """
-    name_column = i18n.column("name", lang)
-    sectors = list(dict.fromkeys(grid[name_column]))
-    codes = [c for c in indicator_names if c in set(grid["indicator_code"])]
-    columns = [_wrap(indicator_names[c], 24) for c in codes]
-    cells = {(r[name_column], r["indicator_code"]): r for r in grid.to_dict("records")}
-    z, text, hover = [], [], []
-    for sector in sectors:
-        z_row, text_row, hover_row = [], [], []
-        for code in codes:
-            cell = cells.get((sector, code))
-            if cell is None:
-                z_row.append(None)
-                text_row.append("")
-                hover_row.append("")
-                continue
-            light = cell["light"] if cell["light"] in progress.LIGHTS else "grey"
-            z_row.append(progress.LIGHTS.index(light))
-            counts = f"{_count_text(cell['actual'])}/{_count_text(cell['target'])}"
-            # The symbol says the light without its colour.
-            symbol = palette.light(light).symbol
-            text_row.append(f"<b>{symbol} {_pct_text(cell['completion'])}</b><br>{counts}")
-            hover_row.append(
-                f"{sector} · {indicator_names[code]}<br>{palette.light_label(light, lang)}"
-                f" · {_pct_text(cell['completion'])} · {counts}"
-            )
-        z.append(z_row)
-        text.append(text_row)
-        hover.append(hover_row)
-    n = len(progress.LIGHTS)
-    scale = []
-    for i, light in enumerate(progress.LIGHTS):
-        scale += [[i / n, LIGHT_COLORS[light]], [(i + 1) / n, LIGHT_COLORS[light]]]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=columns,
-            y=sectors,
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 13},
-            customdata=hover,
-            hovertemplate="%{customdata}<extra></extra>",
-            colorscale=scale,
-            zmin=-0.5,
-            zmax=n - 0.5,
-            showscale=False,
-            xgap=3,
-            ygap=3,
-        )
-    )
-    shown = {cell["light"] for cell in cells.values()}
-    for light in progress.LIGHTS:
-        if light in shown:
-            fig.add_trace(
-                go.Scatter(
-                    x=[None],
-                    y=[None],
-                    mode="markers",
-                    marker={"symbol": "square", "size": 12, "color": LIGHT_COLORS[light]},
-                    name=palette.light_label(light, lang),
-                )
-            )
-    base_layout(fig, title=title, height=max(300, 46 * len(sectors) + 120))
-    fig.update_layout(legend={"y": -0.04}, plot_bgcolor="white")
-    fig.update_xaxes(side="top", showgrid=False, tickangle=0)
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    return fig
 
 
 def sector_bars(

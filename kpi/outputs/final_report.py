@@ -510,7 +510,7 @@ def sections(fi: FinalInputs, card: pd.DataFrame, lang: str) -> list[document.Se
         )
     out.append(part)
 
-    matrix = bulletin.sector_matrix(inputs, lang)
+    matrix = bulletin.sector_matrix(inputs.data, inputs.sector_status, inputs.sectors, lang)
     out.append(
         document.Section(
             section_heading(3, "final.report.section.sectors", lang),
@@ -643,12 +643,6 @@ def screen_cells(table: document.Table) -> tuple[pd.DataFrame, dict[str, list[st
             for k in lights
         ]
     return frame, styles
-
-
-def screen_table(table: document.Table) -> Any:
-    """The table for st.dataframe: shaded cells in the print colours, symbol first (as printed)."""
-    frame, styles = screen_cells(table)
-    return frame.style.apply(lambda column: styles.get(column.name) or [""] * len(column))
 
 
 # ------------------------------------------------------------------ files

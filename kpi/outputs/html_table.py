@@ -22,8 +22,9 @@ CSS = (
     ".kpi-table th{font-weight:400;color:rgba(49,51,63,0.6);text-align:left;"
     "border-bottom:1px solid rgba(49,51,63,0.2);padding:0.25rem 0.375rem;vertical-align:bottom}"
     ".kpi-table td{border-bottom:1px solid rgba(49,51,63,0.1);padding:0.25rem 0.375rem;"
-    "vertical-align:top;overflow-wrap:anywhere}"
+    "vertical-align:top;overflow-wrap:break-word}"
     ".kpi-table .num{text-align:right;white-space:nowrap}"
+    ".kpi-table-box{overflow-x:auto}"
     "</style>"
 )
 
@@ -60,6 +61,6 @@ def html_table(frame: pd.DataFrame, styles: Mapping[str, Sequence[str]] | None =
             cells.append(f"<td{attributes}>{_cell(value)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'{CSS}<table class="kpi-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'{CSS}<div class="kpi-table-box"><table class="kpi-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )

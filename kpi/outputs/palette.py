@@ -10,6 +10,7 @@ green is on course (绿灯, 推进中), orange is a warning (黄灯, 未填报),
 
 from __future__ import annotations
 
+import html
 from typing import NamedTuple
 
 import pandas as pd
@@ -102,6 +103,17 @@ def with_light_symbol(text: str, key: str | None) -> str:
 def light_badge(key: str | None, lang: str, suffix: str = "") -> str:
     """':red-badge[■ 红灯]' for st.markdown; `suffix` goes inside the badge (a count)."""
     return f":{light(key).badge}-badge[{light_label(key, lang)}{suffix}]"
+
+
+def light_badge_html(key: str | None, lang: str) -> str:
+    """The light's badge as HTML (symbol and word on the light's print colours), for the parts
+    of a page drawn as HTML: the overview's cards and behind list."""
+    swatch = light(key)
+    style = (
+        f"background:#{swatch.fill};color:#{swatch.ink};border-radius:0.25rem;"
+        "padding:0 0.3rem;font-size:0.875rem;white-space:nowrap"
+    )
+    return f'<span class="badge" style="{style}">{html.escape(light_label(key, lang))}</span>'
 
 
 def light_counts_markdown(counts: dict[str, int], lang: str) -> str:

@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,12 @@ SCHEMA_COLUMNS = frozenset(
 )
 SCHEMA_SEQUENCES = frozenset(re.findall(r"create sequence if not exists (\w+)", SCHEMA_SQL))
 _ready_lock = threading.Lock()
+# One read-only instance held open per store on its newest snapshot. A snapshot file never
+# changes, and DuckDB hands a later connect to an open file the same instance, so a read costs
+# microseconds instead of starting an instance (10-45 ms). It holds no lock a writer waits for.
+_held_snapshots: OrderedDict[Path, tuple[tuple, duckdb.DuckDBPyConnection]] = OrderedDict()
+HELD_SNAPSHOTS = 4  # stores whose snapshot stays open (tests open hundreds; a server one)
+_held_lock = threading.Lock()
 
 
 @contextmanager
@@ -60,6 +67,8 @@ def _publish_if_changed(con: duckdb.DuckDBPyConnection, target: Path) -> None:
         return  # another connection of this process is mid-transaction; it publishes at its end
     if snapshots.is_stale(target):
         snapshots.publish(target)
+        if target in _ready_paths:  # its schema was brought up to date in this process
+            _current_schema_paths.add(target)
 
 
 @contextmanager
@@ -72,8 +81,8 @@ def read(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     for _attempt in range(3):
         snapshot = _newest_snapshot(target)
         try:
-            con = duckdb.connect(str(snapshot), read_only=True)
-        except duckdb.IOException:
+            con = _open_snapshot(target, snapshot)
+        except (duckdb.IOException, FileNotFoundError):
             if snapshot.exists():
                 raise
             continue  # pruned between reading the pointer and opening it: read the pointer again
@@ -87,6 +96,29 @@ def read(path: Path | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
         return
     raise DatabaseBusy(str(target))
+
+
+def _open_snapshot(target: Path, snapshot: Path) -> duckdb.DuckDBPyConnection:
+    """A new read-only connection to `snapshot`, on the instance held open for `target`."""
+    stat = snapshot.stat()
+    # The file's identity, not only its name: a store rebuilt from scratch numbers from 1 again.
+    identity = (str(snapshot), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _held_lock:
+        held = _held_snapshots.get(target)
+        if held is None or held[0] != identity:
+            _release(target)
+            _held_snapshots[target] = (identity, duckdb.connect(str(snapshot), read_only=True))
+            while len(_held_snapshots) > HELD_SNAPSHOTS:
+                _release(next(iter(_held_snapshots)))
+        _held_snapshots.move_to_end(target)
+        return duckdb.connect(str(snapshot), read_only=True)
+
+
+def _release(target: Path) -> None:
+    """Close the instance held for `target`; connections still open on it keep it alive."""
+    held = _held_snapshots.pop(target, None)
+    if held is not None:
+        held[1].close()
 
 
 def _has_current_schema(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
@@ -222,3 +254,5 @@ def forget(path: Path) -> None:
         _ready_paths.discard(Path(path))
         _fresh_paths.discard(Path(path))
         _current_schema_paths.discard(Path(path))
+    with _held_lock:
+        _release(Path(path))

@@ -164,11 +164,6 @@ def _indicator_chart(
     )
 
 
-def _sector_heatmap(path: str, version: int, plan_id: str, as_of: str, lang: str) -> go.Figure:
-    grid, names, _ = _sector_grid(path, version, plan_id, as_of, lang)
-    return charts.sector_heatmap(grid, names, lang)
-
-
 def _sector_bars(
     path: str, version: int, plan_id: str, as_of: str, lang: str, code: str
 ) -> go.Figure:
@@ -178,7 +173,6 @@ def _sector_bars(
 
 FIGURES = {
     "indicator_chart": _indicator_chart,
-    "sector_heatmap": _sector_heatmap,
     "sector_bars": _sector_bars,
 }
 

@@ -27,7 +27,6 @@ h3:first-child { margin-top: 0; }
 @media (max-width: 640px) { .cards { grid-template-columns: minmax(0, 1fr); } }
 .card { border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 1rem;
         display: flex; flex-direction: column; gap: 0.6rem; line-height: 1.5; }
-.badge { display: inline-block; border-radius: 0.25rem; padding: 0 0.3rem; font-size: 0.875rem; }
 .trend, .notes { color: rgba(49, 51, 63, 0.6); }
 .notes { font-size: 0.875rem; }
 .name { font-weight: 600; font-size: 1rem; }
@@ -71,11 +70,7 @@ def _text(value: object) -> str:
 def card_html(card: Mapping, details: str, lang: str) -> str:
     """One card: badge and trend, name, actual / target, completion, notes, sparkline, button.
     Every text is escaped: names and notes come from the store."""
-    swatch = palette.light(card["light"])
-    badge = (
-        f'<span class="badge" style="background:#{swatch.fill};color:#{swatch.ink}">'
-        f"{_text(palette.light_label(card['light'], lang))}</span>"
-    )
+    badge = palette.light_badge_html(card["light"], lang)
     trend = f' <span class="trend">{_text(card["trend"])}</span>' if card["trend"] else ""
     margin = f"<b>{_text(card['margin'])}</b>" if card["margin"] else ""
     notes = " · ".join(

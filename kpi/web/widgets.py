@@ -117,11 +117,9 @@ def plain_table(frame: pd.DataFrame, styles: dict[str, list[str]] | None = None)
 
 
 def report_table(table: document.Table) -> None:
-    """A final-report table on screen, without downloads: plain when short, else a data grid."""
-    if len(table.data) <= SHORT_TABLE_ROWS:
-        plain_table(*final_report.screen_cells(table))
-    else:
-        st.dataframe(final_report.screen_table(table), hide_index=True)
+    """A final-report table on screen as it is printed: plain, shaded cells in the print
+    colours, every row shown (the page's PDF and DOCX buttons download the report)."""
+    plain_table(*final_report.screen_cells(table))
 
 
 def data_table(
