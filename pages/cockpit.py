@@ -36,13 +36,7 @@ st.caption(
 )
 
 st.subheader(status_tables.behind_title(status, ctx.lang))
-behind = status_tables.laggards(
-    status,
-    cache.query(ctx.db, "indicator_tasks", ctx.plan_id),
-    cache.query(ctx.db, "tasks", ctx.plan_id),
-    cache.query(ctx.db, "responsible_units", ctx.plan_id),
-    ctx.lang,
-)
+behind, by_unit = cache.load_overview_lists(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
 if behind.empty:
     st.success(status_tables.behind_title(status, ctx.lang, empty=True))
 else:
@@ -79,7 +73,6 @@ if link.button(
     st.switch_page("pages/tasks.py", query_params=context.view_query(ctx))
 if board["is_demo"].any():
     link.caption(ctx.t("cockpit.overdue_demo"))
-by_unit = tasks.overdue_by_unit(board)
 if by_unit.empty:
     st.success(ctx.t("cockpit.overdue_none", as_of=ctx.as_of))
 else:

@@ -5,8 +5,8 @@ import functools
 import streamlit as st
 
 from kpi.base import i18n
-from kpi.measure import series, tasks
-from kpi.outputs import bulletin, final_report, task_tables
+from kpi.measure import tasks
+from kpi.outputs import task_tables
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -20,9 +20,9 @@ if sectors.empty:
     st.stop()
 
 data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-sector_status = cache.load_sector_status(ctx.db, ctx.plan_id, ctx.as_of)
 grid, names, _ = cache.sector_grid(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
 codes = list(names)
+shown, check = cache.load_sector_views(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
 
 if not grid.empty:
     st.subheader(ctx.t("sectors.heatmap"))
@@ -32,8 +32,7 @@ if not grid.empty:
         # The reports' table (bulletin.sector_matrix), cells shaded by light: as HTML it costs
         # the browser a tenth of the Plotly heat map it replaced (bench/bench_elements.py).
         st.caption(ctx.t("sectors.heatmap_help"))
-        table = bulletin.sector_matrix(data, sector_status, sectors, ctx.lang)
-        frame, styles = final_report.screen_cells(table)
+        frame, styles = shown
         title = ctx.t("sectors.heatmap")
         widgets.data_table(ctx, frame, "sectors_matrix", title, demo=demo, wrap=True, styles=styles)
 
@@ -50,8 +49,6 @@ if not grid.empty:
     widgets.tab_sections(views, "sectors_bars")
 
     st.subheader(ctx.t("sectors.sum_check"))
-    status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
-    check = series.sector_sum_check(data.targets, codes, sector_status, status)
     for message in task_tables.mismatch_messages(check, data.indicators, ctx.lang):
         st.warning(message, icon="⚖️")
     title = ctx.t("sectors.sum_check")

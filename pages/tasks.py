@@ -21,8 +21,7 @@ counts = tasks.status_counts(board)
 metrics = [(ctx.t("tasks.metric.total"), len(board), None)]
 metrics += [(palette.task_label(s, ctx.lang), counts[s], None) for s in tasks.STATUSES[:4]]
 metrics.append((ctx.t("tasks.metric.overdue"), counts["overdue"], ctx.t("tasks.overdue_help")))
-for col, (label, value, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
-    col.metric(label, value, help=help_text, border=True)
+widgets.metric_row(metrics)
 
 # ------------------------------------------------------------------ filters
 unit_names = task_tables.unit_labels(board, ctx.lang)

@@ -45,8 +45,7 @@ metrics = [
     (ctx.t("calendar.late.metric"), "late_units", ctx.t("calendar.late.metric_help")),
 ]
 counts["late_units"] = int(late["unit_zh"].nunique())
-for col, (label, key, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
-    col.metric(label, counts[key], help=help_text, border=True)
+widgets.metric_row([(label, counts[key], help_text) for label, key, help_text in metrics])
 st.markdown(alert_tables.warning_summary(counts, status_tables.is_final(status), ctx.lang))
 
 

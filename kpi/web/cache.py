@@ -11,7 +11,15 @@ import streamlit as st
 
 from kpi.base import config, i18n
 from kpi.measure import alerts, assessment, series, tasks
-from kpi.outputs import chart_data, charts, document, final_report, sparklines, status_tables
+from kpi.outputs import (
+    bulletin,
+    chart_data,
+    charts,
+    document,
+    final_report,
+    sparklines,
+    status_tables,
+)
 from kpi.store import db, queries, snapshots
 
 
@@ -177,6 +185,7 @@ FIGURES = {
 }
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
 def _sector_grid(path: str, version: int, plan_id: str, as_of: str, lang: str):
     data = _plan_data(path, version, plan_id, as_of)
     sectors = _query(path, version, "sectors", (plan_id,)).copy()  # cached frames stay untouched
@@ -195,6 +204,25 @@ def sector_grid(path: str, plan_id: str, as_of: str, lang: str):
     return _sector_grid(path, db_version(path), plan_id, as_of, lang)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sector_views(path: str, version: int, plan_id: str, as_of: str, lang: str):
+    data = _plan_data(path, version, plan_id, as_of)
+    sectors = _query(path, version, "sectors", (plan_id,))
+    sector_status = _sector_status(path, version, plan_id, as_of)
+    table = bulletin.sector_matrix(data, sector_status, sectors, lang)
+    codes = tasks.sector_indicator_codes(data.targets, data.indicators)
+    status = _status(path, version, plan_id, as_of)
+    check = series.sector_sum_check(data.targets, codes, sector_status, status)
+    return (None if table is None else final_report.screen_cells(table)), check
+
+
+def load_sector_views(path: str, plan_id: str, as_of: str, lang: str):
+    """The sector page's table as shown (bulletin.sector_matrix: frame, cell styles; None
+    without sector targets) and its sums against the city (series.sector_sum_check), built
+    once per database version, quarter and language."""
+    return _sector_views(path, db_version(path), plan_id, as_of, lang)
+
+
 def clear_caches() -> None:
     """Forget every cached query; call after any write."""
     _cockpit_cards.clear()
@@ -206,10 +234,15 @@ def clear_caches() -> None:
     _warning_list.clear()
     _default_as_of.clear()
     _final_report.clear()
+    _task_board.clear()
+    _overview_lists.clear()
+    _sector_grid.clear()
+    _sector_views.clear()
 
 
-def load_task_board(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
-    """Every sub-task with its latest status and overdue flag at the as-of quarter."""
+@st.cache_data(show_spinner=False, max_entries=64)
+def _task_board(path: str, version: int, plan_id: str, as_of: str) -> pd.DataFrame:
+    del version
     units = query(path, "responsible_units", plan_id)
     return tasks.build_board(
         query(path, "tasks", plan_id),
@@ -217,3 +250,34 @@ def load_task_board(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
         as_of,
         dict(zip(units["unit_zh"], units["unit_en"], strict=True)),
     )
+
+
+def load_task_board(path: str, plan_id: str, as_of: str) -> pd.DataFrame:
+    """Every sub-task with its latest status and overdue flag at the as-of quarter (built once
+    per database version and quarter: a rerun of a page reads it, ~20 ms less)."""
+    return _task_board(path, db_version(path), plan_id, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overview_lists(
+    path: str, version: int, plan_id: str, as_of: str, lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    board = _task_board(path, version, plan_id, as_of)
+    behind = status_tables.laggards(
+        _status(path, version, plan_id, as_of),
+        query(path, "indicator_tasks", plan_id),
+        query(path, "tasks", plan_id),
+        query(path, "responsible_units", plan_id),
+        lang,
+    )
+    return behind, tasks.overdue_by_unit(board)
+
+
+def load_overview_lists(
+    path: str, plan_id: str, as_of: str, lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overview's lists: the indicators behind with who is responsible
+    (status_tables.laggards), and the units by overdue sub-tasks (tasks.overdue_by_unit). Built
+    once per database version, quarter and language: a quarter change or a switch back reads
+    them."""
+    return _overview_lists(path, db_version(path), plan_id, as_of, lang)

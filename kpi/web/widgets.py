@@ -79,6 +79,14 @@ def table_captions(ctx: Context, title: str, *, demo: bool = False) -> list[str]
     return captions
 
 
+def metric_row(metrics: list[tuple[str, object, str | None]]) -> None:
+    """Bordered metrics (label, value, help) side by side, wrapping on a narrow screen: one row
+    container, where columns would be a block per metric for the browser to draw."""
+    row = st.container(horizontal=True, gap="small")
+    for label, value, help_text in metrics:
+        row.metric(label, value, help=help_text, border=True)
+
+
 def lazy_expander(label: str, key: str, *, expanded: bool = False):
     """An expander whose content is drawn only while it is open: the container, or None when
     closed. Tables are the costliest elements a page draws; one in a closed expander would be
@@ -157,8 +165,10 @@ def data_table(
         "csv": functools.partial(exports.to_csv_bytes, out),
         "xlsx": functools.partial(exports.to_xlsx_bytes, {name: out}, title_rows={name: captions}),
     }
-    for column, (fmt, data) in zip(st.columns(2, width=260), files.items(), strict=True):
-        column.download_button(
+    # One row container, not two columns: every table has this row, and each block is drawn.
+    row = st.container(horizontal=True, gap="small")
+    for fmt, data in files.items():
+        row.download_button(
             fmt.upper(),
             data,
             f"{stem}.{fmt}",
