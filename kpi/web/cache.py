@@ -242,11 +242,10 @@ def clear_caches() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _task_board(path: str, version: int, plan_id: str, as_of: str) -> pd.DataFrame:
-    del version
-    units = query(path, "responsible_units", plan_id)
+    units = _query(path, version, "responsible_units", (plan_id,))
     return tasks.build_board(
-        query(path, "tasks", plan_id),
-        query(path, "latest_task_status", plan_id, as_of),
+        _query(path, version, "tasks", (plan_id,)),
+        _query(path, version, "latest_task_status", (plan_id, as_of)),
         as_of,
         dict(zip(units["unit_zh"], units["unit_en"], strict=True)),
     )
@@ -265,9 +264,9 @@ def _overview_lists(
     board = _task_board(path, version, plan_id, as_of)
     behind = status_tables.laggards(
         _status(path, version, plan_id, as_of),
-        query(path, "indicator_tasks", plan_id),
-        query(path, "tasks", plan_id),
-        query(path, "responsible_units", plan_id),
+        _query(path, version, "indicator_tasks", (plan_id,)),
+        _query(path, version, "tasks", (plan_id,)),
+        _query(path, version, "responsible_units", (plan_id,)),
         lang,
     )
     return behind, tasks.overdue_by_unit(board)
