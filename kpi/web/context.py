@@ -182,5 +182,8 @@ def page_header(ctx: Context, title_key: str) -> None:
         return
     st.caption(f"{i18n.name(ctx.plan, ctx.lang)} · {ctx.t('common.as_of', as_of=ctx.as_of)}")
     end = ctx.plan.get("end_period")
+    # Always one slot here, filled or not: an element that comes and goes with the quarter would
+    # shift every element below it, and the browser would draw them all anew on a quarter change.
+    notice = st.container()
     if end and periods.quarter_index(ctx.as_of) >= periods.quarter_index(end):
-        st.info(ctx.t("common.final", end=end))
+        notice.info(ctx.t("common.final", end=end))
