@@ -55,6 +55,10 @@ def sign_in(page, username: str, area: str = "sidebar") -> None:
     box.get_by_label("密码").or_(box.get_by_label("Password")).first.fill(PASSWORDS[username])
     submit = box.get_by_role("button", name="登录").or_(box.get_by_role("button", name="Sign in"))
     submit.first.click()
+    if area == "sidebar":  # signing in reruns twice (the form, then the signed-in view): wait
+        sidebar = page.get_by_test_id("stSidebar")
+        sign_out = sidebar.get_by_role("button", name=re.compile("^(退出登录|Sign out)$"))
+        expect(sign_out).to_be_visible(timeout=30_000)
     wait_for_app(page)
 
 
