@@ -104,11 +104,11 @@ def open_card(at: AppTest, code: str) -> AppTest:
 
 
 class _Tables(HTMLParser):
-    """Each table's rows of cell texts, the header row first."""
+    """Each table's rows of cells, the header row first; a cell is (text, its attributes)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.tables: list[list[list[str]]] = []
+        self.tables: list[list[list[tuple[str, dict]]]] = []
         self._in_cell = False
 
     def handle_starttag(self, tag, attrs):
@@ -117,7 +117,7 @@ class _Tables(HTMLParser):
         elif tag == "tr":
             self.tables[-1].append([])
         elif tag in ("td", "th"):
-            self.tables[-1][-1].append("")
+            self.tables[-1][-1].append(("", dict(attrs)))
             self._in_cell = True
 
     def handle_endtag(self, tag):
@@ -126,16 +126,24 @@ class _Tables(HTMLParser):
 
     def handle_data(self, data):
         if self._in_cell:
-            self.tables[-1][-1][-1] += data
+            text, attrs = self.tables[-1][-1][-1]
+            self.tables[-1][-1][-1] = (text + data, attrs)
+
+
+def table_cells(markup: str) -> list[list[list[tuple[str, dict]]]]:
+    """The tables in `markup`: rows of (text, attributes) cells, the header row first."""
+    parser = _Tables()
+    parser.feed(markup)
+    return parser.tables
 
 
 def plain_tables(at: AppTest) -> list[pd.DataFrame]:
     """The short tables drawn as HTML, in page order: cells as the text shown."""
     frames = []
     for element in at.get("html"):
-        parser = _Tables()
-        parser.feed(element.proto.body)
-        frames += [pd.DataFrame(rows[1:], columns=rows[0]) for rows in parser.tables]
+        for rows in table_cells(element.proto.body):
+            texts = [[text for text, _ in row] for row in rows]
+            frames.append(pd.DataFrame(texts[1:], columns=texts[0]))
     return frames
 
 

@@ -1,8 +1,7 @@
 """Short tables drawn as HTML (kpi.outputs.html_table) and the overview's cards
 (kpi.web.card_grid): every text escaped, nothing dropped, colours and order kept."""
 
-from html.parser import HTMLParser
-
+import page_html
 import pandas as pd
 import pytest
 
@@ -10,33 +9,9 @@ from kpi.outputs import html_table, palette
 from kpi.web import card_grid
 
 
-class _Cells(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[tuple[str, dict]]] = []
-        self._cell: dict | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        if tag in ("td", "th"):
-            self._cell = dict(attrs)
-            self.rows[-1].append(("", self._cell))
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            text, attrs = self.rows[-1][-1]
-            self.rows[-1][-1] = (text + data, attrs)
-
-
 def cells(markup: str) -> list[list[tuple[str, dict]]]:
-    parser = _Cells()
-    parser.feed(markup)
-    return parser.rows
+    [rows] = page_html.table_cells(markup)
+    return rows
 
 
 def test_table_keeps_every_cell_in_order_with_the_header_first() -> None:

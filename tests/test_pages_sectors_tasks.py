@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
 from kpi.measure import assessment, tasks
-from kpi.outputs import palette
+from kpi.outputs import bulletin, final_report, palette
 from kpi.store import db, queries
 
 SECTORS_PAGE = "../pages/sectors.py"
@@ -221,8 +221,13 @@ def test_sectors_page_table_lists_sectors_in_document_order_with_completion(
     at = _run(SECTORS_PAGE, lang, sectors_sum_tables=True)
     matrix = _frame(at, "sectors_matrix")
     with db.connect(demo_env) as con:
-        sectors = queries.sectors(con, queries.plans(con)["plan_id"].iloc[0])
+        plan_id = queries.plans(con)["plan_id"].iloc[0]
+        sectors = queries.sectors(con, plan_id)
+        inputs = bulletin.read_inputs(con, plan_id, assessment.default_as_of(con, plan_id))
     assert list(matrix.iloc[:, 0]) == list(sectors["name_en" if lang == "en" else "name_zh"])
+    # One table, one definition: the bulletin's and the final report's sector table, as printed.
+    printed = bulletin.sector_matrix(inputs.data, inputs.sector_status, inputs.sectors, lang)
+    assert matrix.equals(final_report.screen_cells(printed)[0].astype(str))
     assert len(matrix.columns) == 4  # the sector, then three indicators
     # symbol, completion and what it is made of: '✘ 60.0%（6 / 10 个）'
     assert all(re.search(r"^\S \d+\.\d%", cell) for cell in matrix.iloc[:, 1:].stack())

@@ -51,13 +51,14 @@ def html_table(frame: pd.DataFrame, styles: Mapping[str, Sequence[str]] | None =
         f"<th{' class=num' if column in numeric else ''}>{_cell(column)}</th>"
         for column in frame.columns
     )
+    shaded = [styles.get(column) for column in frame.columns]
     rows = []
     for n, values in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
-        for column, value in zip(frame.columns, values, strict=True):
+        for column, column_styles, value in zip(frame.columns, shaded, values, strict=True):
             attributes = " class=num" if column in numeric else ""
-            if style := (styles.get(column) or [""] * len(frame))[n]:
-                attributes += f' style="{html.escape(style)}"'
+            if column_styles and column_styles[n]:
+                attributes += f' style="{html.escape(column_styles[n])}"'
             cells.append(f"<td{attributes}>{_cell(value)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (

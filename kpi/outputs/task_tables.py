@@ -98,6 +98,7 @@ def scorecard_table(card: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 SHORT_CELL = 24  # characters: shorter cells share a line in responsible_html
+_BEHIND_CSS = "<style>.kpi-behind p{margin:0 0 1rem;line-height:1.6}</style>"
 
 
 def responsible_html(behind: pd.DataFrame, lang: str) -> str:
@@ -125,9 +126,6 @@ def responsible_html(behind: pd.DataFrame, lang: str) -> str:
             joinable = short
         entries.append(f"<p>{'<br>'.join(lines)}</p>")
     return f"{_BEHIND_CSS}<div class='kpi-behind'>{''.join(entries)}</div>"
-
-
-_BEHIND_CSS = "<style>.kpi-behind p{margin:0 0 1rem;line-height:1.6}</style>"
 
 
 def overdue_units_table(by_unit: pd.DataFrame, lang: str, top: int | None = None) -> pd.DataFrame:

@@ -72,15 +72,8 @@ def card_html(card: Mapping, details: str, lang: str) -> str:
     Every text is escaped: names and notes come from the store."""
     badge = palette.light_badge_html(card["light"], lang)
     trend = f' <span class="trend">{_text(card["trend"])}</span>' if card["trend"] else ""
-    margin = f"<b>{_text(card['margin'])}</b>" if card["margin"] else ""
-    notes = " · ".join(
-        x
-        for x in (
-            margin,
-            *(_text(card[k]) for k in ("change", "source", "target_note") if card[k]),
-        )
-        if x
-    )
+    notes = [f"<b>{_text(card['margin'])}</b>"] if card["margin"] else []
+    notes += [_text(card[k]) for k in ("change", "source", "target_note") if card[k]]
     image = quote(card["svg"])
     code = _text(card["indicator_code"])
     return (
@@ -88,7 +81,7 @@ def card_html(card: Mapping, details: str, lang: str) -> str:
         f'<p class="name">{_text(card["name"])}</p>'
         f'<p class="figure">{_text(card["actual_vs_target"])}</p>'
         f"<p>{_text(card['progress_text'])}</p>"
-        + (f'<p class="notes">{notes}</p>' if notes else "")
+        + (f'<p class="notes">{" · ".join(notes)}</p>' if notes else "")
         + f'<img class="spark" src="data:image/svg+xml,{image}" alt="{_text(card["alt"])}">'
         f'<button type="button" data-code="{code}"'
         f' aria-label="{_text(details)}: {_text(card["name"])}">{_text(details)}</button></div>'
