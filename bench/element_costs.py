@@ -43,6 +43,14 @@ def element(kind: str, i: int) -> None:
         st.metric(f"指标 {i}", f"{i} / 71", border=True)
     elif kind == "selectbox":
         st.selectbox("季度", ["2025Q4", "2025Q3"], key=f"q{i}")
+    elif kind == "multiselect":
+        st.multiselect("责任单位", SECTIONS, key=f"m{i}", placeholder="全部")
+    elif kind == "radio, horizontal (5)":
+        st.radio("部分", SECTIONS, key=f"r{i}", horizontal=True, label_visibility="collapsed")
+    elif kind == "pills (5)":
+        st.pills("部分", SECTIONS, default=SECTIONS[0], key=f"l{i}", label_visibility="collapsed")
+    elif kind == "info":
+        st.info(f"说明 {i}：数据期 2025Q4")
 
 
 KINDS = [
@@ -59,6 +67,10 @@ KINDS = [
     "expander (closed)",
     "metric",
     "selectbox",
+    "multiselect",
+    "radio, horizontal (5)",
+    "pills (5)",
+    "info",
 ]
 
 

@@ -41,7 +41,7 @@ for column, fmt in zip(st.columns(2, width=460), ("pdf", "docx"), strict=True):
     )
 
 with st.spinner(ctx.t("final.page.building")):
-    report = cache.load_final_report(ctx.db, ctx.plan_id, as_of, ctx.lang, with_evidence)
+    report, sections = cache.load_final_screen(ctx.db, ctx.plan_id, as_of, ctx.lang, with_evidence)
 if report.demo_notice:
     st.warning(report.demo_notice)
 st.header(report.title)
@@ -51,21 +51,20 @@ st.subheader(ctx.t("document.summary"))
 # draw a rerun grows with the number of elements (about 3 ms each), and the report had 90.
 if report.summary_paragraphs:
     st.markdown("\n\n".join(escape_markdown(text) for text in report.summary_paragraphs))
-for number, section in enumerate(report.sections):
+for number, section in enumerate(sections):
     st.subheader(section.heading)
     if section.paragraphs:
         st.markdown("\n\n".join(escape_markdown(text) for text in section.paragraphs))
     if len(section.tables) > 3:  # one table per task group: the reader picks one
-        captions = [table.caption for table in section.tables]
+        captions = [caption for caption, _ in section.tables]
         chosen = st.selectbox(
             ctx.t("final.page.choose_table"),
             range(len(captions)),
             format_func=captions.__getitem__,
             key=f"final_tables_{number}",
         )
-        widgets.report_table(section.tables[chosen])
+        st.html(section.tables[chosen][1])
         continue
-    for n, table in enumerate(section.tables):
-        if box := widgets.lazy_expander(table.caption, f"final_table_{number}_{n}", expanded=True):
-            with box:
-                widgets.report_table(table)
+    for n, (caption, table) in enumerate(section.tables):
+        if box := widgets.lazy_expander(caption, f"final_table_{number}_{n}", expanded=True):
+            box.html(table)

@@ -10,7 +10,6 @@ from kpi.outputs import (
     formatting,
     palette,
     peer_tables,
-    reference_tables,
     review_tables,
     status_tables,
 )
@@ -27,7 +26,6 @@ if pending := cache.query(ctx.db, "pending_submissions", ctx.plan_id):
     st.caption(review_tables.pending_caption(pending, ctx.lang))
 
 status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of).sort_values("sort_order")
-data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
 rows = {r["indicator_code"]: r for r in status.to_dict("records")}
 codes = list(rows)
 if st.session_state.get(context.INDICATOR_KEY) not in rows:
@@ -51,6 +49,7 @@ st.plotly_chart(
     cache.figure(ctx.db, "indicator_chart", ctx.plan_id, ctx.as_of, ctx.lang, code),
     key="indicator_chart",
 )
+targets, due = cache.load_indicator_targets(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang, code)
 st.subheader(ctx.t("indicator.why"))
 st.info(
     explain.explain_status(
@@ -58,20 +57,19 @@ st.info(
         ctx.lang,
         as_of=ctx.as_of,
         base_period=ctx.plan["base_period"],
-        end_period=data.due_period(code),
+        end_period=due,
         yellow_from=config.YELLOW_FROM_POINTS,
         red_above=config.RED_ABOVE_POINTS,
     )
 )
 
 name = i18n.name(row, ctx.lang)
-sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
 
 
 def targets_section() -> None:
     widgets.data_table(
         ctx,
-        reference_tables.targets_table(data.targets, data.indicators, sectors, ctx.lang, code),
+        targets,
         f"indicator_targets_{code}",
         f"{ctx.t('indicator.targets')} · {name}",
         wrap=True,  # a few rows: a plain table, whose cells wrap, draws faster than a grid
@@ -119,6 +117,8 @@ def tasks_section() -> None:
 
 
 def breakdowns_section() -> None:
+    data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
+    sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
     districts = cache.query(ctx.db, "districts", ctx.plan_id)
     all_figures = cache.query(ctx.db, "current_figures", ctx.plan_id, ctx.as_of)  # districts too
     shown = False
@@ -157,7 +157,11 @@ def figures_section() -> None:
     widgets.data_table(
         ctx,
         status_tables.history_table(
-            history, row, ctx.lang, sectors, cache.query(ctx.db, "districts", ctx.plan_id)
+            history,
+            row,
+            ctx.lang,
+            cache.query(ctx.db, "sectors", ctx.plan_id),
+            cache.query(ctx.db, "districts", ctx.plan_id),
         ),
         f"indicator_figures_{code}",
         f"{ctx.t('indicator.figures')} · {name}",

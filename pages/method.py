@@ -3,8 +3,7 @@
 import streamlit as st
 
 from kpi.base import config
-from kpi.measure import series, tasks
-from kpi.outputs import palette, reference_tables, task_tables
+from kpi.outputs import palette
 from kpi.web import cache, context, widgets
 
 ctx = context.page_setup()
@@ -13,8 +12,7 @@ if ctx.plan_id is None:
     st.stop()
 demo_count = cache.query(ctx.db, "demo_figures_in_force", ctx.plan_id, ctx.as_of)
 widgets.demo_banner(ctx)
-data = cache.load_plan_data(ctx.db, ctx.plan_id, ctx.as_of)
-sectors = cache.query(ctx.db, "sectors", ctx.plan_id)
+tables = cache.load_method_tables(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
 
 st.subheader(ctx.t("method.grading"))
 st.markdown(ctx.t("method.intro"))
@@ -40,7 +38,7 @@ st.caption(palette.legend_caption(ctx.lang))
 st.subheader(ctx.t("method.semantics"))
 widgets.data_table(
     ctx,
-    reference_tables.semantics_table(data.indicators, ctx.lang),
+    tables["semantics"],
     "method_semantics",
     ctx.t("method.semantics"),
     wrap=True,
@@ -48,46 +46,36 @@ widgets.data_table(
 
 st.subheader(ctx.t("method.sources"))
 st.caption(ctx.t("method.sources_intro"))
-sources = cache.query(ctx.db, "sources", ctx.plan_id)
 widgets.data_table(
     ctx,
-    reference_tables.sources_table(sources, data.targets, data.milestones, ctx.lang),
+    tables["sources"],
     "method_sources",
     ctx.t("method.sources"),
     wrap=True,
 )
-for name, frame in (("targets", data.targets), ("milestones", data.milestones)):
+for name in ("targets", "milestones"):
     if box := widgets.lazy_expander(ctx.t(f"method.{name}"), f"method_{name}"):
         with box:
             widgets.data_table(
                 ctx,
-                reference_tables.targets_table(frame, data.indicators, sectors, ctx.lang),
+                tables[name],
                 f"method_{name}",
                 ctx.t(f"method.{name}"),
             )
 
 st.subheader(ctx.t("method.discrepancies"))
 st.markdown(f"**{ctx.t('method.multi_targets')}**")
-multi = data.targets[
-    data.targets["indicator_code"].isin(series.multi_target_indicators(data.targets))
-]
 widgets.data_table(
     ctx,
-    reference_tables.targets_table(
-        multi[multi["sector_code"].isna()], data.indicators, sectors, ctx.lang
-    ),
+    tables["multi_targets"],
     "method_multi_targets",
     ctx.t("method.multi_targets"),
     wrap=True,
 )
 st.markdown(f"**{ctx.t('method.sector_sum')}**")
-# The check of the 分行业 page, same sign and tolerance (series.sector_sum_check).
-check = series.sector_sum_check(
-    data.targets, tasks.sector_indicator_codes(data.targets, data.indicators)
-)
 widgets.data_table(
     ctx,
-    task_tables.sector_target_check_table(check, data.indicators, ctx.lang),
+    tables["sector_sum"],
     "method_sector_sum",
     ctx.t("method.sector_sum"),
     wrap=True,

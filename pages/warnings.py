@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.base import config
-from kpi.measure import alerts, series, tracking
+from kpi.measure import alerts, tracking
 from kpi.outputs import alert_tables, formatting, intake_tables, status_tables
 from kpi.web import cache, context, widgets
 
@@ -30,12 +30,7 @@ st.caption(ctx.t("warnings.caption", red_from=config.RED_NOTICE_FROM_QUARTERS))
 
 today = date.today()
 late, demo_quarters = calendar(ctx.db, cache.db_version(ctx.db), ctx.plan_id, today)
-status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of)
-counts = series.counts(
-    status,
-    cache.load_task_board(ctx.db, ctx.plan_id, ctx.as_of),
-    warning_rows,
-)
+counts, units_in_full = cache.load_warning_counts(ctx.db, ctx.plan_id, ctx.as_of)
 metrics = [
     (ctx.t("warnings.metric.units"), "warning_units", ctx.t("counts.warning_units_help")),
     *[
@@ -46,7 +41,8 @@ metrics = [
 ]
 counts["late_units"] = int(late["unit_zh"].nunique())
 widgets.metric_row([(label, counts[key], help_text) for label, key, help_text in metrics])
-st.markdown(alert_tables.warning_summary(counts, status_tables.is_final(status), ctx.lang))
+is_final = status_tables.is_final(cache.load_status(ctx.db, ctx.plan_id, ctx.as_of))
+st.markdown(alert_tables.warning_summary(counts, is_final, ctx.lang))
 
 
 def notices() -> None:
@@ -77,18 +73,21 @@ def notices() -> None:
     demo = bool(shown["is_demo"].any())
     widgets.tab_sections(
         {
-            ctx.t("warnings.units"): lambda: unit_summary(shown, demo),
+            ctx.t("warnings.units"): lambda: unit_summary(
+                alerts.unit_summary(shown) if units or levels else units_in_full, demo
+            ),
             ctx.t("warnings.list"): lambda: warning_details(shown, demo),
         },
         "warnings_section",
     )
 
 
-def unit_summary(shown: pd.DataFrame, demo: bool) -> None:
-    """Per responsible unit: its red and yellow notices and overdue sub-tasks."""
+def unit_summary(summary: pd.DataFrame, demo: bool) -> None:
+    """Per responsible unit (alerts.unit_summary): its red and yellow notices and overdue
+    sub-tasks."""
     widgets.data_table(
         ctx,
-        alert_tables.unit_summary_table(alerts.unit_summary(shown), ctx.lang),
+        alert_tables.unit_summary_table(summary, ctx.lang),
         "warnings_units",
         ctx.t("warnings.units"),
         demo=demo,

@@ -27,6 +27,7 @@ from kpi.outputs import (
     document,
     explain,
     formatting,
+    html_table,
     palette,
     pdf_render,
     reference_tables,
@@ -643,6 +644,27 @@ def screen_cells(table: document.Table) -> tuple[pd.DataFrame, dict[str, list[st
             for k in lights
         ]
     return frame, styles
+
+
+@dataclass(frozen=True)
+class ScreenSection:
+    """A report section as the 终期评估 page shows it: its tables as HTML (screen_cells)."""
+
+    heading: str
+    paragraphs: list[str]
+    tables: list[tuple[str, str]]  # (caption, HTML)
+
+
+def screen_sections(report: document.Bulletin) -> list[ScreenSection]:
+    """The report's sections as shown, each table as a plain HTML table in the print colours."""
+    return [
+        ScreenSection(
+            section.heading,
+            section.paragraphs,
+            [(t.caption, html_table.html_table(*screen_cells(t))) for t in section.tables],
+        )
+        for section in report.sections
+    ]
 
 
 # ------------------------------------------------------------------ files

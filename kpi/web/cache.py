@@ -3,6 +3,7 @@ its version."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,10 @@ from kpi.outputs import (
     charts,
     document,
     final_report,
+    reference_tables,
     sparklines,
     status_tables,
+    task_tables,
 )
 from kpi.store import db, queries, snapshots
 
@@ -45,6 +48,17 @@ def query(path: str, fn_name: str, *args):
     """Cached result of one kpi.store.queries function (frames are copies: callers may edit)."""
     result = _query(path, db_version(path), fn_name, tuple(args))
     return result.copy() if isinstance(result, pd.DataFrame) else result
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _plan_records(path: str, version: int) -> dict[str, dict]:
+    return {plan["plan_id"]: plan for plan in _query(path, version, "plans", ()).to_dict("records")}
+
+
+def plan_records(path: str) -> dict[str, dict]:
+    """Every plan's row by plan id, in queries.plans' order (the sidebar's choices and default):
+    read on every run of every page, so built once per database version."""
+    return _plan_records(path, db_version(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -108,18 +122,21 @@ def _default_as_of(path: str, version: int, plan_id: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _final_report(
+def _final_screen(
     path: str, version: int, plan_id: str, as_of: str, lang: str, with_evidence: bool
-) -> document.Bulletin:
+) -> tuple[document.Bulletin, list[final_report.ScreenSection]]:
     del version
-    return final_report.build_report(path, plan_id, as_of, lang, with_evidence=with_evidence)
+    report = final_report.build_report(path, plan_id, as_of, lang, with_evidence=with_evidence)
+    return dataclasses.replace(report, sections=[]), final_report.screen_sections(report)
 
 
-def load_final_report(
+def load_final_screen(
     path: str, plan_id: str, as_of: str, lang: str, with_evidence: bool
-) -> document.Bulletin:
-    """The final evaluation report as shown on its page (attachment names when allowed)."""
-    return _final_report(path, db_version(path), plan_id, as_of, lang, with_evidence)
+) -> tuple[document.Bulletin, list[final_report.ScreenSection]]:
+    """The final evaluation report as its page shows it (attachment names when allowed): its
+    front matter without the sections, and the sections with their tables as HTML. A rerun
+    reads them, instead of the whole report and its tables to convert (~20 ms)."""
+    return _final_screen(path, db_version(path), plan_id, as_of, lang, with_evidence)
 
 
 def load_default_as_of(path: str, plan_id: str) -> str:
@@ -223,9 +240,74 @@ def load_sector_views(path: str, plan_id: str, as_of: str, lang: str):
     return _sector_views(path, db_version(path), plan_id, as_of, lang)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _method_tables(
+    path: str, version: int, plan_id: str, as_of: str, lang: str
+) -> dict[str, pd.DataFrame]:
+    data = _plan_data(path, version, plan_id, as_of)
+    sectors = _query(path, version, "sectors", (plan_id,))
+    sources = _query(path, version, "sources", (plan_id,))
+    targets = data.targets
+    multi = targets[targets["indicator_code"].isin(series.multi_target_indicators(targets))]
+    # The check of the 分行业 page, same sign and tolerance (series.sector_sum_check).
+    check = series.sector_sum_check(targets, tasks.sector_indicator_codes(targets, data.indicators))
+    return {
+        "semantics": reference_tables.semantics_table(data.indicators, lang),
+        "sources": reference_tables.sources_table(sources, targets, data.milestones, lang),
+        "targets": reference_tables.targets_table(targets, data.indicators, sectors, lang),
+        "milestones": reference_tables.targets_table(
+            data.milestones, data.indicators, sectors, lang
+        ),
+        "multi_targets": reference_tables.targets_table(
+            multi[multi["sector_code"].isna()], data.indicators, sectors, lang
+        ),
+        "sector_sum": task_tables.sector_target_check_table(check, data.indicators, lang),
+    }
+
+
+def load_method_tables(path: str, plan_id: str, as_of: str, lang: str) -> dict[str, pd.DataFrame]:
+    """The tables of 方法与来源 (semantics, sources, targets, milestones, multi_targets,
+    sector_sum) as shown, built once per database version, quarter and language: every one is
+    reference data, and building them took most of the page's run."""
+    return _method_tables(path, db_version(path), plan_id, as_of, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _indicator_targets(
+    path: str, version: int, plan_id: str, as_of: str, lang: str, code: str
+) -> tuple[pd.DataFrame, str]:
+    data = _plan_data(path, version, plan_id, as_of)
+    sectors = _query(path, version, "sectors", (plan_id,))
+    table = reference_tables.targets_table(data.targets, data.indicators, sectors, lang, code)
+    return table, data.due_period(code)
+
+
+def load_indicator_targets(
+    path: str, plan_id: str, as_of: str, lang: str, code: str
+) -> tuple[pd.DataFrame, str]:
+    """指标详情's targets of one indicator as shown, and the quarter its target falls due."""
+    return _indicator_targets(path, db_version(path), plan_id, as_of, lang, code)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _warning_counts(path: str, version: int, plan_id: str, as_of: str):
+    warnings = _warning_list(path, version, plan_id, as_of)
+    counts = series.counts(
+        _status(path, version, plan_id, as_of), _task_board(path, version, plan_id, as_of), warnings
+    )
+    return counts, alerts.unit_summary(warnings)
+
+
+def load_warning_counts(path: str, plan_id: str, as_of: str) -> tuple[dict, pd.DataFrame]:
+    """The warning list's counts (series.counts) and its per-unit summary (alerts.unit_summary)
+    with no filter set, computed once per database version and quarter."""
+    return _warning_counts(path, db_version(path), plan_id, as_of)
+
+
 def clear_caches() -> None:
     """Forget every cached query; call after any write."""
     _cockpit_cards.clear()
+    _plan_records.clear()
     _figure.clear()
     _query.clear()
     _plan_data.clear()
@@ -233,11 +315,14 @@ def clear_caches() -> None:
     _sector_status.clear()
     _warning_list.clear()
     _default_as_of.clear()
-    _final_report.clear()
+    _final_screen.clear()
     _task_board.clear()
     _overview_lists.clear()
     _sector_grid.clear()
     _sector_views.clear()
+    _method_tables.clear()
+    _indicator_targets.clear()
+    _warning_counts.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -19,7 +19,7 @@ import streamlit as st
 
 from kpi.base import i18n, periods
 from kpi.base.i18n import LANGS
-from kpi.web.cache import db_file, load_default_as_of, query
+from kpi.web.cache import db_file, load_default_as_of, plan_records, query
 
 LANG_KEY = "lang"
 PLAN_KEY = "plan"
@@ -81,13 +81,16 @@ def view_query(ctx: Context, **extra: str) -> dict[str, str]:
 
 
 def keep_in_url(ctx: Context, **extra: str) -> None:
-    """Write the view (and `extra`, e.g. the indicator) into the address, so reloads keep it."""
+    """Write the view (and `extra`, e.g. the indicator) into the address, so reloads keep it.
+
+    Every changed key in one update: each write is a new address in the browser's history (a
+    Back press would step through them) and costs it 5-10 ms, and a page switch drops the
+    query, so the view's keys all change at once."""
     wanted = view_query(ctx, **extra)
-    seen = st.session_state.setdefault(_URL_SEEN, {})
-    for key, value in wanted.items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
-        seen[key] = value
+    st.session_state.setdefault(_URL_SEEN, {}).update(wanted)
+    changed = {key: value for key, value in wanted.items() if st.query_params.get(key) != value}
+    if changed:
+        st.query_params.update(changed)
 
 
 def as_of_options(path: str, plan_id: str) -> list[str]:
@@ -111,19 +114,18 @@ def sidebar() -> Context:
             key=LANG_KEY,
             horizontal=True,
         )
-        plans = query(path, "plans")
-        if plans.empty:
+        plans = plan_records(path)
+        if not plans:
             st.error(i18n.t("sidebar.no_plan", lang))
             return Context(lang, None, periods.current_period(), path, {})
-        plan_ids = plans["plan_id"].tolist()
-        if st.session_state.get(PLAN_KEY) not in plan_ids:
+        plan_ids = list(plans)
+        if st.session_state.get(PLAN_KEY) not in plans:
             st.session_state[PLAN_KEY] = plan_ids[0]
         if len(plan_ids) > 1:
-            names = dict(zip(plan_ids, plans.to_dict("records"), strict=True))
             st.selectbox(
                 i18n.t("sidebar.plan", lang),
                 plan_ids,
-                format_func=lambda p: i18n.name(names[p], lang),
+                format_func=lambda p: i18n.name(plans[p], lang),
                 key=PLAN_KEY,
             )
         plan_id = st.session_state[PLAN_KEY]
@@ -139,19 +141,17 @@ def sidebar() -> Context:
             key=AS_OF_KEY,
             help=i18n.t("sidebar.as_of_help", lang),
         )
-    plan = plans.set_index("plan_id").loc[plan_id].to_dict() | {"plan_id": plan_id}
-    return Context(lang, plan_id, as_of, path, plan)
+    return Context(lang, plan_id, as_of, path, plans[plan_id])
 
 
 def _context_from_state() -> Context:
     path = db_file()
-    plans = query(path, "plans")
+    plans = plan_records(path)
     plan_id = st.session_state.get(PLAN_KEY)
-    if plans.empty or plan_id not in set(plans["plan_id"]):
+    if plan_id not in plans:
         return sidebar()
     as_of = st.session_state.get(AS_OF_KEY) or load_default_as_of(path, plan_id)
-    plan = plans.set_index("plan_id").loc[plan_id].to_dict() | {"plan_id": plan_id}
-    return Context(current_lang(), plan_id, as_of, path, plan)
+    return Context(current_lang(), plan_id, as_of, path, plans[plan_id])
 
 
 def app_sidebar() -> Context:

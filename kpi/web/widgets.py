@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.base import i18n
-from kpi.outputs import document, exports, final_report, html_table
+from kpi.outputs import exports, html_table
 from kpi.web.cache import query
 from kpi.web.context import Context, current_lang
 
@@ -122,12 +122,6 @@ SHORT_TABLE_ROWS = 12
 def plain_table(frame: pd.DataFrame, styles: dict[str, list[str]] | None = None) -> None:
     """A short table as one HTML element; `styles`: a CSS declaration per row of some columns."""
     st.html(html_table.html_table(frame, styles))
-
-
-def report_table(table: document.Table) -> None:
-    """A final-report table on screen as it is printed: plain, shaded cells in the print
-    colours, every row shown (the page's PDF and DOCX buttons download the report)."""
-    plain_table(*final_report.screen_cells(table))
 
 
 def data_table(
