@@ -64,3 +64,25 @@ def test_a_link_with_unknown_values_opens_the_default_view(server, page) -> None
     shown = query(page)
     assert shown["lang"] == "zh" and shown["as_of"] == "2025Q4"
     assert shown["indicator"] != "no_such_indicator"
+
+
+def test_a_page_switch_adds_the_page_and_its_view_to_the_history_once(server, page) -> None:
+    """Each key written on its own was an address of its own: four for one switch, each a Back
+    press, and 5-10 ms of the browser's time (kpi.web.context.keep_in_url)."""
+    page.goto(f"{server.url}/?plan={PLAN}&as_of=2024Q2&lang=en")
+    wait_for_app(page, timeout=60_000)
+    expect_view(page, "Targets at a glance", "2024Q2")
+    before = page.evaluate("history.length")
+
+    page.get_by_test_id("stSidebarNav").locator("a[href$='/indicator']").click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"/indicator\?.*indicator="), timeout=T)
+    expect_view(page, "Indicator detail", "2024Q2")
+    # Streamlit's address of the page, then the view's keys, then the indicator chosen.
+    assert page.evaluate("history.length") - before <= 3
+    assert query(page) | {"indicator": "-"} == {
+        "plan": PLAN,
+        "as_of": "2024Q2",
+        "lang": "en",
+        "indicator": "-",
+    }
