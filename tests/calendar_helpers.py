@@ -49,8 +49,8 @@ def add_batch(
                     [batch_id, PLAN, code, period],
                 )
                 con.execute(
-                    "insert into figures values (nextval('figure_ids'), ?, ?, ?, null, null, 1.0,"
-                    " ?, true, null, ?, null)",
+                    f"insert into figures values ({queries.NEXT_FIGURE_ID} + 1, ?, ?, ?, null,"
+                    " null, 1.0, ?, true, null, ?, null)",
                     [PLAN, code, period, batch_id, is_demo],
                 )
             else:

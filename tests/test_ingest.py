@@ -119,6 +119,22 @@ def test_rollback_restores_the_replaced_values_and_is_recorded(tmp_path, demo_db
     assert 41000 in versions["value"].tolist()  # the undone figure is kept, not deleted
 
 
+def test_figure_ids_are_unique_and_in_the_order_figures_were_written(tmp_path, demo_db) -> None:
+    """Ids count on from the largest (not a sequence): two files in one load, then a rollback."""
+    first = write(
+        tmp_path, "a.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\nidc_racks,2025Q2,1\n"
+    )
+    second = write(tmp_path, "b.csv", "指标代码,期间,数值\nidc_racks,2025Q3,43000\n")
+    batches = loads.load_files([first, second], db=demo_db, plan_id=None, user_name="t").batch_ids
+    with connect(demo_db) as con:
+        rollback = ingest.rollback(con, batches[1], user_name="admin").rollback_batch_id
+        ids = con.execute("select figure_id, batch_id from figures order by figure_id").fetchall()
+    assert len({figure_id for figure_id, _ in ids}) == len(ids)
+    written = [batch for _, batch in ids]
+    assert written == sorted(written)  # every batch's ids above the batches before it
+    assert written[-4:] == [batches[0], batches[0], batches[1], rollback]
+
+
 def test_rollback_leaves_keys_that_a_later_batch_replaced(tmp_path: Path, demo_db: Path) -> None:
     first = write(tmp_path, "a.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\n")
     second = write(tmp_path, "b.csv", "指标代码,期间,数值\nidc_racks,2025Q3,43000\n")

@@ -149,7 +149,6 @@ create table if not exists indicator_tasks (
 
 -- ---------------------------------------------------------------- history (never deleted)
 create sequence if not exists batch_ids start 1;
-create sequence if not exists figure_ids start 1;
 create sequence if not exists task_update_ids start 1;
 create sequence if not exists audit_ids start 1;
 
