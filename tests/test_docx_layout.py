@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from kpi.outputs import bulletin, document, docx_render, final_report
+from kpi.outputs import bulletin, document, docx_render, final_report, pdf_render, table_widths
 from kpi.outputs.docx_xml import xml_element
 
 PLAN = "zhanjiang-dt-2023"
@@ -134,7 +134,9 @@ def test_long_names_get_the_room_and_numbers_stay_narrow() -> None:
     units = "; ".join(f"Municipal Bureau of Affairs number {i}" for i in range(12))
     header = ["Indicator", "Responsible units", "Done", "Share"]
     rows = [["Industrial software firms", units, "12", "45.5%"]] * 3
-    widths = docx_render.column_widths(header, rows, [6, 6, float("inf"), float("inf")], TEXT_WIDTH)
+    widths = table_widths.column_widths(
+        header, rows, [6, 6, float("inf"), float("inf")], TEXT_WIDTH
+    )
     assert sum(widths) == TEXT_WIDTH
     indicator, responsible, done, share = widths
     assert responsible > indicator > share >= done
@@ -142,7 +144,7 @@ def test_long_names_get_the_room_and_numbers_stay_narrow() -> None:
 
 def test_columns_share_alike_when_words_are_wider_than_the_page() -> None:
     word = "x" * 120
-    widths = docx_render.column_widths(["a", "b"], [[word, word]], [6, 6], TEXT_WIDTH)
+    widths = table_widths.column_widths(["a", "b"], [[word, word]], [6, 6], TEXT_WIDTH)
     assert sum(widths) == TEXT_WIDTH and abs(widths[0] - widths[1]) <= 1
 
 
@@ -153,3 +155,20 @@ def test_short_table_fills_the_width_with_every_header_on_one_line() -> None:
     grid = _grid(Document(io.BytesIO(docx_render.render_docx(b, images=[]))).tables[0])
     assert sum(grid) == TEXT_WIDTH
     assert grid[0] > grid[1] > _word_pt("Sub-tasks", bold=True) * 20
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_pdf_gives_every_table_the_docx_column_widths(store: Path, lang: str) -> None:
+    """One layout for both files (kpi.outputs.table_widths): a table breaks its lines alike in
+    the PDF and the DOCX, and WeasyPrint lays it out without measuring every cell."""
+    report = final_report.build_report(store, PLAN, None, lang, today=dt.date(2026, 1, 15))
+    page = pdf_render.bulletin_html(report)
+    pdf_widths = [
+        [float(w) for w in re.findall(r'<col style="width: ([\d.]+)%">', colgroup)]
+        for colgroup in re.findall(r"<colgroup>(.*?)</colgroup>", page)
+    ]
+    grids = [_grid(t) for t in Document(io.BytesIO(docx_render.render_docx(report))).tables]
+    assert len(pdf_widths) == len(grids) == sum(len(s.tables) for s in report.sections) > 5
+    for shares, grid in zip(pdf_widths, grids, strict=True):
+        assert shares == pytest.approx([100 * w / sum(grid) for w in grid], abs=0.05)
+    assert "table-layout: fixed" in page

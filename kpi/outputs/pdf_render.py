@@ -27,6 +27,7 @@ from kpi.outputs.document import (
     page_footer_parts,
     table_caption,
 )
+from kpi.outputs.table_widths import TEXT_WIDTH_TWIPS, table_widths
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CHART_URL = "chart:"  # + figure number from 0: an image pdf_writer hands WeasyPrint, nothing else
@@ -87,9 +88,11 @@ def _table_view(table: Table, number: int, lang: str) -> dict[str, Any]:
                 classes = "num" if numeric[c] else ""
             cells.append(_Cell(text, classes))
         rows.append(cells)
+    widths = table_widths(table, [[cell.text for cell in row] for row in rows], TEXT_WIDTH_TWIPS)
     return {
         "caption": table_caption(number, table.caption, lang),
         "header": [str(label) for label in table.data.columns],
+        "widths": [f"{100 * w / sum(widths):.3f}%" for w in widths],
         "rows": rows,
     }
 
