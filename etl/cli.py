@@ -506,11 +506,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         as_of = final_report.report_as_of(plan, args.as_of)
         files = final_report.final_files(path, plan_id, as_of, args.lang, formats=formats)
         return _wrote_report(args, outs, files, plan_id, as_of)
-    # Chromium (for the charts) takes seconds to start: start it first, import and read meanwhile.
+    # Chromium (for the charts) takes seconds to start: it was started before the imports
+    # (etl/__main__.py), else it starts now, and the rest is imported and read meanwhile.
     # one_batch: chromium closes (~0.5 s) while the files are written, not after.
-    with (
-        chart_images.ChartExporter(one_batch=True) if has_figures else contextlib.nullcontext()
-    ) as exporter:
+    exporter = chart_images.take_early()
+    if exporter is not None and not has_figures:
+        exporter.close_in_background()
+        exporter = None
+    elif exporter is None and has_figures:
+        exporter = chart_images.ChartExporter(one_batch=True)
+    with exporter or contextlib.nullcontext():
         from kpi.outputs import bulletin  # plotly and WeasyPrint: ~1 s, while chromium starts
 
         # The store is read on its own short connection, closed before the slow rendering.

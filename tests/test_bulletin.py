@@ -8,8 +8,10 @@ import contextlib
 import datetime as dt
 import io
 import json
+import os
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -385,6 +387,46 @@ def test_etl_report_exits_1_when_no_browser_for_the_charts(
     assert code == 1
     assert "apt-get install chromium" in err.getvalue()
     assert not (tmp_path / "b.pdf").exists()
+
+
+def _processes_marked(mark: str) -> list[int]:
+    """Live processes whose environment carries `mark` (children inherit it)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and mark.encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--as-of", "2024Q2", "--out", "b.pdf", "b.docx"], 0),  # no figures: no chart
+        (["--out", "b.txt"], 2),  # a usage error
+    ],
+)
+def test_python_m_etl_report_leaves_no_early_chromium_behind(
+    args: list[str], code: int, empty_db: Path, tmp_path: Path
+) -> None:
+    """`python -m etl report` starts chromium before its imports (etl/__main__.py); a run that
+    draws no chart, or stops at a usage error, closes it before it exits."""
+    mark = f"KPI_TEST_RUN={tmp_path.name}"
+    name, value = mark.split("=")
+    result = subprocess.run(
+        [sys.executable, "-m", "etl", "report", "--db", str(empty_db), *args],
+        cwd=tmp_path,  # where the files named are written
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), name: value},
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == code, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("b.*")) == (
+        ["b.docx", "b.pdf"] if code == 0 else []
+    )
+    assert _processes_marked(mark) == []
 
 
 # ------------------------------------------------------------------ full data export
