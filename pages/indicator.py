@@ -179,4 +179,4 @@ sections = {
     "indicator.breakdowns": breakdowns_section,
     "indicator.figures": figures_section,
 }
-widgets.tab_sections({ctx.t(key): draw for key, draw in sections.items()}, "indicator_section")
+widgets.tab_sections({k: (ctx.t(k), draw) for k, draw in sections.items()}, "indicator_section")

@@ -44,8 +44,8 @@ if not grid.empty:
         st.plotly_chart(chart, key=f"sectors_bars_{code}", config={"staticPlot": True})
 
     # One view at a time, the table of every indicator first.
-    views = {ctx.t("sectors.heatmap_choice"): matrix}
-    views |= {names[c]: functools.partial(bars, c) for c in codes}
+    views = {"matrix": (ctx.t("sectors.heatmap_choice"), matrix)}
+    views |= {c: (names[c], functools.partial(bars, c)) for c in codes}
     widgets.tab_sections(views, "sectors_bars")
 
     st.subheader(ctx.t("sectors.sum_check"))

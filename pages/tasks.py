@@ -102,6 +102,9 @@ def scorecard_section() -> None:
 
 # The board and the units' scorecard of the same filtered sub-tasks, one drawn at a time.
 widgets.tab_sections(
-    {ctx.t("tasks.board"): board_section, ctx.t("tasks.scorecard"): scorecard_section},
+    {
+        "tasks.board": (ctx.t("tasks.board"), board_section),
+        "tasks.scorecard": (ctx.t("tasks.scorecard"), scorecard_section),
+    },
     "tasks_section",
 )

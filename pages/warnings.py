@@ -73,10 +73,13 @@ def notices() -> None:
     demo = bool(shown["is_demo"].any())
     widgets.tab_sections(
         {
-            ctx.t("warnings.units"): lambda: unit_summary(
-                alerts.unit_summary(shown) if units or levels else units_in_full, demo
+            "warnings.units": (
+                ctx.t("warnings.units"),
+                lambda: unit_summary(
+                    alerts.unit_summary(shown) if units or levels else units_in_full, demo
+                ),
             ),
-            ctx.t("warnings.list"): lambda: warning_details(shown, demo),
+            "warnings.list": (ctx.t("warnings.list"), lambda: warning_details(shown, demo)),
         },
         "warnings_section",
     )

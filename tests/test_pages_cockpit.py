@@ -282,14 +282,25 @@ def test_indicator_page_draws_one_section_at_a_time(kpi_db) -> None:
     ]
     assert len(page_html.plain_tables(at)) == 1 and not at.dataframe  # the targets only
     assert len(at.get("plotly_chart")) == 1
-    at.session_state["indicator_section"] = "分行业与分地区"
+    at.session_state["indicator_section"] = "indicator.breakdowns"
     at.run()
     assert not page_html.plain_tables(at) and len(at.get("plotly_chart")) == 1
     assert "没有分行业或分地区数据" in [c.value for c in at.caption]
     at.selectbox(key="indicator").set_value("cloud_firms").run()  # figures by district
-    assert at.session_state["indicator_section"] == "分行业与分地区"  # the section stays
+    assert at.session_state["indicator_section"] == "indicator.breakdowns"  # the section stays
     assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 1
-    at.session_state["indicator_section"] = "数据与修订记录"
+    at.session_state["indicator_section"] = "indicator.figures"
     at.run()
     history = at.dataframe[0].value
     assert "2025Q4" in history.to_string() and len(at.get("plotly_chart")) == 1
+
+
+def test_the_chosen_section_stays_when_the_language_changes(kpi_db) -> None:
+    """Sections are kept by id, not label: a reader switching to English stays where they were."""
+    at = run("../pages/indicator.py", "zh", "2025Q4", indicator="base_stations_5g")
+    at.button_group(key="indicator_section").set_value("peers.title").run()
+    assert at.button_group(key="indicator_section").formatted_values == ["同类比较"]
+    at.radio(key="lang").set_value("en").run()
+    sections = at.button_group(key="indicator_section")
+    assert sections.options[1] == "Peers" and sections.formatted_values == ["Peers"]
+    assert sections.value == "peers.title"

@@ -13,29 +13,24 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.store import db, queries
 
-
-class Tab(str):
-    """A tab to open (its label's catalog key), in the language of the run."""
-
-
 # (page, session state): every tab and opened expander that holds a table; the indicators with
 # sector (专栏1) and district breakdowns as well.
 PAGES = [
     ("indicator", {}),
-    ("indicator", {"indicator": "base_stations_5g", "indicator_section": Tab("peers.title")}),
-    ("indicator", {"indicator_section": Tab("indicator.tasks")}),
+    ("indicator", {"indicator": "base_stations_5g", "indicator_section": "peers.title"}),
+    ("indicator", {"indicator_section": "indicator.tasks"}),
     (
         "indicator",
-        {"indicator": "smart_factories", "indicator_section": Tab("indicator.breakdowns")},
+        {"indicator": "smart_factories", "indicator_section": "indicator.breakdowns"},
     ),
-    ("indicator", {"indicator": "cloud_firms", "indicator_section": Tab("indicator.breakdowns")}),
-    ("indicator", {"indicator_section": Tab("indicator.figures")}),
+    ("indicator", {"indicator": "cloud_firms", "indicator_section": "indicator.breakdowns"}),
+    ("indicator", {"indicator_section": "indicator.figures"}),
     ("sectors", {"sectors_sum_tables": True}),
     ("tasks", {}),
-    ("tasks", {"tasks_section": Tab("tasks.scorecard")}),
+    ("tasks", {"tasks_section": "tasks.scorecard"}),
     ("method", {"method_targets": True, "method_milestones": True}),
     ("warnings", {}),
-    ("warnings", {"warnings_section": Tab("warnings.list")}),
+    ("warnings", {"warnings_section": "warnings.list"}),
 ]
 FORMULA = '=HYPERLINK("http://example.com","点击")'
 
@@ -46,7 +41,7 @@ def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppT
     if as_of:
         at.session_state["as_of"] = as_of
     for key, value in state.items():
-        at.session_state[key] = i18n.t(value, lang) if isinstance(value, Tab) else value
+        at.session_state[key] = value
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -132,7 +127,7 @@ def test_chinese_downloads_have_chinese_headers(
 def test_english_download_names_and_captions_follow_the_page(
     demo_env: Path, downloads: dict
 ) -> None:
-    _run("warnings", "en", "2024Q2", warnings_section=Tab("warnings.list"))
+    _run("warnings", "en", "2024Q2", warnings_section="warnings.list")
     data, file_name = downloads["download_xlsx_warnings_list"]
     assert file_name.endswith("-2024Q2-en.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(data())).active

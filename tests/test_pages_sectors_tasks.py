@@ -107,7 +107,7 @@ def _scorecard(at: AppTest, lang: str) -> pd.DataFrame:
     """The units' scorecard, drawn once its section is chosen (the board is the first)."""
     header = i18n.t(TABLE_HEADERS["tasks_scorecard"], lang)
     assert not any(header in d.value.columns for d in at.dataframe)
-    at.session_state["tasks_section"] = i18n.t("tasks.scorecard", lang)
+    at.session_state["tasks_section"] = "tasks.scorecard"
     at.run()
     return _frame(at, "tasks_scorecard")
 
@@ -274,14 +274,16 @@ def test_sectors_page_draws_one_chart_and_the_check_tables_only_once_opened(
     at = _run(SECTORS_PAGE)
     labels = at.button_group(key="sectors_bars").options
     assert labels[0] == "全部指标（表格）" and len(labels) == 4  # and the three indicators
+    _, data = _direct(demo_env, "2025Q4")
+    codes = tasks.sector_indicator_codes(data.targets, data.indicators)  # the options' ids
     assert not at.get("plotly_chart") and _frame(at, "sectors_matrix") is not None
     assert not any(set(d.value.columns) & {"全市目标"} for d in at.dataframe)
     assert any(w.value for w in at.warning)  # the mismatch is still stated
-    at.session_state["sectors_bars"] = labels[1]
+    at.session_state["sectors_bars"] = codes[0]
     at.run()
     bars = _bar_charts(at)
     assert len(at.get("plotly_chart")) == 1 and len(bars) == 1  # that indicator's bars only
-    at.session_state["sectors_bars"] = labels[3]
+    at.session_state["sectors_bars"] = codes[2]
     at.session_state["sectors_sum_tables"] = True
     at.run()
     bars_after = _bar_charts(at)

@@ -40,7 +40,7 @@ TAB_OF_COLUMN = {"col.escalation": "warnings.list", "col.red_notices": "warnings
 
 
 def _table(at: AppTest, lang: str, key: str = "col.escalation"):
-    at.session_state["warnings_section"] = i18n.t(TAB_OF_COLUMN[key], lang)
+    at.session_state["warnings_section"] = TAB_OF_COLUMN[key]
     at.run()
     return next(d.value for d in at.dataframe if i18n.t(key, lang) in d.value.columns)
 

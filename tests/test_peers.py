@@ -107,7 +107,7 @@ def run_indicator_page(path: Path, monkeypatch, lang: str, plan: str, code: str)
 def test_indicator_page_shows_peers(two_plans, monkeypatch, lang, title) -> None:
     at = run_indicator_page(two_plans, monkeypatch, lang, PLAN, CODE)
     assert title in at.button_group(key="indicator_section").options
-    at.session_state["indicator_section"] = title  # drawn once its section is chosen
+    at.session_state["indicator_section"] = "peers.title"  # drawn once its section is chosen
     at.run()
     table = next(d.value for d in at.dataframe if "2022-06-14" in d.value.to_string())
     assert len(table) == 2 and "2026Q1" in table.to_string()
@@ -115,7 +115,7 @@ def test_indicator_page_shows_peers(two_plans, monkeypatch, lang, title) -> None
 
 def test_indicator_page_says_when_there_are_no_peers(demo_db, monkeypatch) -> None:
     at = run_indicator_page(demo_db, monkeypatch, "zh", PLAN, "idc_racks")
-    at.session_state["indicator_section"] = "同类比较"
+    at.session_state["indicator_section"] = "peers.title"
     at.run()
     assert "其他规划和来源文件中没有该指标的可比数据。" in [c.value for c in at.caption]
     assert not at.dataframe

@@ -95,22 +95,24 @@ def lazy_expander(label: str, key: str, *, expanded: bool = False):
     return box if box.open else None
 
 
-def tab_sections(sections: dict[str, Callable[[], None]], key: str) -> None:
-    """One choice per section (label: function drawing it); only the chosen one is drawn.
+def tab_sections(sections: dict[str, tuple[str, Callable[[], None]]], key: str) -> None:
+    """One choice per section (id: (label, function drawing it)); only the chosen one is drawn.
 
     A segmented control, not st.tabs: st.tabs draws every tab's content, seen or not, and even
     with only the chosen tab drawn, five tabs cost the browser two to three times what the
-    control costs on every rerun (bench/bench_elements.py). Choosing a section reruns the page."""
-    labels = list(sections)
+    control costs on every rerun (bench/bench_elements.py). Choosing a section reruns the page.
+    The choice is kept by id, not label, so it stays when the reader changes the language."""
+    ids = list(sections)
     chosen = st.segmented_control(
         i18n.t("common.sections", current_lang()),
-        labels,
-        default=labels[0],
+        ids,
+        default=ids[0],
         required=True,
         key=key,
+        format_func=lambda section: sections[section][0],
         label_visibility="collapsed",
     )
-    sections.get(chosen, sections[labels[0]])()
+    sections.get(chosen, sections[ids[0]])[1]()
 
 
 # Up to this many rows a table is plain HTML (kpi.outputs.html_table), whose cells wrap: in the
