@@ -14,8 +14,11 @@ too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.base import i18n, periods
 from kpi.base.i18n import LANGS
@@ -31,6 +34,7 @@ _SIDEBAR_BY_APP = "_ui_sidebar_by_app"
 # What this session last read from or wrote to the address: an address that still says the same
 # must not undo a choice made since in the sidebar.
 _URL_SEEN = "_ui_url_seen"
+_LEFT_FOLDER_MODE = "_ui_left_pages_folder_mode"
 URL_KEYS = (PLAN_KEY, AS_OF_KEY, LANG_KEY, INDICATOR_KEY)
 _LANG_NAMES = {"zh": "中文", "en": "English"}
 
@@ -162,11 +166,29 @@ def app_sidebar() -> Context:
     return ctx
 
 
+def _leave_pages_folder_mode() -> None:
+    """On a fresh server whose first request names a page (a shared link after a restart),
+    Streamlit runs that page straight from the pages/ folder, not through app.py: its navigation
+    lists the folder's files by file name, write pages included, and it keeps doing so for
+    every session until app.py runs once. This ends that mode, as app.py's st.navigation would
+    (without a page list to resolve the address against, which would show 'Page not found'),
+    and reruns: the rerun goes through app.py, which opens the page the address names."""
+    run = get_script_run_ctx()
+    if run is None or Path(run.main_script_path).name != "app.py":
+        return  # a page run on its own in a test, with no app.py around it
+    if st.session_state.get(_LEFT_FOLDER_MODE):
+        return  # once: should Streamlit ever ignore the flag, the page still shows
+    st.session_state[_LEFT_FOLDER_MODE] = True
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
 def page_setup() -> Context:
     """First call of every page: the shared context, drawing the sidebar if app.py did not."""
     if st.session_state.get(_SIDEBAR_BY_APP):
         ctx = _context_from_state()
     else:
+        _leave_pages_folder_mode()
         # Opened on its own: app.py's page config and read_url() did not run either.
         read_url()
         st.set_page_config(layout="wide", page_title=i18n.t("app.title", current_lang()))

@@ -7,7 +7,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, nav_links, screenshot, wait_for_app
+from tests.e2e.browser import (
+    assert_no_exception,
+    nav_links,
+    nav_titles,
+    screenshot,
+    wait_for_app,
+)
 
 T = 30_000
 LINK = "/indicator?as_of=2024Q2&lang=en&indicator=base_stations_5g"
@@ -86,3 +92,21 @@ def test_a_page_switch_adds_the_page_and_its_view_to_the_history_once(server, pa
         "lang": "en",
         "indicator": "-",
     }
+
+
+def test_a_link_as_a_fresh_servers_first_request_gets_the_apps_navigation(
+    fresh_server, page
+) -> None:
+    """Streamlit runs a page named by a fresh server's first request straight from pages/,
+    listing the folder's files by name, for every session until app.py runs once
+    (kpi.web.context._leave_pages_folder_mode)."""
+    page.goto(f"{fresh_server.url}/method?plan={PLAN}&as_of=2025Q3&lang=en")
+    wait_for_app(page, timeout=60_000)
+    expect_view(page, "Method and sources", "2025Q3")
+    expect(nav_links(page).first).to_have_text(re.compile("Overview"), timeout=T)
+    titles = nav_titles(page)
+    assert "Method and sources" in titles and not {"app", "method", "audit"} & set(titles)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("button", name=re.compile("Sign in"))).to_be_visible()
+    assert query(page)["as_of"] == "2025Q3"
+    screenshot(page, "views-3-fresh-server-link")
