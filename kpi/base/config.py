@@ -16,6 +16,8 @@ CONFIG_DIR = REPO_DIR / "config"
 DEMO_USERS_FILE = CONFIG_DIR / "demo_users.yaml"  # shipped accounts with published passwords
 LOCAL_USERS_FILE = CONFIG_DIR / "users.yaml"  # the real accounts of this installation
 DEFAULT_BROWSER_PATH = "/usr/bin/chromium"
+# The font the PDF, the DOCX and the chart images name for Chinese (Debian's fonts-noto-cjk).
+CJK_FONT = "Noto Sans CJK SC"
 _TRUE = {"1", "true", "yes", "on"}
 
 # Uploads larger than this are refused (the Streamlit server enforces the same limit).

@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpi.base import config
 from kpi.base.errors import SetupError
-from kpi.outputs.document import CJK_FONT, Bulletin
 
-if TYPE_CHECKING:  # plotly takes a while to import: `etl report` starts chromium first
+if TYPE_CHECKING:  # plotly and pandas take a while to import: `etl report` starts chromium first
     import plotly.graph_objects as go
 
-FIGURE_FONT_FAMILY = f'"{CJK_FONT}", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+    from kpi.outputs.document import Bulletin
+
+FIGURE_FONT_FAMILY = (
+    f'"{config.CJK_FONT}", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+)
 # A 900 px figure printed 174 mm wide: 14 px text prints near 8 pt (plotly's default 12 px: 7 pt).
 FIGURE_FONT_SIZE = 14
 # JPEG straight from chromium (its quality 0.92) at twice the size: the PDF embeds a JPEG as it
