@@ -8,15 +8,13 @@ import concurrent.futures
 import functools
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from kpi.base import config
 from kpi.base.errors import SetupError
 
-if TYPE_CHECKING:  # plotly and pandas take a while to import: `etl report` starts chromium first
+if TYPE_CHECKING:  # plotly takes a while to import: `etl report` starts chromium first
     import plotly.graph_objects as go
-
-    from kpi.outputs.document import Bulletin
 
 FIGURE_FONT_FAMILY = (
     f'"{config.CJK_FONT}", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -28,6 +26,13 @@ FIGURE_FONT_SIZE = 14
 IMAGE_FORMAT = "jpeg"
 
 Image = TypeVar("Image", bytes, concurrent.futures.Future)
+
+
+class WithFigures(Protocol):
+    """A document with figures (kpi.outputs.document.Bulletin, which imports pandas: this
+    module does not, so that `etl report` starts chromium before pandas is imported)."""
+
+    def figures(self) -> Sequence[Any]: ...
 
 
 def for_print(fig: go.Figure) -> dict[str, Any]:
@@ -231,14 +236,14 @@ def figures_to_images(
         return exporter.export(figs)
 
 
-def bulletin_images(b: Bulletin, images: Sequence[Image] | None) -> list[Image]:
+def bulletin_images(b: WithFigures, images: Sequence[Image] | None) -> list[Image]:
     """`images` (bytes, or futures of them) checked against the figures; drawn if None."""
     if images is None:
         return figures_to_images([f.figure for f in b.figures()])
     return checked_images(b, images)
 
 
-def checked_images(b: Bulletin, images: Sequence[Image]) -> list[Image]:
+def checked_images(b: WithFigures, images: Sequence[Image]) -> list[Image]:
     """`images` as a list, one per figure of the bulletin (ValueError otherwise)."""
     if len(images) != len(b.figures()):
         raise ValueError(f"{len(images)} images for {len(b.figures())} figures")
