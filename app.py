@@ -56,7 +56,7 @@ pages += [
 ]
 # Expanded: Streamlit's own 'View N more' link is English only.
 pg = st.navigation(pages, expanded=True)
-context.app_sidebar()
+context.app_sidebar(page_keys=(context.INDICATOR_KEY,) if pg.url_path == "indicator" else ())
 signin.startup_banner(user, lang)
 if user is None:
     signin.sign_in_form(lang, location="sidebar")

@@ -158,11 +158,16 @@ def _context_from_state() -> Context:
     return Context(current_lang(), plan_id, as_of, path, plans[plan_id])
 
 
-def app_sidebar() -> Context:
-    """Called by app.py before pg.run(): draw the sidebar once for every page of this run."""
+def app_sidebar(page_keys: tuple[str, ...] = ()) -> Context:
+    """Called by app.py before pg.run(): draw the sidebar once for every page of this run.
+
+    `page_keys` are the page's own address keys (指标详情's indicator): their values in this
+    session go into the address with the view's, in one update, and the page writes them again
+    only when it changes one."""
     ctx = sidebar()
     st.session_state[_SIDEBAR_BY_APP] = True
-    keep_in_url(ctx)  # also on a page that then refuses the visitor
+    own = {key: st.session_state[key] for key in page_keys if key in st.session_state}
+    keep_in_url(ctx, **own)  # also on a page that then refuses the visitor
     return ctx
 
 
