@@ -84,7 +84,7 @@ def my_indicators() -> None:
     """Which indicators a staff member's unit may report (admins report all; no line)."""
     if user.role != "staff":
         return
-    mine = intake.read_writable_indicators(ctx.db, ctx.plan_id, user)
+    mine = cache.load_writable_indicators(ctx.db, ctx.plan_id, user)
     indicators = cache.query(ctx.db, "indicators", ctx.plan_id)
     units = formatting.unit_names(cache.query(ctx.db, "responsible_units", ctx.plan_id), lang)
     unit = units.get(user.unit, user.unit)
@@ -181,7 +181,7 @@ def tracking() -> None:
     choices = measure_tracking.period_choices(ctx.plan)
     period = st.selectbox(t("upload.tracking_period"), choices, key="upload_tracking_period")
     st.caption(intake_tables.due_caption(period, lang))
-    status = measure_tracking.read_reporting_status(ctx.db, ctx.plan_id, period)
+    status, by_unit = cache.load_reporting_status(ctx.db, ctx.plan_id, period)
     counts = measure_tracking.indicator_counts(status)
     metrics = {
         t("upload.tracking_filed"): counts["reported"],
@@ -214,7 +214,7 @@ def tracking() -> None:
     st.markdown(f"**{t('calendar.units')}**")
     widgets.data_table(
         ctx,
-        intake_tables.unit_summary_table(measure_tracking.unit_summary(status), lang),
+        intake_tables.unit_summary_table(by_unit, lang),
         f"upload_tracking_units_{period}",
         f"{t('calendar.units')} · {period}",
     )

@@ -4,14 +4,16 @@ its version."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from kpi.auth.accounts import User
 from kpi.base import config, i18n
-from kpi.measure import alerts, assessment, series, tasks
+from kpi.measure import alerts, assessment, series, tasks, tracking
 from kpi.outputs import (
     bulletin,
     chart_data,
@@ -23,7 +25,7 @@ from kpi.outputs import (
     status_tables,
     task_tables,
 )
-from kpi.store import db, queries, snapshots
+from kpi.store import db, intake, queries, snapshots
 
 
 def db_file() -> str:
@@ -304,6 +306,36 @@ def load_warning_counts(path: str, plan_id: str, as_of: str) -> tuple[dict, pd.D
     return _warning_counts(path, db_version(path), plan_id, as_of)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _reporting_status(
+    path: str, version: int, plan_id: str, period: str, today: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    del version
+    status = tracking.read_reporting_status(path, plan_id, period, today)
+    return status, tracking.unit_summary(status)
+
+
+def load_reporting_status(
+    path: str, plan_id: str, period: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """上报进度 of a quarter as of today (tracking.reporting_status) and its per-unit summary
+    (tracking.unit_summary), built once per store version and day: the upload page built them
+    anew on every click of its own (~75 ms)."""
+    return _reporting_status(path, db_version(path), plan_id, period, date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _writable_indicators(path: str, version: int, plan_id: str, user: User) -> list[str]:
+    del version
+    return intake.read_writable_indicators(path, plan_id, user)
+
+
+def load_writable_indicators(path: str, plan_id: str, user: User) -> list[str]:
+    """The indicators `user` may report (kpi.store.intake.writable_indicators), read once per
+    store version and account."""
+    return _writable_indicators(path, db_version(path), plan_id, user)
+
+
 def clear_caches() -> None:
     """Forget every cached query; call after any write."""
     _cockpit_cards.clear()
@@ -323,6 +355,8 @@ def clear_caches() -> None:
     _method_tables.clear()
     _indicator_targets.clear()
     _warning_counts.clear()
+    _reporting_status.clear()
+    _writable_indicators.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
