@@ -24,7 +24,9 @@ CSS = (
     ".kpi-table td{border-bottom:1px solid rgba(49,51,63,0.1);padding:0.25rem 0.375rem;"
     "vertical-align:top;overflow-wrap:break-word}"
     ".kpi-table .num{text-align:right;white-space:nowrap}"
-    ".kpi-table-box{overflow-x:auto}"
+    # Off screen, a table is neither laid out nor painted until scrolled to: a rerun of a page
+    # of long tables (终期评估) redraws only what is in view.
+    ".kpi-table-box{overflow-x:auto;content-visibility:auto;contain-intrinsic-size:auto 400px}"
     "</style>"
 )
 
