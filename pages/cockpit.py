@@ -86,8 +86,8 @@ else:
     )
 
 
-cards = cache.load_cockpit_cards(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
-if code := card_grid.card_grid(cards, ctx.t("common.details"), ctx.lang, key="cockpit_cards"):
+grid = cache.load_cockpit_grid(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
+if code := card_grid.card_grid(grid, key="cockpit_cards"):
     st.session_state[context.INDICATOR_KEY] = code
     query = context.view_query(ctx, **{context.INDICATOR_KEY: code})
     st.switch_page("pages/indicator.py", query_params=query)

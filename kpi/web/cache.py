@@ -26,6 +26,7 @@ from kpi.outputs import (
     task_tables,
 )
 from kpi.store import db, intake, queries, snapshots
+from kpi.web import card_grid
 
 
 def db_file() -> str:
@@ -162,10 +163,17 @@ def _cockpit_cards(path: str, version: int, plan_id: str, as_of: str, lang: str)
     return records
 
 
-def load_cockpit_cards(path: str, plan_id: str, as_of: str, lang: str) -> list[dict]:
-    """The overview's cards in display order: texts, sparkline SVG and its alt text. A rerun of
-    the overview (a quarter change, a switch back) redraws them without rebuilding them."""
-    return _cockpit_cards(path, db_version(path), plan_id, as_of, lang)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cockpit_grid(path: str, version: int, plan_id: str, as_of: str, lang: str) -> str:
+    cards = _cockpit_cards(path, version, plan_id, as_of, lang)
+    return card_grid.grid_html(cards, i18n.t("common.details", lang), lang)
+
+
+def load_cockpit_grid(path: str, plan_id: str, as_of: str, lang: str) -> str:
+    """The overview's cards as the grid's HTML (kpi.web.card_grid: texts, sparkline SVG and its
+    alt text, in display order). A rerun of the overview (a quarter change, a switch back)
+    redraws them without rebuilding them."""
+    return _cockpit_grid(path, db_version(path), plan_id, as_of, lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -339,6 +347,7 @@ def load_writable_indicators(path: str, plan_id: str, user: User) -> list[str]:
 def clear_caches() -> None:
     """Forget every cached query; call after any write."""
     _cockpit_cards.clear()
+    _cockpit_grid.clear()
     _plan_records.clear()
     _figure.clear()
     _query.clear()

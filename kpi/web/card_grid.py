@@ -103,7 +103,7 @@ def grid_html(cards: Iterable[Mapping], details: str, lang: str) -> str:
     )
 
 
-def card_grid(cards: list[Mapping], details: str, lang: str, key: str) -> str | None:
-    """Draws the cards; the indicator code whose details button was pressed in this run, if any."""
-    data = {"html": grid_html(cards, details, lang)}
-    return _GRID(key=key, data=data, on_open_change=lambda: None).get("open")
+def card_grid(html: str, key: str) -> str | None:
+    """Draws the cards (grid_html); the indicator code whose details button was pressed in this
+    run, if any."""
+    return _GRID(key=key, data={"html": html}, on_open_change=lambda: None).get("open")
