@@ -35,7 +35,16 @@ def test_table_escapes_markup_from_the_store() -> None:
 def test_table_right_aligns_numbers_only() -> None:
     frame = pd.DataFrame({"name": ["a"], "n": [1.5], "flag": [True]})
     body = cells(html_table.html_table(frame))[1]
-    assert [attrs.get("class") for _, attrs in body] == [None, "num", None]
+    assert [attrs.get("class") == "num" for _, attrs in body] == [False, True, False]
+
+
+def test_a_short_cell_stays_on_one_line_and_a_long_one_wraps() -> None:
+    """A date or a document number is not broken after a hyphen or before its 号."""
+    title = "湛江市人民政府关于印发湛江市制造业数字化转型行动计划的通知"
+    frame = pd.DataFrame({"no": ["湛府办〔2022〕32号"], "date": ["2023-05-08"], "title": [title]})
+    body = cells(html_table.html_table(frame))[1]
+    assert [attrs.get("class") for _, attrs in body] == ["keep", "keep", None]
+    assert "@media (min-width:640px){.kpi-table .keep{white-space:nowrap}}" in html_table.CSS
 
 
 def test_table_shows_missing_values_as_empty_cells() -> None:

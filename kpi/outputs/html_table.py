@@ -24,11 +24,19 @@ CSS = (
     ".kpi-table td{border-bottom:1px solid rgba(49,51,63,0.1);padding:0.25rem 0.375rem;"
     "vertical-align:top;overflow-wrap:break-word}"
     ".kpi-table .num{text-align:right;white-space:nowrap}"
+    # Not on a phone: there the long texts beside them need every bit of the width.
+    "@media (min-width:640px){.kpi-table .keep{white-space:nowrap}}"
     # Off screen, a table is neither laid out nor painted until scrolled to: a rerun of a page
     # of long tables (终期评估) redraws only what is in view.
     ".kpi-table-box{overflow-x:auto;content-visibility:auto;contain-intrinsic-size:auto 400px}"
     "</style>"
 )
+
+
+# A cell this short stays on one line (a date, a document number, a unit's name) on a screen
+# wider than a phone's: the browser would otherwise break 2023-05-08 after its hyphen, or a 号
+# onto a line of its own.
+KEEP_CHARS = 16
 
 
 def _cell(value: object) -> str:
@@ -58,10 +66,12 @@ def html_table(frame: pd.DataFrame, styles: Mapping[str, Sequence[str]] | None =
     for n, values in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for column, column_styles, value in zip(frame.columns, shaded, values, strict=True):
-            attributes = " class=num" if column in numeric else ""
+            text = _cell(value)
+            short = 0 < len(str(value)) <= KEEP_CHARS and text
+            attributes = " class=num" if column in numeric else " class=keep" if short else ""
             if column_styles and column_styles[n]:
                 attributes += f' style="{html.escape(column_styles[n])}"'
-            cells.append(f"<td{attributes}>{_cell(value)}</td>")
+            cells.append(f"<td{attributes}>{text}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'{CSS}<div class="kpi-table-box"><table class="kpi-table"><thead><tr>{head}</tr></thead>'
