@@ -39,12 +39,13 @@ CSS = (
 KEEP_CHARS = 16
 
 
-def _cell(value: object) -> str:
+def _text(value: object) -> str:
+    """A cell's text as shown, not yet escaped ('' for a missing value)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if value is pd.NA or value is pd.NaT:
         return ""
-    return html.escape(str(value))
+    return str(value)
 
 
 def html_table(frame: pd.DataFrame, styles: Mapping[str, Sequence[str]] | None = None) -> str:
@@ -58,7 +59,7 @@ def html_table(frame: pd.DataFrame, styles: Mapping[str, Sequence[str]] | None =
         and not pd.api.types.is_bool_dtype(frame[column])
     }
     head = "".join(
-        f"<th{' class=num' if column in numeric else ''}>{_cell(column)}</th>"
+        f"<th{' class=num' if column in numeric else ''}>{html.escape(_text(column))}</th>"
         for column in frame.columns
     )
     shaded = [styles.get(column) for column in frame.columns]
@@ -66,12 +67,12 @@ def html_table(frame: pd.DataFrame, styles: Mapping[str, Sequence[str]] | None =
     for n, values in enumerate(frame.itertuples(index=False, name=None)):
         cells = []
         for column, column_styles, value in zip(frame.columns, shaded, values, strict=True):
-            text = _cell(value)
-            short = 0 < len(str(value)) <= KEEP_CHARS and text
+            text = _text(value)
+            short = 0 < len(text) <= KEEP_CHARS
             attributes = " class=num" if column in numeric else " class=keep" if short else ""
             if column_styles and column_styles[n]:
                 attributes += f' style="{html.escape(column_styles[n])}"'
-            cells.append(f"<td{attributes}>{text}</td>")
+            cells.append(f"<td{attributes}>{html.escape(text)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'{CSS}<div class="kpi-table-box"><table class="kpi-table"><thead><tr>{head}</tr></thead>'
