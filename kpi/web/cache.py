@@ -147,8 +147,8 @@ def load_default_as_of(path: str, plan_id: str) -> str:
     return _default_as_of(path, db_version(path), plan_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def _cockpit_cards(path: str, version: int, plan_id: str, as_of: str, lang: str) -> list[dict]:
+    """The overview's cards in display order: texts, sparkline SVG and its alt text."""
     data = _plan_data(path, version, plan_id, as_of)
     status = _status(path, version, plan_id, as_of).copy()  # cached frames stay untouched
     cards = status_tables.cockpit_cards(status, data, lang)
@@ -346,7 +346,6 @@ def load_writable_indicators(path: str, plan_id: str, user: User) -> list[str]:
 
 def clear_caches() -> None:
     """Forget every cached query; call after any write."""
-    _cockpit_cards.clear()
     _cockpit_grid.clear()
     _plan_records.clear()
     _figure.clear()
