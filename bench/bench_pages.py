@@ -8,8 +8,8 @@ drawn" means the script has run and finished, and every chart, image and table o
 been drawn. Prints the median of N warm loads and its ratio to the bare page's, then the median
 page switch and each page's quarter change against the same rerun of the bare app (a switch
 to its other page, a quarter change that changes every figure; also against a rerun that
-changes nothing), then the server's resident memory after every page has been opened in both
-languages at two quarters.
+changes nothing), taken in its own tab between the dashboard's reruns), then the server's
+resident memory after every page has been opened in both languages at two quarters.
 """
 
 import argparse
@@ -46,25 +46,67 @@ WRITE_PAGES = (
     "users",
 )
 
-# Records, in page time, when the script last started running: a rerun counts only once the
-# script has run since the click.
+# Records, in page time, when the script last started running and when the server last said
+# a run finished: a rerun counts only once the script has run since the click. The page's own
+# state attribute can miss a fast run (React draws its two changes as one), so the end of a run
+# is also read from the server's messages: a ForwardMsg whose field 6 (script_finished) is set.
 RECORD_RUNS = """
 window.__ranAt = -1;
+window.__finishedAt = -1;
+window.__changedAt = 0;
 new MutationObserver(records => {
+  window.__changedAt = performance.now();
   // A fast rerun may start and end before this runs: its record still has the old value.
   if (records.some(r => r.oldValue === 'running' || r.target.dataset.testScriptState === 'running'))
     window.__ranAt = performance.now();
 }).observe(document, {attributes: true, attributeOldValue: true, subtree: true,
                       attributeFilter: ['data-test-script-state']});
+const finishes = bytes => {  // the top-level fields of one protobuf message
+  let at = 0;
+  const varint = () => {
+    let value = 0, shift = 0, byte;
+    do { byte = bytes[at++]; value += (byte & 127) * 2 ** shift; shift += 7; } while (byte & 128);
+    return value;
+  };
+  while (at < bytes.length) {
+    const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+    if (field === 6 && wire === 0) return true;
+    if (wire === 0) varint();
+    else if (wire === 1) at += 8;
+    else if (wire === 2) at += varint();
+    else if (wire === 5) at += 4;
+    else return false;
+  }
+  return false;
+};
+const Socket = window.WebSocket;
+window.WebSocket = function (...args) {
+  const socket = new Socket(...args);
+  socket.addEventListener('message', event => {
+    if (event.data instanceof ArrayBuffer && finishes(new Uint8Array(event.data)))
+      window.__finishedAt = performance.now();
+  });
+  return socket;
+};
+window.WebSocket.prototype = Socket.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
 """
+# True once the script has not run for a while: a click then starts a rerun of its own.
+QUIET = """
+() => document.querySelector("[data-testid='stApp']")?.dataset.testScriptState === 'notRunning'
+      && performance.now() - window.__changedAt > 200
+"""
+
 # performance.now() once the page is fully drawn after `since`, else false.
 DRAWN = """
 ([since, sign]) => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.dataset.testScriptState !== 'notRunning') return false;
-  // Ran since: its state went through 'running', or (a rerun too fast to show that) the
+  // Ran since: its state went through 'running' or the server said a run finished, or the
   // page shows the text that only this run writes.
-  const ran = sign ? document.body.innerText.includes(sign) : window.__ranAt > since;
+  const ran = sign
+    ? document.body.innerText.includes(sign)
+    : window.__ranAt > since || window.__finishedAt > since;
   if (!ran) return false;
   const main = "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']";
   if (!document.querySelector(main)) return false;
@@ -157,6 +199,8 @@ def load(browser, url: str) -> tuple[float, float]:
 
 def after(page, devtools, act, sign: str = "") -> tuple[float, float]:
     """(seconds, browser CPU seconds) from `act()` until the rerun it causes is fully drawn."""
+    page.bring_to_front()  # two tabs are open: a tab in the background draws nothing
+    page.wait_for_function(QUIET, polling=50, timeout=30_000)
     cpu = browser_cpu(devtools)
     since = page.evaluate("performance.now()")
     act()
@@ -164,43 +208,61 @@ def after(page, devtools, act, sign: str = "") -> tuple[float, float]:
     return took, browser_cpu(devtools) - cpu
 
 
-def bare_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, float]]]:
-    """The bare app's reruns: a switch to its other page, a quarter change, a rerun with nothing
-    changed."""
-    context, page, devtools, _ = session(browser, url)
-    nav = page.get_by_test_id("stSidebarNav")
-    quarter = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
-    times = {"switch": [], "quarter": [], "nothing": []}
-    for n in range(repeat + 1):
-        shown = QUARTERS[0]
+class BareApp:
+    """The bare app in its own tab: a switch to its other page, a quarter change that changes
+    every figure, a rerun with nothing changed. Each is taken next to the dashboard's reruns of
+    the same kind, so that drift in the machine's speed hits both alike."""
+
+    def __init__(self, browser, url: str) -> None:
+        self.context, self.page, self.devtools, _ = session(browser, url)
+        self.nav = self.page.get_by_test_id("stSidebarNav")
+        self.quarter = self.page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox")
+        self.shown, self.reruns = QUARTERS[0], 0
+
+    def switch(self) -> list[tuple[float, float]]:
+        """To the other page and back."""
+        took = []
         for k in (1, 0):
-            link = nav.locator("a").nth(k)
-            times["switch"].append(after(page, devtools, link.click, f"{shown} · page {k}"))
-        for shown in (QUARTERS[1], QUARTERS[0]):
-            quarter.click()
-            option = page.get_by_role("option", name=shown).first
-            option.wait_for(state="visible")
-            times["quarter"].append(after(page, devtools, option.click, f"{shown} · page 0"))
-        button = page.get_by_role("button", name="rerun")
-        times["nothing"].append(after(page, devtools, button.click, f"reruns: {n + 1} "))
-    context.close()
-    return {name: values[2:] if name != "nothing" else values[1:] for name, values in times.items()}
+            link = self.nav.locator("a").nth(k)
+            took.append(after(self.page, self.devtools, link.click, f"{self.shown} · page {k}"))
+        return took
+
+    def quarter_change(self) -> tuple[float, float]:
+        self.shown = QUARTERS[1] if self.shown == QUARTERS[0] else QUARTERS[0]
+        self.quarter.click()
+        option = self.page.get_by_role("option", name=self.shown).first
+        option.wait_for(state="visible")
+        return after(self.page, self.devtools, option.click, f"{self.shown} · page 0")
+
+    def nothing(self) -> tuple[float, float]:
+        self.reruns += 1
+        button = self.page.get_by_role("button", name="rerun")
+        return after(self.page, self.devtools, button.click, f"reruns: {self.reruns} ")
 
 
-def dashboard_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[float, float]]]:
-    """Page switches by page, then quarter changes on each page, in one session, as a leader
-    clicks through."""
+def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> dict[str, tuple]:
+    """{rerun: (the dashboard's times, the bare app's times of the same kind taken between
+    them)}: page switches by page, then quarter changes on each page, in one session, as a
+    leader clicks through; the bare app reruns in its own tab between the clicks."""
+    bare = BareApp(browser, bare_url)
     context, page, devtools, _ = session(browser, f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
     nav = page.get_by_test_id("stSidebarNav")
-    times = {f"switch to {name or 'cockpit'}": [] for name in (*LEADER_PAGES, "")}
+    names = (*LEADER_PAGES, "")
+    switches = {name: [] for name in names}
+    bare_switches, nothing = [], []
     # The first round is not counted: the first page with a chart loads Plotly's script
     # (about 1 s of browser CPU), once per browser tab.
     for round_ in range(repeat + 1):
-        for name in (*LEADER_PAGES, ""):
-            link = nav.locator(f"a[href$='/{name}']").first
-            took = after(page, devtools, link.click)
+        for name in names:
+            took = after(page, devtools, nav.locator(f"a[href$='/{name}']").first.click)
+            bare_took = bare.switch()
             if round_:
-                times[f"switch to {name or 'cockpit'}"].append(took)
+                switches[name].append(took)
+                bare_switches += bare_took
+        nothing.append(bare.nothing())
+    times = {
+        f"switch to {name or 'cockpit'}": (took, bare_switches) for name, took in switches.items()
+    }
     quarter = (
         page.get_by_test_id("stSidebar")
         .get_by_test_id("stSelectbox")
@@ -210,14 +272,19 @@ def dashboard_reruns(browser, url: str, repeat: int) -> dict[str, list[tuple[flo
     for name in ("", *LEADER_PAGES):
         if name:
             after(page, devtools, nav.locator(f"a[href$='/{name}']").first.click)
-        changes = []
+        changes, bare_changes = [], []
         for n in range(repeat + 1):  # the first change of a page is not counted (caches)
             quarter.click()
-            option = page.get_by_role("option", name=QUARTERS[(n + 1) % 2]).first
+            shown = QUARTERS[(n + 1) % 2]
+            option = page.get_by_role("option", name=shown).first
             option.wait_for(state="visible")
-            changes.append(after(page, devtools, option.click))
-        times[f"quarter change ({name or 'overview'})"] = changes[1:]
+            # The page's caption names the quarter (a run too fast to be seen still counts).
+            changes.append(after(page, devtools, option.click, f"评估季度：{shown}"))
+            bare_changes.append(bare.quarter_change())
+        times[f"quarter change ({name or 'overview'})"] = (changes[1:], bare_changes[1:])
+    times["nothing"] = ([], nothing[1:])
     context.close()
+    bare.context.close()
     return times
 
 
@@ -241,21 +308,20 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def reruns(bare: dict[str, list], ours: dict[str, list]) -> None:
-    """Print each rerun's median against the bare app's same kind of rerun, and against its
-    rerun that changes nothing."""
-    medians = {
-        name: (median([t for t, _ in times]), median([c for _, c in times]))
-        for name, times in (bare | ours).items()
-    }
-    nothing, _ = medians["nothing"]
-    print(f"\n{'rerun':<34} {'median s':>9} {'x bare':>7} {'goal':>6} {'x no-op':>8}", end="")
-    print(f" {'browser CPU s':>14}")
-    for name, (took, cpu) in medians.items():
-        kind = "switch" if name.startswith("switch") else "quarter"
-        label = f"bare app: {name}" if name in bare else name
-        ratio = f"{took / medians[kind][0]:7.2f} {'1.5x':>6}" if name in ours else f"{'':>14}"
-        print(f"{label:<34} {took:9.2f} {ratio} {took / nothing:8.2f} {cpu:14.2f}")
+def reruns(times: dict[str, tuple]) -> None:
+    """Print each rerun's median against the median of the bare app's same kind of rerun taken
+    between its own, and against the bare app's rerun that changes nothing."""
+    nothing = median([t for t, _ in times["nothing"][1]])
+    print(f"\n{'rerun':<30} {'median s':>9} {'bare s':>7} {'x bare':>7} {'goal':>5}", end="")
+    print(f" {'x no-op':>8} {'browser CPU s':>14} {'bare':>5}")
+    for name, (ours, bare) in times.items():
+        if name == "nothing":
+            continue
+        took, cpu = median([t for t, _ in ours]), median([c for _, c in ours])
+        bare_took, bare_cpu = median([t for t, _ in bare]), median([c for _, c in bare])
+        print(f"{name:<30} {took:9.2f} {bare_took:7.2f} {took / bare_took:7.2f}", end="")
+        print(f" {'1.5x':>5} {took / nothing:8.2f} {cpu:14.2f} {bare_cpu:5.2f}")
+    print(f"{'bare app: a rerun that changes nothing':<47} {nothing:.2f}")
 
 
 def main() -> None:
@@ -279,8 +345,7 @@ def main() -> None:
             for _ in range(args.repeat):  # interleaved, so that drift hits both alike
                 bare_loads.append(load(browser, bare_url))
                 overview_loads.append(load(browser, overview))
-            bare_times = bare_reruns(browser, bare_url, args.repeat)
-            ours = dashboard_reruns(browser, app_url, args.repeat)
+            side_by_side = reruns_side_by_side(browser, bare_url, app_url, args.repeat)
             b, bw = (median([x[i] for x in bare_loads]) for i in (0, 1))
             o, ow = (median([x[i] for x in overview_loads]) for i in (0, 1))
             print(f"{'page load':<34} {'median s':>9} {'x bare':>7} {'goal':>6}", end="")
@@ -288,7 +353,7 @@ def main() -> None:
             print(f"{'bare page, fully drawn':<34} {b:9.2f} {1:7.2f} {'':>6} {bw:7.2f} {1:6.2f}")
             print(f"{'overview, fully drawn':<34} {o:9.2f} {o / b:7.2f} {'1.5x':>6}", end="")
             print(f" {ow:7.2f} {ow / bw:6.2f}")
-            reruns(bare_times, ours)
+            reruns(side_by_side)
             if not args.skip_memory:
                 fresh = rss_mb(app.pid)
                 loads = visit_everything(browser, app_url)
