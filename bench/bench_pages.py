@@ -8,7 +8,7 @@ drawn" means the script has run and finished, and every chart, image and table o
 been drawn. Prints the median of N warm loads and its ratio to the bare page's, then the median
 page switch and each page's quarter change against the same rerun of the bare app (a switch
 to its other page, a quarter change that changes every figure; also against a rerun that
-changes nothing), taken in its own tab between the dashboard's reruns), then the server's
+changes nothing; taken in its own tab between the dashboard's reruns), then the server's
 resident memory after every page has been opened in both languages at two quarters.
 """
 
@@ -48,8 +48,9 @@ WRITE_PAGES = (
 
 # Records, in page time, when the script last started running and when the server last said
 # a run finished: a rerun counts only once the script has run since the click. The page's own
-# state attribute can miss a fast run (React draws its two changes as one), so the end of a run
-# is also read from the server's messages: a ForwardMsg whose field 6 (script_finished) is set.
+# state attribute sometimes shows no change at all for a fast run that did happen, so the end of
+# a run is also read from the server's messages: a ForwardMsg whose field 6 (script_finished)
+# is set.
 RECORD_RUNS = """
 window.__ranAt = -1;
 window.__finishedAt = -1;
@@ -240,10 +241,11 @@ class BareApp:
         return after(self.page, self.devtools, button.click, f"reruns: {self.reruns} ")
 
 
-def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> dict[str, tuple]:
-    """{rerun: (the dashboard's times, the bare app's times of the same kind taken between
-    them)}: page switches by page, then quarter changes on each page, in one session, as a
-    leader clicks through; the bare app reruns in its own tab between the clicks."""
+def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> tuple[dict, list]:
+    """({rerun: (the dashboard's times, the bare app's times of the same kind taken between
+    them)}, the bare app's reruns that change nothing): page switches by page, then quarter
+    changes on each page, in one session, as a leader clicks through; the bare app reruns in
+    its own tab between the clicks."""
     bare = BareApp(browser, bare_url)
     context, page, devtools, _ = session(browser, f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
     nav = page.get_by_test_id("stSidebarNav")
@@ -282,10 +284,9 @@ def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> dict[s
             changes.append(after(page, devtools, option.click, f"评估季度：{shown}"))
             bare_changes.append(bare.quarter_change())
         times[f"quarter change ({name or 'overview'})"] = (changes[1:], bare_changes[1:])
-    times["nothing"] = ([], nothing[1:])
     context.close()
     bare.context.close()
-    return times
+    return times, nothing[1:]
 
 
 def visit_everything(browser, url: str) -> int:
@@ -308,15 +309,13 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def reruns(times: dict[str, tuple]) -> None:
+def reruns(times: dict[str, tuple], bare_nothing: list[tuple[float, float]]) -> None:
     """Print each rerun's median against the median of the bare app's same kind of rerun taken
     between its own, and against the bare app's rerun that changes nothing."""
-    nothing = median([t for t, _ in times["nothing"][1]])
+    nothing = median([t for t, _ in bare_nothing])
     print(f"\n{'rerun':<30} {'median s':>9} {'bare s':>7} {'x bare':>7} {'goal':>5}", end="")
     print(f" {'x no-op':>8} {'browser CPU s':>14} {'bare':>5}")
     for name, (ours, bare) in times.items():
-        if name == "nothing":
-            continue
         took, cpu = median([t for t, _ in ours]), median([c for _, c in ours])
         bare_took, bare_cpu = median([t for t, _ in bare]), median([c for _, c in bare])
         print(f"{name:<30} {took:9.2f} {bare_took:7.2f} {took / bare_took:7.2f}", end="")
@@ -345,7 +344,9 @@ def main() -> None:
             for _ in range(args.repeat):  # interleaved, so that drift hits both alike
                 bare_loads.append(load(browser, bare_url))
                 overview_loads.append(load(browser, overview))
-            side_by_side = reruns_side_by_side(browser, bare_url, app_url, args.repeat)
+            side_by_side, bare_nothing = reruns_side_by_side(
+                browser, bare_url, app_url, args.repeat
+            )
             b, bw = (median([x[i] for x in bare_loads]) for i in (0, 1))
             o, ow = (median([x[i] for x in overview_loads]) for i in (0, 1))
             print(f"{'page load':<34} {'median s':>9} {'x bare':>7} {'goal':>6}", end="")
@@ -353,7 +354,7 @@ def main() -> None:
             print(f"{'bare page, fully drawn':<34} {b:9.2f} {1:7.2f} {'':>6} {bw:7.2f} {1:6.2f}")
             print(f"{'overview, fully drawn':<34} {o:9.2f} {o / b:7.2f} {'1.5x':>6}", end="")
             print(f" {ow:7.2f} {ow / bw:6.2f}")
-            reruns(side_by_side)
+            reruns(side_by_side, bare_nothing)
             if not args.skip_memory:
                 fresh = rss_mb(app.pid)
                 loads = visit_everything(browser, app_url)
