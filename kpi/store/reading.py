@@ -8,6 +8,8 @@ while parsing, and at most config.CONCURRENT_CHECKS files are parsed at once.
 kpi.store.validation checks the cells.
 """
 
+from __future__ import annotations
+
 import codecs
 import csv
 import io
@@ -15,16 +17,18 @@ import re
 import threading
 import zipfile
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils import get_column_letter
 from pyarrow import csv as pa_csv
 
 from kpi.base import config, i18n
 from kpi.store.validation import HEADER_LOOKUP, Problem, file_problem, normalise_header
+
+if TYPE_CHECKING:
+    import openpyxl
 
 # One visitor's large file must not take the memory the others need: further reads wait.
 PARSING = threading.BoundedSemaphore(config.CONCURRENT_CHECKS)
@@ -335,6 +339,9 @@ def _nul_problem(body: str, at: int, skipped: int, delimiter: str) -> Problem:
 
 def _read_xlsx(content: bytes) -> pd.DataFrame:
     """The one sheet with data (or the template's figures sheet), read as a stream of rows."""
+    # Imported here: 0.12 s that every `etl` command paid, when most read CSV or nothing.
+    import openpyxl
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         check_members(archive)
@@ -471,6 +478,8 @@ def check_formulas(content: bytes, title: str, rows: list[tuple]) -> None:
 
     Read only when the workbook has formulas: a second pass that sees formulas, not values.
     """
+    import openpyxl
+
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     try:
         sheet = book[title]
@@ -510,7 +519,12 @@ def _label(header: Sequence[str], index: int | None) -> str | None:
     if index is None:
         return None
     text = str(header[index]).strip() if index < len(header) else ""
-    return HEADER_LOOKUP.get(normalise_header(text)) or text or get_column_letter(index + 1)
+    named = HEADER_LOOKUP.get(normalise_header(text)) or text
+    if named:
+        return named
+    from openpyxl.utils import get_column_letter  # see _read_xlsx: imported when needed
+
+    return get_column_letter(index + 1)
 
 
 def _check_cell_count(cells: int, limit: int = config.MAX_CELLS) -> None:
