@@ -3,6 +3,7 @@
 The contract: the overview shows exactly the lights `python -m etl status` computes.
 """
 
+import functools
 import html
 import json
 import subprocess
@@ -35,6 +36,7 @@ def kpi_db(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return demo_path
 
 
+@functools.cache  # the module's store is only read: one process per quarter, not per test
 def etl_status(path: Path, as_of: str | None) -> list[dict]:
     """The status rows the command line prints (JSON)."""
     cmd = [sys.executable, "-m", "etl", "status", "--db", str(path), "--format", "json"]
