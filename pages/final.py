@@ -46,15 +46,21 @@ if report.demo_notice:
     st.warning(report.demo_notice)
 st.header(report.title)
 st.caption(report.subtitle)
-st.subheader(ctx.t("document.summary"))
-# One element per run of paragraphs, one table shown per long section: the browser's time to
-# draw a rerun grows with the number of elements (about 3 ms each), and the report had 90.
-if report.summary_paragraphs:
-    st.markdown("\n\n".join(escape_markdown(text) for text in report.summary_paragraphs))
+# One element per heading and its paragraphs, one table shown per long section: the browser's
+# time to draw a rerun grows with the number of elements (about 3 ms each), and the report had 90.
+st.markdown(
+    "\n\n".join(
+        [f"### {escape_markdown(ctx.t('document.summary'))}"]
+        + [escape_markdown(text) for text in report.summary_paragraphs]
+    )
+)
 for number, section in enumerate(sections):
-    st.subheader(section.heading)
-    if section.paragraphs:
-        st.markdown("\n\n".join(escape_markdown(text) for text in section.paragraphs))
+    st.markdown(
+        "\n\n".join(
+            [f"### {escape_markdown(section.heading)}"]
+            + [escape_markdown(text) for text in section.paragraphs]
+        )
+    )
     if len(section.tables) > 3:  # one table per task group: the reader picks one
         captions = [caption for caption, _ in section.tables]
         chosen = st.selectbox(

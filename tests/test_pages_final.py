@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
 from kpi.outputs import final_report
+from kpi.outputs.intake_tables import escape_markdown
 from kpi.web import context, widgets
 
 PAGE = "../pages/final.py"
@@ -39,8 +40,11 @@ def test_final_page_shows_the_report_and_its_downloads_when_run(
     assert at.title[0].value == i18n.t("final.nav", lang)
     assert at.header[0].value == i18n.t("final.report.title", lang)
     report = final_report.build_report(demo_env, PLAN, None, lang, with_evidence=False)
-    assert [s.value for s in at.subheader] == [i18n.t("document.summary", lang)] + [
-        s.heading for s in report.sections
+    # Each heading opens the markdown of its paragraphs (one element per section).
+    headings = [m.value.split("\n\n")[0] for m in at.markdown if m.value.startswith("### ")]
+    assert headings == [
+        f"### {escape_markdown(heading)}"
+        for heading in [i18n.t("document.summary", lang)] + [s.heading for s in report.sections]
     ]
     assert i18n.t("final.report.demo_notice", lang) in [w.value for w in at.warning]
     assert set(downloads) == {"final_pdf", "final_docx"}
