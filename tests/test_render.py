@@ -23,12 +23,12 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from kpi.base import config
+from kpi.base.config import CJK_FONT
 from kpi.base.errors import SetupError
 from kpi.outputs import chart_images, palette
 from kpi.outputs.bulletin_render import render_both
 from kpi.outputs.chart_images import ChartExporter, figures_to_images, for_print
 from kpi.outputs.document import (
-    CJK_FONT,
     Bulletin,
     Figure,
     Section,

@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from kpi.base import config, i18n
+from kpi.base import i18n
 from kpi.base.values import is_missing
 from kpi.outputs import palette
 
 if TYPE_CHECKING:  # plotly takes a while to import: `etl report` starts chromium first
     import plotly.graph_objects as go
-
-CJK_FONT = config.CJK_FONT
 
 
 @dataclass

@@ -17,9 +17,9 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Mm, Pt, RGBColor, Twips
 
 from kpi.base import i18n
+from kpi.base.config import CJK_FONT
 from kpi.outputs import chart_images, palette
 from kpi.outputs.document import (
-    CJK_FONT,
     Bulletin,
     Table,
     figure_caption,
