@@ -321,3 +321,8 @@ select p.plan_id, f.* exclude (plan_id), f.plan_id as loaded_for
 from figures f
 join indicators i on i.indicator_code = f.indicator_code
 join plans p on p.plan_id = i.plan_id and f.period between p.base_period and p.end_period;
+
+-- The fingerprint of this file's text, written once its statements have run on the store: the
+-- first connection of a process checks it in one small read instead of reading the catalog
+-- (kpi.store.db). A store of an older release has none, or another, and is checked in full.
+create table if not exists schema_fingerprint (fingerprint varchar not null);
