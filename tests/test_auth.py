@@ -435,33 +435,24 @@ def test_view_requires_login_reads_the_environment(monkeypatch, value, expected)
 # ---------------------------------------------------------------------------- command line
 
 
-def run_cli(monkeypatch, capsys, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    """`python -m etl users ARGS` in this process (the entry point itself is tested in
-    test_cli_faults.py): exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = etl_main(["users", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_cli_add_user_with_password_stdin_then_list_users(tmp_path, monkeypatch, capsys):
+def test_cli_add_user_with_password_stdin_then_list_users(tmp_path, monkeypatch, etl):
     path = tmp_path / "users.yaml"
     monkeypatch.setenv("KPI_USERS_FILE", str(path))
     monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")  # as KPI_DATA_DIR=tmp_path/data
     monkeypatch.setattr(config, "PLANS_DIR", tmp_path / "data" / "plans")
     argv = ["add", "alice", "--role", "staff", "--unit", UNIT_A, "--password-stdin"]
-    code, out, err = run_cli(monkeypatch, capsys, *argv, stdin="alice-pass-1\n")
-    assert code == 0, err
-    assert "alice-pass-1" not in out + err
+    added = etl("users", *argv, stdin="alice-pass-1\n")
+    assert added.returncode == 0, added.stderr
+    assert "alice-pass-1" not in added.stdout + added.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "alice-pass-1" not in path.read_text(encoding="utf-8")
     assert signin.authenticate("alice", "alice-pass-1", path=path) == User(
         "alice", "staff", UNIT_A, "alice"
     )
-    code, out, _ = run_cli(monkeypatch, capsys, "list")
-    assert code == 0
-    assert out.split("\t")[:3] == ["alice", "staff", UNIT_A]
-    assert "$2b$" not in out
+    listed = etl("users", "list")
+    assert listed.returncode == 0
+    assert listed.stdout.split("\t")[:3] == ["alice", "staff", UNIT_A]
+    assert "$2b$" not in listed.stdout
 
 
 def test_cli_refuses_a_unit_not_in_the_responsible_units(tmp_path, monkeypatch, capsys):

@@ -4,8 +4,6 @@ figure stays a warning."""
 
 import io
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -107,31 +105,18 @@ def test_partly_filled_template_passes_strict_and_counts_the_rest_once(empty_db,
     assert f"模板中 {rows - 2} 行未填写" in report["problems"][0]["message_zh"]
 
 
-def test_cli_prints_the_notice_once_and_strict_exits_zero(empty_db, tmp_path):
+def test_cli_prints_the_notice_once_and_strict_exits_zero(empty_db, tmp_path, etl):
     content, rows = partly_filled(empty_db)
     path = tmp_path / "template.xlsx"
     path.write_bytes(content)
-    run = subprocess.run(
-        [sys.executable, "-m", "etl", "load", "--db", str(empty_db), "--strict", str(path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = etl("load", "--db", empty_db, "--strict", path)
     assert run.returncode == 0, run.stdout + run.stderr
     notices = [line for line in run.stdout.splitlines() if "未填写" in line]
     assert notices == [
         f"  [提示] 整个文件: 模板中 {rows - 2} 行未填写，已跳过 / "
         f"[Notice] whole file: {rows - 2} template rows left unfilled were skipped"
     ]
-    json_run = subprocess.run(
-        [sys.executable, "-m", "etl", "load", "--db", str(empty_db), "--dry-run", "--json"]
-        + ["--strict", str(path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    json_run = etl("load", "--db", empty_db, "--dry-run", "--json", "--strict", path)
     report = json.loads(json_run.stdout)
     assert report["ok"] and report["files"][0]["notices"] == 1
 

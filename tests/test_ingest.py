@@ -1,8 +1,6 @@
 """The store: loads are one transaction, replaced figures stay in history, rollback, the CLI."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -31,16 +29,6 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
-
-
-def etl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "etl", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def current_value(path: Path, code: str, period: str) -> float | None:
@@ -172,7 +160,7 @@ def test_suspicious_values_warn_and_load_unless_strict(tmp_path, demo_db, text, 
     assert loose.ok and loose.batch_ids
 
 
-def test_cli_exit_codes_are_0_loaded_1_bad_file_2_usage(tmp_path: Path, demo_db: Path) -> None:
+def test_cli_exit_codes_are_0_loaded_1_bad_file_2_usage(tmp_path: Path, demo_db: Path, etl) -> None:
     good = write(tmp_path, "good.csv", "指标,期间,数值\n5G 基站,2025年第三季度,1.75万\n", "gbk")
     bad = write(tmp_path, "bad.csv", "指标,期间,数值\n5G 基站,2025年第三季度,很多\n")
     assert etl("load", str(good), "--db", str(demo_db), "--dry-run").returncode == 0
@@ -184,7 +172,7 @@ def test_cli_exit_codes_are_0_loaded_1_bad_file_2_usage(tmp_path: Path, demo_db:
     assert etl("load", str(good), "--db", str(demo_db), "--user", "李").returncode == 0
 
 
-def test_cli_json_report_lists_every_problem(tmp_path: Path, demo_db: Path) -> None:
+def test_cli_json_report_lists_every_problem(tmp_path: Path, demo_db: Path, etl) -> None:
     bad = write(tmp_path, "bad.csv", "指标,期间,数值\n5G 基站,2025Q3,x\n云,2025Q3,1\n")
     report = json.loads(etl("load", str(bad), "--db", str(demo_db), "--json").stdout)
     problems = report["files"][0]["problems"]
@@ -192,7 +180,7 @@ def test_cli_json_report_lists_every_problem(tmp_path: Path, demo_db: Path) -> N
     assert all(p["message_zh"] and p["message_en"] and p["column"] for p in problems)
 
 
-def test_export_json_has_the_documented_keys(demo_db: Path) -> None:
+def test_export_json_has_the_documented_keys(demo_db: Path, etl) -> None:
     targets = json.loads(etl("export", "targets", "--db", str(demo_db), "--format", "json").stdout)
     keys = {
         "indicator_code",
@@ -237,7 +225,7 @@ def test_export_json_has_the_documented_keys(demo_db: Path) -> None:
     assert all(p["is_demo"] for p in progress)
 
 
-def test_init_refreshes_reference_data_and_keeps_progress(demo_db: Path) -> None:
+def test_init_refreshes_reference_data_and_keeps_progress(demo_db: Path, etl) -> None:
     before = snapshot(demo_db)
     assert etl("init", "--db", str(demo_db)).returncode == 0
     assert etl("init", "--db", str(demo_db)).returncode == 0
@@ -245,7 +233,7 @@ def test_init_refreshes_reference_data_and_keeps_progress(demo_db: Path) -> None
     assert after["figures"] == before["figures"] and after["batches"] == before["batches"]
 
 
-def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, demo_db) -> None:
+def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, demo_db, etl) -> None:
     out = tmp_path / "template.csv"
     assert etl("template", "--db", str(demo_db), "--out", str(out)).returncode == 0
     template = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -265,7 +253,7 @@ def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, dem
     assert current_value(demo_db, "idc_racks", period) == 42000
 
 
-def test_xlsx_template_is_written(tmp_path: Path, demo_db: Path) -> None:
+def test_xlsx_template_is_written(tmp_path: Path, demo_db: Path, etl) -> None:
     out = tmp_path / "template.xlsx"
     assert (
         etl("template", "--db", str(demo_db), "--format", "xlsx", "--out", str(out)).returncode == 0
@@ -274,7 +262,7 @@ def test_xlsx_template_is_written(tmp_path: Path, demo_db: Path) -> None:
     assert "上报数据" in sheets and len(sheets) == 2
 
 
-def test_demo_data_is_flagged_and_removable_with_one_command(demo_db: Path) -> None:
+def test_demo_data_is_flagged_and_removable_with_one_command(demo_db: Path, etl) -> None:
     with connect(demo_db) as con:
         assert queries.demo_figures_in_force(con, PLAN, "9999Q4") > 0
     assert etl("demo", "remove", "--db", str(demo_db)).returncode == 0
@@ -301,7 +289,7 @@ def test_demo_files_are_deterministic_and_cover_every_indicator(tmp_path: Path) 
     assert first["sector"].notna().any() and first["district"].notna().any()
 
 
-def test_demo_story_has_every_light_and_a_regressing_indicator(demo_db: Path) -> None:
+def test_demo_story_has_every_light_and_a_regressing_indicator(demo_db: Path, etl) -> None:
     # The quarter before the plan's last: the 序时进度 lights (the last has only 达标/未达标).
     status = json.loads(
         etl("status", "--db", str(demo_db), "--as-of", "2025Q3", "--format", "json").stdout

@@ -14,7 +14,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl import cli
 from kpi.outputs import plan_template
 from kpi.store import db, plan_import, queries, reference
 
@@ -547,18 +546,12 @@ def test_importing_the_same_plan_again_changes_nothing(empty_db, tmp_path):
 
 
 @pytest.fixture
-def etl(capsys, monkeypatch):
-    """`python -m etl ARGS` with $KPI_DB set, run in this process (the entry point itself is
-    tested in test_cli_faults.py): its exit code, stdout and stderr."""
+def etl(etl, monkeypatch):
+    """The in-process `python -m etl ARGS` (conftest) with $KPI_DB set to `db_path`."""
 
     def run(*argv, db_path: Path) -> SimpleNamespace:
         monkeypatch.setenv("KPI_DB", str(db_path))
-        try:
-            code = cli.main([str(a) for a in argv])
-        except SystemExit as exit_:  # argparse's usage errors
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+        return etl(*argv)
 
     return run
 
