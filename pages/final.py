@@ -48,17 +48,16 @@ st.header(report.title)
 st.caption(report.subtitle)
 
 
-def heading_with_text(heading: str, paragraphs: list[str]) -> None:
-    """A heading and its paragraphs as one element, every character shown as typed."""
-    texts = [f"### {escape_markdown(heading)}", *map(escape_markdown, paragraphs)]
-    st.markdown("\n\n".join(texts))
+def report_text(heading: str, paragraphs: list[str]) -> None:
+    """A heading of the report and its paragraphs, every character shown as typed."""
+    widgets.heading_with_text(escape_markdown(heading), *map(escape_markdown, paragraphs))
 
 
 # One element per heading and its paragraphs, one table shown per long section: the browser's
 # time to draw a rerun grows with the number of elements (about 3 ms each), and the report had 90.
-heading_with_text(ctx.t("document.summary"), report.summary_paragraphs)
+report_text(ctx.t("document.summary"), report.summary_paragraphs)
 for number, section in enumerate(sections):
-    heading_with_text(section.heading, section.paragraphs)
+    report_text(section.heading, section.paragraphs)
     if len(section.tables) > 3:  # one table per task group: the reader picks one
         captions = [caption for caption, _ in section.tables]
         chosen = st.selectbox(

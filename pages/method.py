@@ -14,8 +14,6 @@ demo_count = cache.query(ctx.db, "demo_figures_in_force", ctx.plan_id, ctx.as_of
 widgets.demo_banner(ctx)
 tables = cache.load_method_tables(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang)
 
-# A heading and the text under it are one element: each element costs the browser a few ms of
-# every rerun.
 formulas = ctx.t(
     "method.formulas",
     base=ctx.plan["base_period"],
@@ -23,7 +21,7 @@ formulas = ctx.t(
     yellow=f"{config.YELLOW_FROM_POINTS:g}",
     red=f"{config.RED_ABOVE_POINTS:g}",
 )
-st.markdown(f"### {ctx.t('method.grading')}\n\n{ctx.t('method.intro')}\n\n{formulas}")
+widgets.heading_with_text(ctx.t("method.grading"), ctx.t("method.intro"), formulas)
 st.subheader(ctx.t("method.palette"))
 widgets.data_table(
     ctx,
@@ -62,7 +60,7 @@ for name in ("targets", "milestones"):
                 ctx.t(f"method.{name}"),
             )
 
-st.markdown(f"### {ctx.t('method.discrepancies')}\n\n**{ctx.t('method.multi_targets')}**")
+widgets.heading_with_text(ctx.t("method.discrepancies"), f"**{ctx.t('method.multi_targets')}**")
 widgets.data_table(
     ctx,
     tables["multi_targets"],
@@ -81,4 +79,4 @@ widgets.data_table(
 st.caption(ctx.t("sectors.sum_check_help"))
 
 demo_text = ctx.t("method.demo_text", n=demo_count) if demo_count else ctx.t("method.no_demo")
-st.markdown(f"### {ctx.t('method.demo')}\n\n{demo_text}")
+widgets.heading_with_text(ctx.t("method.demo"), demo_text)

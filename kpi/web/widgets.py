@@ -15,6 +15,12 @@ from kpi.web.cache import query
 from kpi.web.context import Context, current_lang
 
 
+def heading_with_text(heading: str, *markdown: str) -> None:
+    """A heading (###) and the markdown under it as one element: each element costs the browser
+    a few ms of every rerun. The caller escapes text that is not markdown."""
+    st.markdown("\n\n".join([f"### {heading}", *markdown]))
+
+
 def demo_banner(ctx: Context) -> bool:
     """Show the demo-data warning when any figure up to the as-of quarter is demo; True if shown."""
     if ctx.plan_id is None:
