@@ -1,13 +1,10 @@
 """Shared fixtures: throwaway databases built from data/ (with or without the demo dataset)."""
 
 import functools
-import io
 import os
 import shutil
-import sys
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from streamlit.components.v2 import manifest_scanner
@@ -15,7 +12,6 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import app_test, local_script_runner
 
-from etl import cli
 from kpi.store import db, snapshots
 from kpi.store.ingest import reference_for
 
@@ -100,22 +96,3 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple]:
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
     return seen
-
-
-@pytest.fixture
-def etl(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
-    """etl(*ARGS, stdin=''): `python -m etl ARGS` run in this process, as returncode, stdout and
-    stderr. A process costs 0.5-1 s to start; the entry point itself (exit codes, a store held
-    by another process) is tested in test_cli_faults.py."""
-
-    def run(*argv: object, stdin: str = "") -> SimpleNamespace:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        try:
-            code = cli.main([str(arg) for arg in argv])
-        except SystemExit as exit_:  # argparse's usage errors
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return run

@@ -10,6 +10,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 import yaml
+from etl_run import run_etl
 from streamlit.testing.v1 import AppTest
 
 from etl.cli import main as etl_main
@@ -435,13 +436,13 @@ def test_view_requires_login_reads_the_environment(monkeypatch, value, expected)
 # ---------------------------------------------------------------------------- command line
 
 
-def test_cli_add_user_with_password_stdin_then_list_users(tmp_path, monkeypatch, etl):
+def test_cli_add_user_with_password_stdin_then_list_users(tmp_path, monkeypatch):
     path = tmp_path / "users.yaml"
     monkeypatch.setenv("KPI_USERS_FILE", str(path))
     monkeypatch.setattr(config, "DATA_DIR", tmp_path / "data")  # as KPI_DATA_DIR=tmp_path/data
     monkeypatch.setattr(config, "PLANS_DIR", tmp_path / "data" / "plans")
     argv = ["add", "alice", "--role", "staff", "--unit", UNIT_A, "--password-stdin"]
-    added = etl("users", *argv, stdin="alice-pass-1\n")
+    added = run_etl("users", *argv, stdin="alice-pass-1\n")
     assert added.returncode == 0, added.stderr
     assert "alice-pass-1" not in added.stdout + added.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -449,7 +450,7 @@ def test_cli_add_user_with_password_stdin_then_list_users(tmp_path, monkeypatch,
     assert signin.authenticate("alice", "alice-pass-1", path=path) == User(
         "alice", "staff", UNIT_A, "alice"
     )
-    listed = etl("users", "list")
+    listed = run_etl("users", "list")
     assert listed.returncode == 0
     assert listed.stdout.split("\t")[:3] == ["alice", "staff", UNIT_A]
     assert "$2b$" not in listed.stdout

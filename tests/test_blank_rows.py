@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from etl_run import run_etl
 from intake_helpers import run_page, use_accounts
 
 from kpi.auth.accounts import User
@@ -105,18 +106,18 @@ def test_partly_filled_template_passes_strict_and_counts_the_rest_once(empty_db,
     assert f"模板中 {rows - 2} 行未填写" in report["problems"][0]["message_zh"]
 
 
-def test_cli_prints_the_notice_once_and_strict_exits_zero(empty_db, tmp_path, etl):
+def test_cli_prints_the_notice_once_and_strict_exits_zero(empty_db, tmp_path):
     content, rows = partly_filled(empty_db)
     path = tmp_path / "template.xlsx"
     path.write_bytes(content)
-    run = etl("load", "--db", empty_db, "--strict", path)
+    run = run_etl("load", "--db", empty_db, "--strict", path)
     assert run.returncode == 0, run.stdout + run.stderr
     notices = [line for line in run.stdout.splitlines() if "未填写" in line]
     assert notices == [
         f"  [提示] 整个文件: 模板中 {rows - 2} 行未填写，已跳过 / "
         f"[Notice] whole file: {rows - 2} template rows left unfilled were skipped"
     ]
-    json_run = etl("load", "--db", empty_db, "--dry-run", "--json", "--strict", path)
+    json_run = run_etl("load", "--db", empty_db, "--dry-run", "--json", "--strict", path)
     report = json.loads(json_run.stdout)
     assert report["ok"] and report["files"][0]["notices"] == 1
 

@@ -4,7 +4,6 @@ PDFs are read with poppler (pdftotext, pdfimages, pdffonts, pdftoppm), DOCX with
 Chart export needs chromium: the rendered files are shared by the module (one export).
 """
 
-import contextlib
 import datetime as dt
 import io
 import json
@@ -20,9 +19,9 @@ import pandas as pd
 import pytest
 from chart_exporter import shared_exporter
 from docx import Document
+from etl_run import run_etl
 from streamlit.testing.v1 import AppTest
 
-from etl.cli import main as etl_main
 from kpi.base import config, i18n
 from kpi.outputs import bulletin, document, docx_render, fullexport, palette, pdf_render
 from kpi.outputs.docx_xml import xml_element
@@ -52,17 +51,6 @@ def _pdf_pages(path: Path) -> list[str]:
     return [page for page in _run("pdftotext", "-layout", str(path), "-").split("\f") if page]
 
 
-def _etl(*args: str) -> tuple[int, str]:
-    """Exit code and stdout of `python -m etl ...`, in process."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        try:
-            code = etl_main(list(args))
-        except SystemExit as stop:  # argparse usage errors
-            code = stop.code
-    return code, out.getvalue()
-
-
 def _fake_pngs(b: document.Bulletin) -> list[bytes]:
     """A 1x1 PNG per figure: layout checks without a browser."""
     from PIL import Image
@@ -85,9 +73,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def status(store: Path) -> pd.DataFrame:
     """What `python -m etl status` prints, with the indicator names joined on."""
-    code, out = _etl("status", "--db", str(store), "--as-of", AS_OF, "--format", "json")
-    assert code == 0
-    frame = pd.DataFrame(json.loads(out))
+    done = run_etl("status", "--db", str(store), "--as-of", AS_OF, "--format", "json")
+    assert done.returncode == 0
+    frame = pd.DataFrame(json.loads(done.stdout))
     with db.connect(store) as con:
         names = queries.indicators(con, PLAN)[["indicator_code", "name_zh", "name_en"]]
     return frame.merge(names, on="indicator_code")
@@ -335,24 +323,23 @@ def test_headings_are_numbered_the_way_each_language_does(lang: str, heading: st
 def test_etl_report_writes_pdf_and_docx_when_args_ok(empty_db: Path, tmp_path: Path) -> None:
     # No figures in the store, so no chart: no browser needed.
     pdf, docx = tmp_path / "b.pdf", tmp_path / "b.docx"
-    code, out = _etl("report", "--db", str(empty_db), "--as-of", "2024Q2", "--out", str(pdf))
-    assert code == 0, out
+    done = run_etl("report", "--db", str(empty_db), "--as-of", "2024Q2", "--out", str(pdf))
+    assert done.returncode == 0, done.stdout
     assert pdf.read_bytes().startswith(b"%PDF")
     args = ["report", "--db", str(empty_db), "--as-of", "2024Q2", "--format", "docx"]
-    code, _ = _etl(*args, "--lang", "en", "--out", str(docx))
-    assert code == 0
+    assert run_etl(*args, "--lang", "en", "--out", str(docx)).returncode == 0
     assert "Quarterly progress bulletin, 2024 Q2" in Document(str(docx)).paragraphs[0].text
 
 
 def test_etl_report_writes_both_files_named_in_one_run(empty_db: Path, tmp_path: Path) -> None:
     pdf, docx = tmp_path / "b.pdf", tmp_path / "b.docx"
-    code, out = _etl(
+    done = run_etl(
         "report", "--db", str(empty_db), "--as-of", "2024Q2", "--out", str(pdf), str(docx)
     )
-    assert code == 0, out
+    assert done.returncode == 0, done.stdout
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "2024" in Document(str(docx)).paragraphs[0].text
-    assert str(pdf) in out and str(docx) in out
+    assert str(pdf) in done.stdout and str(docx) in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -371,9 +358,7 @@ def test_etl_report_exits_2_when_usage_is_wrong(
     args: list[str], empty_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    with contextlib.redirect_stderr(io.StringIO()):
-        code, _ = _etl("report", "--db", str(empty_db), *args)
-    assert code == 2
+    assert run_etl("report", "--db", str(empty_db), *args).returncode == 2
     assert not list(tmp_path.glob("b.*"))
 
 
@@ -381,11 +366,9 @@ def test_etl_report_exits_1_when_no_browser_for_the_charts(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code, _ = _etl("report", "--db", str(store), "--out", str(tmp_path / "b.pdf"))
-    assert code == 1
-    assert "apt-get install chromium" in err.getvalue()
+    done = run_etl("report", "--db", str(store), "--out", str(tmp_path / "b.pdf"))
+    assert done.returncode == 1
+    assert "apt-get install chromium" in done.stderr
     assert not (tmp_path / "b.pdf").exists()
 
 
@@ -443,8 +426,8 @@ def revised_db(demo_db: Path, tmp_path: Path) -> Path:
 
 def test_full_export_xlsx_holds_history_tasks_and_audit(revised_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "all.xlsx"
-    code, _ = _etl("export-all", "--db", str(revised_db), "--out", str(out), "--headers", "codes")
-    assert code == 0
+    done = run_etl("export-all", "--db", str(revised_db), "--out", str(out), "--headers", "codes")
+    assert done.returncode == 0
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == list(fullexport.SHEETS)
 

@@ -10,7 +10,6 @@ write them and lights as codes (a label is mapped back to its light code), never
 the test holds while the wording changes. The reference is what the command line prints.
 """
 
-import contextlib
 import datetime as dt
 import functools
 import io
@@ -23,10 +22,10 @@ import page_html
 import pandas as pd
 import pytest
 from docx import Document
+from etl_run import run_etl
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from etl.cli import main as etl_main
 from kpi.base import i18n
 from kpi.measure import alerts, progress, series
 from kpi.outputs import alert_tables, bulletin, docx_render, formatting, palette, pdf_render
@@ -43,10 +42,9 @@ PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
 def _etl(*args: str) -> str:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert etl_main(list(args)) == 0
-    return out.getvalue()
+    done = run_etl(*args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def _squash(text: str) -> str:

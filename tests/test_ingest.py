@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from etl_run import run_etl
 
 from kpi.base import config
 from kpi.store import demo, ingest, loads, queries, reference
@@ -160,28 +161,30 @@ def test_suspicious_values_warn_and_load_unless_strict(tmp_path, demo_db, text, 
     assert loose.ok and loose.batch_ids
 
 
-def test_cli_exit_codes_are_0_loaded_1_bad_file_2_usage(tmp_path: Path, demo_db: Path, etl) -> None:
+def test_cli_exit_codes_are_0_loaded_1_bad_file_2_usage(tmp_path: Path, demo_db: Path) -> None:
     good = write(tmp_path, "good.csv", "指标,期间,数值\n5G 基站,2025年第三季度,1.75万\n", "gbk")
     bad = write(tmp_path, "bad.csv", "指标,期间,数值\n5G 基站,2025年第三季度,很多\n")
-    assert etl("load", str(good), "--db", str(demo_db), "--dry-run").returncode == 0
-    failed = etl("load", str(bad), "--db", str(demo_db))
+    assert run_etl("load", str(good), "--db", str(demo_db), "--dry-run").returncode == 0
+    failed = run_etl("load", str(bad), "--db", str(demo_db))
     assert failed.returncode == 1
     assert "第 2 行" in failed.stdout and "不是数字" in failed.stdout
-    assert etl("load", "--db", str(demo_db)).returncode == 2
-    assert etl("load", str(tmp_path / "missing.csv"), "--db", str(demo_db)).returncode == 2
-    assert etl("load", str(good), "--db", str(demo_db), "--user", "李").returncode == 0
+    assert run_etl("load", "--db", str(demo_db)).returncode == 2
+    assert run_etl("load", str(tmp_path / "missing.csv"), "--db", str(demo_db)).returncode == 2
+    assert run_etl("load", str(good), "--db", str(demo_db), "--user", "李").returncode == 0
 
 
-def test_cli_json_report_lists_every_problem(tmp_path: Path, demo_db: Path, etl) -> None:
+def test_cli_json_report_lists_every_problem(tmp_path: Path, demo_db: Path) -> None:
     bad = write(tmp_path, "bad.csv", "指标,期间,数值\n5G 基站,2025Q3,x\n云,2025Q3,1\n")
-    report = json.loads(etl("load", str(bad), "--db", str(demo_db), "--json").stdout)
+    report = json.loads(run_etl("load", str(bad), "--db", str(demo_db), "--json").stdout)
     problems = report["files"][0]["problems"]
     assert [(p["row"], p["code"]) for p in problems] == [(2, "bad_value"), (3, "unknown_indicator")]
     assert all(p["message_zh"] and p["message_en"] and p["column"] for p in problems)
 
 
-def test_export_json_has_the_documented_keys(demo_db: Path, etl) -> None:
-    targets = json.loads(etl("export", "targets", "--db", str(demo_db), "--format", "json").stdout)
+def test_export_json_has_the_documented_keys(demo_db: Path) -> None:
+    targets = json.loads(
+        run_etl("export", "targets", "--db", str(demo_db), "--format", "json").stdout
+    )
     keys = {
         "indicator_code",
         "indicator_name_zh",
@@ -201,13 +204,13 @@ def test_export_json_has_the_documented_keys(demo_db: Path, etl) -> None:
     }
     assert five_g[18000.0]["is_default"] and not five_g[18600.0]["is_default"]
 
-    tasks = json.loads(etl("export", "tasks", "--db", str(demo_db), "--format", "json").stdout)
+    tasks = json.loads(run_etl("export", "tasks", "--db", str(demo_db), "--format", "json").stdout)
     assert len(tasks) == 71 and len({t["group_no"] for t in tasks}) == 23
     assert {"group_no", "group_name_zh", "subtask_no", "text_zh", "units"} <= set(tasks[0])
     assert isinstance(tasks[0]["units"], list) and "市工业和信息化局" in tasks[0]["units"]
 
     progress = json.loads(
-        etl(
+        run_etl(
             "export", "progress", "--db", str(demo_db), "--format", "json", "--as-of", "2024Q2"
         ).stdout
     )
@@ -225,17 +228,17 @@ def test_export_json_has_the_documented_keys(demo_db: Path, etl) -> None:
     assert all(p["is_demo"] for p in progress)
 
 
-def test_init_refreshes_reference_data_and_keeps_progress(demo_db: Path, etl) -> None:
+def test_init_refreshes_reference_data_and_keeps_progress(demo_db: Path) -> None:
     before = snapshot(demo_db)
-    assert etl("init", "--db", str(demo_db)).returncode == 0
-    assert etl("init", "--db", str(demo_db)).returncode == 0
+    assert run_etl("init", "--db", str(demo_db)).returncode == 0
+    assert run_etl("init", "--db", str(demo_db)).returncode == 0
     after = snapshot(demo_db)
     assert after["figures"] == before["figures"] and after["batches"] == before["batches"]
 
 
-def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, demo_db, etl) -> None:
+def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, demo_db) -> None:
     out = tmp_path / "template.csv"
-    assert etl("template", "--db", str(demo_db), "--out", str(out)).returncode == 0
+    assert run_etl("template", "--db", str(demo_db), "--out", str(out)).returncode == 0
     template = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     with connect(demo_db) as con:
         codes = queries.indicators(con, PLAN)["indicator_code"].tolist()
@@ -253,19 +256,20 @@ def test_template_lists_every_indicator_and_loads_back_once_filled(tmp_path, dem
     assert current_value(demo_db, "idc_racks", period) == 42000
 
 
-def test_xlsx_template_is_written(tmp_path: Path, demo_db: Path, etl) -> None:
+def test_xlsx_template_is_written(tmp_path: Path, demo_db: Path) -> None:
     out = tmp_path / "template.xlsx"
     assert (
-        etl("template", "--db", str(demo_db), "--format", "xlsx", "--out", str(out)).returncode == 0
+        run_etl("template", "--db", str(demo_db), "--format", "xlsx", "--out", str(out)).returncode
+        == 0
     )
     sheets = pd.read_excel(out, sheet_name=None)
     assert "上报数据" in sheets and len(sheets) == 2
 
 
-def test_demo_data_is_flagged_and_removable_with_one_command(demo_db: Path, etl) -> None:
+def test_demo_data_is_flagged_and_removable_with_one_command(demo_db: Path) -> None:
     with connect(demo_db) as con:
         assert queries.demo_figures_in_force(con, PLAN, "9999Q4") > 0
-    assert etl("demo", "remove", "--db", str(demo_db)).returncode == 0
+    assert run_etl("demo", "remove", "--db", str(demo_db)).returncode == 0
     with connect(demo_db) as con:
         assert queries.current_figures(con, PLAN, "9999Q4").empty
         assert queries.latest_task_status(con, PLAN, "9999Q4").empty
@@ -289,10 +293,10 @@ def test_demo_files_are_deterministic_and_cover_every_indicator(tmp_path: Path) 
     assert first["sector"].notna().any() and first["district"].notna().any()
 
 
-def test_demo_story_has_every_light_and_a_regressing_indicator(demo_db: Path, etl) -> None:
+def test_demo_story_has_every_light_and_a_regressing_indicator(demo_db: Path) -> None:
     # The quarter before the plan's last: the 序时进度 lights (the last has only 达标/未达标).
     status = json.loads(
-        etl("status", "--db", str(demo_db), "--as-of", "2025Q3", "--format", "json").stdout
+        run_etl("status", "--db", str(demo_db), "--as-of", "2025Q3", "--format", "json").stdout
     )
     lights = {s["light"] for s in status}
     assert {"achieved", "green", "yellow", "red"} <= lights

@@ -13,6 +13,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from etl_run import run_etl
 
 from kpi.outputs import plan_template
 from kpi.store import db, plan_import, queries, reference
@@ -546,12 +547,12 @@ def test_importing_the_same_plan_again_changes_nothing(empty_db, tmp_path):
 
 
 @pytest.fixture
-def etl(etl, monkeypatch):
-    """The in-process `python -m etl ARGS` (conftest) with $KPI_DB set to `db_path`."""
+def etl(monkeypatch):
+    """`python -m etl ARGS` in this process (etl_run) with $KPI_DB set to `db_path`."""
 
     def run(*argv, db_path: Path) -> SimpleNamespace:
         monkeypatch.setenv("KPI_DB", str(db_path))
-        return etl(*argv)
+        return run_etl(*argv)
 
     return run
 
