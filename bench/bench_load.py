@@ -98,7 +98,7 @@ def main() -> None:
     os.environ["KPI_MAX_UPLOAD_MB"] = "2000"
     import duckdb
 
-    from kpi.store import db, loads
+    from kpi.store import db, kept_files, loads
 
     template = work / "template.duckdb"
     db.ensure_database(template, with_demo=False)
@@ -123,6 +123,8 @@ def main() -> None:
         def fresh_db() -> Path:
             target = work / "etl.duckdb"
             target.unlink(missing_ok=True)
+            # Its kept files too: a file kept already is not written again.
+            shutil.rmtree(kept_files.folder(target, kept_files.UPLOADS), ignore_errors=True)
             shutil.copy(template, target)
             db.forget(target)
             return target

@@ -6,6 +6,7 @@ import streamlit as st
 
 from kpi.auth import permissions
 from kpi.base import config, i18n
+from kpi.base.errors import KpiError
 from kpi.measure import tracking as measure_tracking
 from kpi.outputs import formatting, intake_tables, upload_template
 from kpi.store import intake
@@ -142,8 +143,14 @@ def history() -> None:
         format_func=lambda b: intake_tables.batch_label(rows[b], lang),
         key="upload_history_pick",
     )
-    original = intake.original_file(ctx.db, picked) if rows[picked]["has_file"] else None
-    if original is None:
+    original, problem = None, None
+    try:
+        original = intake.original_file(ctx.db, picked) if rows[picked]["has_file"] else None
+    except KpiError as err:  # the kept file is gone or altered: say so, offer nothing
+        problem = err.message(lang)
+    if problem:
+        st.error(problem)
+    elif original is None:
         st.caption(t("upload.no_original"))
     else:  # the stored name is only shown and offered to the browser, never used as a path
         st.download_button(

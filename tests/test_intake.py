@@ -152,11 +152,10 @@ def test_commit_writes_one_batch_and_one_audit_entry(demo_db):
         batch_id,
     )
     assert json.loads(entry.after_json)["figures_written"] == 2
-    with db.connect(demo_db) as con:
-        assert queries.uploaded_file(con, batch_id) == (
-            "utf8-bom.csv",
-            fixture_bytes("utf8-bom.csv"),
-        )
+    assert intake.original_file(demo_db, batch_id) == (
+        "utf8-bom.csv",
+        fixture_bytes("utf8-bom.csv"),
+    )
     assert current(demo_db)[("idc_racks", "2024Q3", "", "")] == 28500
 
 

@@ -16,7 +16,7 @@ from streamlit.testing.v1.errors import AppTestError
 
 from kpi.auth import accounts
 from kpi.outputs import intake_tables
-from kpi.store import db, intake, queries, review
+from kpi.store import db, intake, kept_files, queries, review
 
 UPLOAD, TASKS, AUDIT, APP = (
     "../pages/upload.py",
@@ -199,6 +199,25 @@ def test_staff_download_of_original_file_offers_the_stored_bytes(env):
         "../../etc/passwd.csv",
         fixture_bytes("utf8-bom.csv"),
     )
+
+
+def test_an_original_file_gone_from_the_server_is_reported_not_offered(env):
+    check = intake.check_file(env, PLAN, fixture_bytes("utf8-bom.csv"), "q3.csv")
+    staff = accounts.User("staff", "staff", "市工业和信息化局", "staff")
+    batch_id = intake.commit_upload(env, staff, check, accept_warnings=False)
+
+    def original_offered(at: AppTest) -> bool:
+        labels = [button.proto.label for button in at.get("download_button")]
+        return "下载原始文件" in labels
+
+    assert original_offered(run(UPLOAD, "staff"))
+    for path in kept_files.folder(env, kept_files.UPLOADS).rglob("*"):
+        if path.is_file():
+            path.unlink()
+    at = run(UPLOAD, "staff")
+    assert not at.exception
+    assert f"第 {batch_id} 批次的原始文件“q3.csv”在服务器上找不到" in texts(at.error)
+    assert not original_offered(at)
 
 
 # ------------------------------------------------------------------ task updates

@@ -288,9 +288,7 @@ def load_demo(con, *, today=None) -> list[int]:
         updates = pd.read_csv(folder / "demo_task_updates.csv", keep_default_na=False)
         with transaction(con):
             batch_ids.append(
-                ingest.write_batch(
-                    con, check, user_name=DEMO_USER, role="system", is_demo=True, keep_file=False
-                )
+                ingest.write_batch(con, check, user_name=DEMO_USER, role="system", is_demo=True)
             )
             queries.insert_task_updates(con, plan_id, updates, user_name=DEMO_USER, is_demo=True)
     return batch_ids

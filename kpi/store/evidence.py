@@ -1,11 +1,10 @@
 """佐证材料 (evidence): files and links attached to a figure submission or a task update.
 
 `prepare` checks everything before anything is written (count, size, type by magic bytes and
-extension together, links), then keeps the accepted files by content hash in a folder beside the
-database file (`<db>.evidence/<sha[:2]>/<sha256>`), which nothing serves directly: a file leaves
-only through `read_evidence`, which verifies its hash, for those `can_see` allows. The caller
-inserts the rows with `insert_attachments` inside its own write transaction. A file stored for a
-write that then fails stays unreferenced (harmless: content-addressed, never listed).
+extension together, links), then keeps the accepted files by content hash in the folder
+`<db>.evidence/` (kpi.store.kept_files): a file leaves only through `read_evidence`, which
+verifies its hash, for those `can_see` allows. The caller inserts the rows with
+`insert_attachments` inside its own write transaction.
 """
 
 from __future__ import annotations
@@ -22,9 +21,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from kpi.auth.accounts import User
-from kpi.base import config, files
+from kpi.base import config
 from kpi.base.errors import InputRejected, KpiError
-from kpi.store import db, queries
+from kpi.store import db, kept_files, queries
 from kpi.store.queries import Con
 
 MAX_LINK_CHARS = 500
@@ -77,8 +76,7 @@ class Prepared:
 
 def folder(path: Path | str | None) -> Path:
     """The evidence folder of a store: `<db file>.evidence` beside it."""
-    target = config.db_path(path)
-    return target.with_name(target.name + ".evidence")
+    return kept_files.folder(path, kept_files.EVIDENCE)
 
 
 def _clean_name(name: str) -> str:
@@ -215,28 +213,10 @@ def prepare(
     if total > config.EVIDENCE_MAX_FILES:
         raise InputRejected("evidence.too_many", n=total, limit=config.EVIDENCE_MAX_FILES)
     stored = tuple(
-        StoredFile(name, _store(path, content), len(content), media_type)
+        StoredFile(name, kept_files.keep(folder(path), content), len(content), media_type)
         for name, content, media_type in checked
     )
     return Prepared(stored, tuple(link_list))
-
-
-def _blob_path(path: Path | str | None, sha256: str) -> Path:
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise ValueError(f"not a sha256: {sha256!r}")  # never a path from a row's text
-    return folder(path) / sha256[:2] / sha256
-
-
-def _store(path: Path | str | None, content: bytes) -> str:
-    """Write `content` under its hash (temp name, then rename; kept once); returns the hash."""
-    digest = hashlib.sha256(content).hexdigest()
-    target = _blob_path(path, digest)
-    if target.exists() and target.stat().st_size == len(content):
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with files.replacing(target, durable=True) as handle:
-        handle.write(content)
-    return digest
 
 
 # ------------------------------------------------------------------ writing and reading
@@ -318,8 +298,7 @@ def read_evidence(path: Path | str | None, attachment_id: int) -> tuple[str, byt
 def stored_bytes(path: Path | str | None, sha256: str) -> bytes | None:
     """The stored file of a hash; None when its bytes no longer match it (FileNotFoundError
     when it is gone)."""
-    content = _blob_path(path, sha256).read_bytes()
-    return content if hashlib.sha256(content).hexdigest() == sha256 else None
+    return kept_files.read(folder(path), sha256)
 
 
 # ------------------------------------------------------------------ who may see

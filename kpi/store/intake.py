@@ -13,9 +13,9 @@ import pandas as pd
 from kpi.auth import permissions
 from kpi.auth.accounts import User
 from kpi.base import config, i18n, periods
-from kpi.base.errors import InputRejected, PermissionDenied, PreviewOutdated
+from kpi.base.errors import InputRejected, KpiError, PermissionDenied, PreviewOutdated
 from kpi.base.values import as_list
-from kpi.store import connection, db, demo, ingest, queries, review
+from kpi.store import connection, db, demo, ingest, kept_files, queries, review
 from kpi.store import evidence as evidence_store  # `evidence` is also a task-update field
 from kpi.store.ingest import RollbackResult, UploadCheck
 from kpi.store.queries import Con
@@ -84,6 +84,7 @@ def commit_upload(
                 unit_zh=user.unit,
                 entry=entry,
                 resubmits=None if resubmits is None else int(resubmits),
+                keep_file_in=kept_files.folder(path, kept_files.UPLOADS),
             )
             if evidence:
                 evidence_store.insert_attachments(
@@ -417,9 +418,23 @@ def demo_mode(path: Path | str | None) -> bool:
 
 
 def original_file(path: Path | str | None, batch_id: int) -> tuple[str, bytes] | None:
-    """The bytes of a batch's uploaded file, and its name as uploaded (shown, never a path)."""
+    """The bytes of a batch's uploaded file, and its name as uploaded (shown, never a path);
+    None when the batch kept no file. Raises KpiError when the kept file is gone or its bytes
+    no longer match the hash recorded when it was loaded."""
     with db.read(path) as con:
-        return queries.uploaded_file(con, int(batch_id))
+        kept = queries.uploaded_file(con, int(batch_id))
+    if kept is None:
+        return None
+    name, content, sha256 = kept
+    if content is not None:  # kept inside the store by an earlier release
+        return name, content
+    try:
+        content = kept_files.read(kept_files.folder(path, kept_files.UPLOADS), sha256)
+    except FileNotFoundError:
+        raise KpiError("upload.original_missing", batch=batch_id, name=name) from None
+    if content is None:
+        raise KpiError("upload.original_damaged", batch=batch_id, name=name)
+    return name, content
 
 
 def read_task_history(path: Path | str | None, plan_id: str, group_no: int, subtask_no: int):

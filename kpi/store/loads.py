@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from kpi.base import config
+from kpi.store import kept_files
 from kpi.store.connection import transaction
 from kpi.store.db import connect
 from kpi.store.ingest import UploadCheck, check_upload, default_plan_id, write_batch
@@ -82,6 +83,7 @@ def load_files(
             # A commit past the threshold checkpoints at once instead of writing the figures to
             # the log first and again at the checkpoint publishing needs (db.connect).
             con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+            uploads = kept_files.folder(db, kept_files.UPLOADS)
             try:
                 # One transaction for all files: any failure leaves the store as it was.
                 with transaction(con):
@@ -93,6 +95,7 @@ def load_files(
                             role="cli",
                             review_state="pending" if submit else "approved",
                             entry="cli",
+                            keep_file_in=uploads,
                         )
                         result.batch_ids.append(batch_id)
             finally:

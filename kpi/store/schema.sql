@@ -167,10 +167,14 @@ create table if not exists batches (
     note            varchar
 );
 
+-- A batch's file as received. Its bytes are kept by hash in the folder `<db>.uploads/`
+-- (kpi.store.kept_files), not in the store; files kept by earlier releases are in `content`.
 create table if not exists uploaded_files (
     batch_id   integer primary key,
     file_name  varchar not null,
-    content    blob not null
+    content    blob,
+    sha256     varchar,
+    size_bytes bigint
 );
 
 create table if not exists figures (
@@ -242,6 +246,9 @@ create table if not exists target_edits (
 
 -- Columns added after the first release: files built before them gain them here.
 alter table indicators add column if not exists breakdowns varchar;
+alter table uploaded_files add column if not exists sha256 varchar;
+alter table uploaded_files add column if not exists size_bytes bigint;
+alter table uploaded_files alter column content drop not null;
 
 -- ---------------------------------------------------------------- reporting (填报 → 审核 → 发布)
 -- A batch a staff member submits is 'pending' until a reviewer approves it ('approved') or

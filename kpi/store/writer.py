@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,10 @@ def writer(path: Path | str | None) -> Iterator[Con]:
     except duckdb.IOException as err:
         if "lock" in str(err).lower():
             raise RetryLater(str(err)) from err
+        raise
+    except OSError as err:  # a file kept beside the store (kpi.store.kept_files)
+        if err.errno == errno.ENOSPC:
+            raise StoreFull() from err
         raise
     finally:
         _WRITE_LOCK.release()

@@ -212,8 +212,8 @@ def test_staff_uploads_gbk_file_previews_commits_and_cockpit_shows_the_figure(
             [batch_id],
         )
     ) == [("", 12800.0), ("chikan", 3000.0)]
-    stored = fetch(server.db, "select content from uploaded_files where batch_id = ?", [batch_id])
-    assert stored == [(content,)]  # the original bytes, GBK as uploaded
+    # The original bytes, GBK as uploaded, kept beside the store.
+    assert intake.original_file(server.db, batch_id) == (upload.name, content)
     history = {r["批次"]: r for r in grid_records(dataframe_with(page, "上传人"))}
     assert history[str(batch_id)]["状态"] == "生效中"
     assert history[str(batch_id)]["文件"] == upload.name
