@@ -4,6 +4,7 @@ The large inputs are generated here; speed stands in for memory where a refusal 
 parsing (a file parsed in full would take seconds and gigabytes).
 """
 
+import codecs
 import io
 import threading
 import time
@@ -364,3 +365,44 @@ def test_etl_load_reads_a_utf16_file(empty_db, tmp_path, capsys) -> None:
     path.write_bytes(GOOD.replace(",", "\t").encode("utf-16"))
     assert cli.main(["load", str(path), "--db", str(empty_db)]) == 0
     assert len(dump_tables(empty_db, ("figures",))["figures"]) == 2
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\x1c", "\xa0", "\t", " "], ids=repr)
+def test_a_cell_padded_with_any_space_is_read_stripped(space: str) -> None:
+    """Each cell as str.strip() gives it (Arrow's own trim keeps U+001C); spaces inside a cell
+    stay."""
+    text = (
+        "指标代码,期间,数值,备注\n"
+        f"{space}idc_racks,2025Q3,40000,a b\n"
+        f"base_stations_5g,2025Q3{space},17500{space},c  d\n"
+    )
+    table, problems = read_table(text.encode(), "f.csv", max_bytes=MAX)
+    assert problems == []
+    assert table.iloc[:, 1:].values.tolist() == [
+        ["idc_racks", "2025Q3", "40000", "a b"],
+        ["base_stations_5g", "2025Q3", "17500", "c  d"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.encode("utf-8"),
+        lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+        lambda text: text.encode("gb18030"),
+        lambda text: text.encode("utf-16"),
+    ],
+    ids=["utf-8", "utf-8 with BOM", "gb18030", "utf-16"],
+)
+def test_the_table_below_blank_lines_and_a_chinese_title_is_read_alike_in_any_encoding(
+    encode, monkeypatch
+) -> None:
+    """Arrow's reader starts at the header: in UTF-8 at its byte in the file, elsewhere in the
+    text encoded again. A title of multi-byte characters above it moves neither (a wrong start
+    would leave the rows ragged, for the slow reader)."""
+    monkeypatch.setattr(reading, "_read_csv_ragged", None)
+    title = "2025年第三季度数据上报表（湛江）"
+    text = f"\r\n\r\n{title}\r\n指标代码,期间,数值\r\nidc_racks,2025Q3,4万\r\n"
+    table, problems = read_table(encode(text), "f.csv", max_bytes=MAX)
+    assert problems == []
+    assert table.values.tolist() == [[5, "idc_racks", "2025Q3", "4万"]]

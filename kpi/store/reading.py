@@ -142,7 +142,7 @@ def _wide_encoding(content: bytes) -> str | None:
 
 def _read_csv(content: bytes) -> pd.DataFrame:
     """Cells as strings; the index is the 0-based line number in the file."""
-    text = decode(content)
+    text, encoding = _decoded(content)
     body = text.lstrip("\r\n")
     skipped = text[: len(text) - len(body)].count("\n")
     if not body or body.isspace():  # as `not body.strip()`, without copying a large file
@@ -165,8 +165,15 @@ def _read_csv(content: bytes) -> pd.DataFrame:
         raise Refused(file_problem("too_many_rows", limit=config.MAX_ROWS))
     width = len(_first_row(body, delimiter, skipped))
     _check_cell_count(width * (lines + (not body.endswith("\n"))))
+    if encoding == "utf-8-sig":  # the body's bytes are the file's own: not encoded again
+        start = (3 if content.startswith(codecs.BOM_UTF8) else 0) + len(
+            text[: len(text) - len(body)].encode("utf-8")
+        )
+        data = pa.py_buffer(content)[start:]
+    else:
+        data = pa.py_buffer(body.encode("utf-8"))
     try:
-        frame = _read_csv_arrow(body, delimiter, width, skipped)
+        frame = _read_csv_arrow(body, data, delimiter, width, skipped)
     except pa.ArrowInvalid:
         # Ragged rows (a title line above the header, notes beside the table): pad them.
         frame = _read_csv_ragged(body, delimiter, skipped)
@@ -195,10 +202,15 @@ def _header_offset(body: str, delimiter: str) -> int:
 
 
 def decode(content: bytes) -> str:
+    return _decoded(content)[0]
+
+
+def _decoded(content: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read in."""
     wide = _wide_encoding(content)
     for encoding in (wide,) if wide else ("utf-8-sig", "gb18030"):
         try:
-            return content.decode(encoding)
+            return content.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise Refused(file_problem("bad_encoding"))
@@ -248,14 +260,17 @@ def _length(cell: object) -> int:
     return len(cell) if isinstance(cell, str) else 0
 
 
-def _read_csv_arrow(body: str, delimiter: str, width: int, skipped: int) -> pd.DataFrame:
-    """Every cell as text, columns numbered; raises ArrowInvalid on ragged rows or blank lines.
+def _read_csv_arrow(
+    body: str, data: pa.Buffer, delimiter: str, width: int, skipped: int
+) -> pd.DataFrame:
+    """Every cell of `body` (`data`: its UTF-8 bytes) as text, columns numbered; raises
+    ArrowInvalid on ragged rows or blank lines.
 
     Arrow's reader is several times faster than pandas' on large files.
     """
     names = [str(i) for i in range(width)]
     table = pa_csv.read_csv(
-        io.BytesIO(body.encode("utf-8")),
+        pa.BufferReader(data),
         read_options=pa_csv.ReadOptions(column_names=names),
         # A line break inside a cell needs quotes; without any, Arrow's faster chunking is safe.
         parse_options=pa_csv.ParseOptions(
