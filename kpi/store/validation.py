@@ -860,7 +860,8 @@ def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
         values[column] = canonical
     codes, quarters = values["indicator_code"], values["period"]
     windows = _plan_windows(ref)
-    pairs = np.unique(which["indicator_code"] * len(quarters) + which["period"])
+    pair_of_row = which["indicator_code"] * len(quarters) + which["period"]
+    pairs = np.flatnonzero(np.bincount(pair_of_row, minlength=len(codes) * len(quarters)))
     for pair in pairs.tolist():
         code, period = codes[pair // len(quarters)], quarters[pair % len(quarters)]
         if _outside_windows(code, period, windows):
@@ -875,16 +876,11 @@ def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
     ceilings = np.array(largest)[which["indicator_code"]] * config.VALUE_CEILING_MULTIPLE
     if (number > ceilings).any():
         return None
-    key, keys = which["indicator_code"], len(codes)
+    key = which["indicator_code"]
     for column in ("period", "sector", "district"):
-        key, keys = key * len(values[column]) + which[column], keys * len(values[column])
-    # Counting in an array of every possible key is several times faster than hashing them.
-    repeated = (
-        np.bincount(key, minlength=keys).max() > 1
-        if keys <= 8 * n + 2**20
-        else not pd.Index(key).is_unique
-    )
-    if repeated:
+        key = key * len(values[column]) + which[column]
+    # Sorted neighbours: several times faster than counting or hashing a million keys.
+    if (np.diff(np.sort(key)) == 0).any():
         return None
     out = pd.DataFrame({"source_row": table["_row"].to_numpy()})
     for column, name in (
