@@ -314,17 +314,15 @@ KEY_MATCH = """
     and f.sector_code is not distinct from s.sector_code
     and f.district_code is not distinct from s.district_code
 """
-STAGED_DIFF = f"""
-    with final as (
-        select s.source_row, s.indicator_code, s.period, s.sector_code, s.district_code,
-               f.value as old_value, s.value as new_value,
-               case when f.value is null then 'new'
-                    when f.value = s.value then 'unchanged'
-                    else 'changed' end as change
-        from staged s
-        left join figures f on f.is_current and {KEY_MATCH}
-    )
-    select * from final order by source_row
+# Unordered: counting the changes needs no sort (a third of the count's time at 1M rows).
+STAGED_CHANGES = f"""
+    select s.source_row, s.indicator_code, s.period, s.sector_code, s.district_code,
+           f.value as old_value, s.value as new_value,
+           case when f.value is null then 'new'
+                when f.value = s.value then 'unchanged'
+                else 'changed' end as change
+    from staged s
+    left join figures f on f.is_current and {KEY_MATCH}
 """
 # Warnings: level indicators falling below the previous quarter (the previous quarter comes from
 # the file when it is there, else from the store), values above N x the 2025 target, and values
@@ -451,13 +449,13 @@ INSERT_AUDIT = """
 
 def staged_change_counts(con: Con) -> dict[str, int]:
     """How many staged rows are new, changed or unchanged."""
-    rows = _run(con, f"select change, count(*) from ({STAGED_DIFF}) group by change")
+    rows = _run(con, f"select change, count(*) from ({STAGED_CHANGES}) group by change")
     return {"new": 0, "changed": 0, "unchanged": 0, **dict(rows)}
 
 
 def staged_diff(con: Con) -> pd.DataFrame:
     """Each staged row against the figure in force: new, changed (old -> new) or unchanged."""
-    return con.execute(STAGED_DIFF).df()
+    return con.execute(f"{STAGED_CHANGES} order by source_row").df()
 
 
 def staged_key_history(con: Con) -> pd.DataFrame:
