@@ -142,6 +142,12 @@ def test_a_running_total_in_a_flow_column_falls_back_and_is_refused_alike(pair: 
     assert "basis_suspect" in pair.codes
 
 
+def test_a_running_total_seen_only_with_the_stored_quarters_falls_back_alike(pair: Pair) -> None:
+    assert pair.load(rows_text([("cloud_firms", q, "", "", 30) for q in QUARTERS[:4]]))
+    assert not pair.load(rows_text([("cloud_firms", QUARTERS[4], "", "", 150)]))
+    assert "basis_suspect" in pair.codes
+
+
 def test_a_flow_passing_its_target_in_one_quarter_falls_back_alike(pair: Pair) -> None:
     rows = [("cloud_firms", q, "", "", 10) for q in QUARTERS[:4]] + [
         ("cloud_firms", QUARTERS[4], "", "", 995)

@@ -348,6 +348,7 @@ def could_flag_running_totals(
     base_period: str,
     targets: Mapping[tuple[str, str | None], float],
     margin: float,
+    encoded: Mapping[str, tuple[np.ndarray, list]] | None = None,
 ) -> bool:
     """False when `resolve` surely flags no row of a file of plain values as a running total.
 
@@ -356,24 +357,35 @@ def could_flag_running_totals(
     quarter amounts; this sums them too, but in numpy, whose last bits may differ from pandas':
     a row within a share `margin` of a threshold counts as flagged, as does any negative,
     non-finite or repeated figure (then sums of one sign bound the difference no longer).
+    `encoded` may give the rows' KEY and period columns as validation.encode_cells would.
     """
-    columns = [*KEY, "period", "value"]
-    frame = rows[columns]
-    if len(stored):
-        frame = pd.concat([frame, stored[columns]], ignore_index=True)
-    codes, code_names = encode_cells(frame["indicator_code"])
+
+    def cells(column: str) -> tuple[np.ndarray, list]:
+        """Each row's index into the distinct cells of `column`: the file's rows, then the
+        stored ones."""
+        indices, names = encoded[column] if encoded else encode_cells(rows[column])
+        if not len(stored):
+            return indices, names
+        more, more_names = encode_cells(stored[column])
+        position = {name: i for i, name in enumerate(names)}
+        for name in more_names:
+            position.setdefault(name, len(position))
+        from_stored = np.array([position[name] for name in more_names], dtype=np.int64)
+        return np.concatenate([indices, from_stored[more]]), list(position)
+
+    codes, code_names = cells("indicator_code")
     # Only quarter amounts (indicators that are not levels) are summed; the rows are kept whole
     # until here, as filtering a million text cells costs more than encoding them.
     flow = np.array([semantics[code] != "level" for code in code_names])[codes]
     if not flow[: len(rows)].any():
         return False
-    in_file = (np.arange(len(frame)) < len(rows))[flow]
-    q = frame["value"].to_numpy(float)[flow]
+    in_file = (np.arange(len(flow)) < len(rows))[flow]
+    q = np.concatenate([rows["value"].to_numpy(float), stored["value"].to_numpy(float)])[flow]
     if not np.isfinite(q).all() or (q < 0).any():
         return True
-    sectors, sector_names = encode_cells(frame["sector_code"])
-    districts, district_names = encode_cells(frame["district_code"])
-    quarters, quarter_names = encode_cells(frame["period"])
+    sectors, sector_names = cells("sector_code")
+    districts, district_names = cells("district_code")
+    quarters, quarter_names = cells("period")
     codes, sectors, districts, quarters = (a[flow] for a in (codes, sectors, districts, quarters))
     # A running total's span: the calendar year of a yearly flow, else before or after the base.
     yearly = np.array([semantics[code] == "yearly_flow" for code in code_names])[codes]

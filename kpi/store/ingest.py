@@ -237,9 +237,10 @@ def _fast_rows(con: Con, table: pd.DataFrame, ref: Reference) -> pd.DataFrame | 
     """The rows check_table and _resolve_basis would give a file they find nothing wrong with, or
     None (the caller then runs them): validation.fast_check, and no quarter amount that basis
     could take for a running total. The rows keep the value and entered basis only."""
-    rows = fast_check(table, ref)
-    if rows is None:
+    checked = fast_check(table, ref)
+    if checked is None:
         return None
+    rows, encoded = checked
     rows = rows.drop(columns=["quarter_value", "cumulative_value"]).assign(entered_basis="declared")
     semantics = dict(
         zip(ref.indicators["indicator_code"], ref.indicators["semantics"], strict=True)
@@ -255,6 +256,7 @@ def _fast_rows(con: Con, table: pd.DataFrame, ref: Reference) -> pd.DataFrame | 
         base_period=ref.first_period,
         targets=_default_targets(con, ref),
         margin=FAST_MARGIN,
+        encoded=encoded,
     )
     return None if suspect else rows
 

@@ -806,8 +806,11 @@ def _check_duplicates(rows: pd.DataFrame, problems: Problems) -> None:
 _FAST_COLUMNS = frozenset({"indicator_code", "period", "sector", "district", "value"})
 
 
-def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
-    """check_table's rows of a file it would find nothing wrong with, else None.
+def fast_check(
+    table: pd.DataFrame, ref: Reference
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list]]] | None:
+    """check_table's rows of a file it would find nothing wrong with, else None; with the rows,
+    their key and period columns as encode_cells gives them.
 
     A clean file of a million rows spends most of check_table's time in pandas' per-row work.
     This looks at each distinct cell of a plainly written file (codes, plain decimals, known
@@ -883,6 +886,7 @@ def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
     if (np.diff(np.sort(key)) == 0).any():
         return None
     out = pd.DataFrame({"source_row": table["_row"].to_numpy()})
+    encoded = {}
     for column, name in (
         ("indicator_code", "indicator_code"),
         ("period", "period"),
@@ -892,10 +896,11 @@ def fast_check(table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
         distinct = np.empty(len(values[column]), dtype=object)
         distinct[:] = values[column]
         out[name] = pd.array(distinct, dtype="string").take(which[column])
+        encoded[name] = (which[column], values[column])
     out["value"] = number
     out["quarter_value"] = np.nan
     out["cumulative_value"] = np.nan
-    return out
+    return out, encoded
 
 
 def encode_cells(column: pd.Series, *, text_only: bool = False) -> tuple[np.ndarray, list] | None:
