@@ -29,7 +29,8 @@ def load(db_path: Path, tmp_path: Path, name: str, content: bytes) -> int:
 
 
 def kept(db_path: Path) -> list[Path]:
-    return sorted(p for p in kept_files.folder(db_path, "uploads").rglob("*") if p.is_file())
+    where = kept_files.folder(db_path, kept_files.UPLOADS)
+    return sorted(p for p in where.rglob("*") if p.is_file())
 
 
 def test_a_loaded_file_is_kept_beside_the_store_byte_for_byte_and_once(demo_db, tmp_path):
@@ -59,7 +60,7 @@ def test_a_refused_file_keeps_nothing(demo_db, tmp_path):
 def test_a_load_whose_file_cannot_be_kept_changes_nothing(demo_db, tmp_path):
     """The file is kept beside the figures' statements: when it cannot be written (here the
     folder's place is taken by a file), the load fails and the store is as it was."""
-    kept_files.folder(demo_db, "uploads").write_bytes(b"not a folder")
+    kept_files.folder(demo_db, kept_files.UPLOADS).write_bytes(b"not a folder")
     before = dump_tables(demo_db)
     path = tmp_path / "q3.csv"
     path.write_bytes(FIGURES)

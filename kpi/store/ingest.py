@@ -7,10 +7,10 @@ a new one. Every function takes an open connection (kpi.store.db.connect).
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -299,99 +299,79 @@ def write_batch(
     received is kept in the folder `keep_file_in` (kpi.store.kept_files) unless that is None:
     on disk when this returns, before the caller commits the row that names it.
     """
-    statements = functools.partial(
-        _write_statements,
-        con,
-        check,
-        user_name=user_name,
-        role=role,
-        is_demo=is_demo,
-        review_state=review_state,
-        unit_zh=unit_zh,
-        entry=entry,
-        resubmits=resubmits,
-    )
-    if keep_file_in is None:
-        return statements(keep_file=False)
-    keeping = _BACKGROUND.submit(kept_files.keep, keep_file_in, check.content, check.sha256)
-    try:
-        batch_id = statements(keep_file=True)
-    except BaseException:
-        wait([keeping])  # nothing is left writing when the caller rolls back
-        raise
-    keeping.result()  # a file that could not be kept fails the write
-    return batch_id
-
-
-def _write_statements(
-    con: Con,
-    check: UploadCheck,
-    *,
-    user_name: str,
-    role: str,
-    is_demo: bool,
-    keep_file: bool,
-    review_state: str,
-    unit_zh: str | None,
-    entry: str | None,
-    resubmits: int | None,
-) -> int:
-    rows = check.checked.rows
-    batch_id = queries.insert_batch(
-        con,
-        plan_id=check.plan_id,
-        kind="demo" if is_demo else "load",
-        file_name=check.file_name,
-        file_sha256=check.sha256,
-        user_name=user_name,
-        row_count=len(rows),
-        is_demo=is_demo,
-    )
-    if keep_file:
-        queries.store_file(con, batch_id, check.file_name, check.sha256, len(check.content))
-    if review_state != "approved" or unit_zh or entry or resubmits is not None:
-        queries.set_batch_review(
-            con, batch_id, state=review_state, unit_zh=unit_zh, entry=entry, resubmits=resubmits
+    with _kept_meanwhile(keep_file_in, check):
+        rows = check.checked.rows
+        batch_id = queries.insert_batch(
+            con,
+            plan_id=check.plan_id,
+            kind="demo" if is_demo else "load",
+            file_name=check.file_name,
+            file_sha256=check.sha256,
+            user_name=user_name,
+            row_count=len(rows),
+            is_demo=is_demo,
         )
-    # The basis chosen for rows that looked like cumulative figures (本期数 / 累计数), with reasons.
-    chosen = _basis_choices(check)
-    choices = {"basis_choices": chosen} if chosen else {}
-    how = {"entry": entry, "unit_zh": unit_zh, "resubmits": resubmits}
-    how = {k: v for k, v in how.items() if v is not None}
-    if review_state == "pending":
-        queries.insert_submitted(con, batch_id, submitted_frame(rows))
+        if keep_file_in is not None:
+            queries.store_file(con, batch_id, check.file_name, check.sha256, len(check.content))
+        if review_state != "approved" or unit_zh or entry or resubmits is not None:
+            queries.set_batch_review(
+                con, batch_id, state=review_state, unit_zh=unit_zh, entry=entry, resubmits=resubmits
+            )
+        # The basis chosen for rows that looked like cumulatives (本期数 / 累计数), with reasons.
+        chosen = _basis_choices(check)
+        choices = {"basis_choices": chosen} if chosen else {}
+        how = {"entry": entry, "unit_zh": unit_zh, "resubmits": resubmits}
+        how = {k: v for k, v in how.items() if v is not None}
+        if review_state == "pending":
+            queries.insert_submitted(con, batch_id, submitted_frame(rows))
+            queries.write_audit(
+                con,
+                user_name=user_name,
+                role=role,
+                action="submit",
+                plan_id=check.plan_id,
+                batch_id=batch_id,
+                object_id=check.file_name,
+                after={**check.summary(), "review_state": review_state, **how, **choices},
+            )
+            return batch_id
+        with queries.staged(con, rows):
+            written = queries.apply_staged(con, check.plan_id, batch_id, is_demo=is_demo)
+        before, after = audit_figures(con, batch_id, superseded=True), audit_figures(con, batch_id)
         queries.write_audit(
             con,
             user_name=user_name,
             role=role,
-            action="submit",
+            action="load",
             plan_id=check.plan_id,
             batch_id=batch_id,
             object_id=check.file_name,
-            after={**check.summary(), "review_state": review_state, **how, **choices},
+            before={"figures_superseded": before["count"], **listed_figures(before)},
+            after={
+                **check.summary(),
+                **how,
+                **choices,
+                "figures_written": written,
+                **listed_figures(after),
+            },
         )
         return batch_id
-    with queries.staged(con, rows):
-        written = queries.apply_staged(con, check.plan_id, batch_id, is_demo=is_demo)
-    before, after = audit_figures(con, batch_id, superseded=True), audit_figures(con, batch_id)
-    queries.write_audit(
-        con,
-        user_name=user_name,
-        role=role,
-        action="load",
-        plan_id=check.plan_id,
-        batch_id=batch_id,
-        object_id=check.file_name,
-        before={"figures_superseded": before["count"], **listed_figures(before)},
-        after={
-            **check.summary(),
-            **how,
-            **choices,
-            "figures_written": written,
-            **listed_figures(after),
-        },
-    )
-    return batch_id
+
+
+@contextmanager
+def _kept_meanwhile(folder: Path | None, check: UploadCheck) -> Iterator[None]:
+    """Keep `check`'s file in `folder` (none: not kept) on the worker thread while the block
+    runs; it is on disk when the block ends, and a file that could not be kept fails it."""
+    if folder is None:
+        yield
+        return
+    keeping = _BACKGROUND.submit(kept_files.keep, folder, check.content, check.sha256)
+    try:
+        yield
+    except BaseException:
+        wait([keeping])  # nothing is left writing when the caller rolls back
+        raise
+    keeping.result()
 
 
 SUBMITTED_COLUMNS = ["source_row", "indicator_code", "period", "sector_code", "district_code"]
