@@ -3,9 +3,12 @@
 import io
 from datetime import date
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
+from kpi.store import validation
 from kpi.store.reading import read_table
 from kpi.store.validation import check_table, parse_number
 
@@ -214,3 +217,29 @@ def test_a_title_line_above_the_header_is_skipped_when_rows_are_ragged(reference
     )
     assert codes(problems) == []
     assert rows["value"].tolist() == [17500.0]
+
+
+TRICKY_NUMBERS = [
+    "1", "+5", "-0", ".5", "5.", ".", "1e5", "1E-5", "1e", "1e999", "-1e999", "1e-400",
+    "inf", "-inf", "Infinity", "nan", "NaN", "1,000", "1 000", "0x10", "1_000", "١٢", "１２",
+    "12万", "", "00012.500", "1.2.3", "--1", "1e+5", "1d5", "9" * 400,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cell", TRICKY_NUMBERS, ids=repr)
+def test_plain_numbers_read_a_cell_as_the_plain_decimal_pattern_does(cell: str) -> None:
+    """Arrow's cast reads whole columns of plain decimals; alone in its column or beside plain
+    ones, each cell comes out as the plain-decimal pattern reads it: a number, or NaN for
+    everything parse_number must see ('inf', 'nan', '12万', '1,000')."""
+    for column in ([cell], ["2", cell, "3.5"]):
+        cells = pa.array(column, type=pa.string())
+        got = validation._plain_numbers(pd.Series(column, dtype="str"))
+        expected = validation._plain_by_pattern(cells)
+        assert np.array_equal(got, expected, equal_nan=True), (column, got, expected)
+        assert (np.signbit(got) == np.signbit(expected)).all()
+
+
+def test_plain_numbers_of_a_clean_column() -> None:
+    got = validation._plain_numbers(pd.Series(["1e5", "-0", ".5", "inf", "12万"], dtype="str"))
+    assert got[:3].tolist() == [100000.0, -0.0, 0.5] and np.signbit(got[1])
+    assert np.isnan(got[3:]).all()
