@@ -165,12 +165,13 @@ def check_link(link: str) -> str:
     return link
 
 
-def check_files(files: Iterable) -> list[tuple[str, bytes, str]]:
-    """(clean name, bytes, media type) of each file, or InputRejected naming the first bad one.
+def check_files(files: Iterable) -> list[tuple[str, bytes, str, str]]:
+    """(clean name, bytes, media type, sha256) of each file, or InputRejected naming the first
+    bad one.
 
     Identical content given twice is kept once."""
     limit = config.EVIDENCE_MAX_MB * 1024 * 1024
-    out: list[tuple[str, bytes, str]] = []
+    out: list[tuple[str, bytes, str, str]] = []
     seen: set[str] = set()
     for item in files:
         raw_name, content = _file_parts(item)
@@ -191,7 +192,7 @@ def check_files(files: Iterable) -> list[tuple[str, bytes, str]]:
         digest = hashlib.sha256(content).hexdigest()
         if digest not in seen:
             seen.add(digest)
-            out.append((name, content, media_type))
+            out.append((name, content, media_type, digest))
     return out
 
 
@@ -213,8 +214,8 @@ def prepare(
     if total > config.EVIDENCE_MAX_FILES:
         raise InputRejected("evidence.too_many", n=total, limit=config.EVIDENCE_MAX_FILES)
     stored = tuple(
-        StoredFile(name, kept_files.keep(folder(path), content), len(content), media_type)
-        for name, content, media_type in checked
+        StoredFile(name, kept_files.keep(folder(path), content, digest), len(content), media_type)
+        for name, content, media_type, digest in checked
     )
     return Prepared(stored, tuple(link_list))
 
