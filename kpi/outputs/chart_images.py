@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import functools
 import threading
@@ -205,15 +204,20 @@ _early: ChartExporter | None = None
 
 def start_early() -> None:
     """Start a one-batch exporter now, for `take_early` to hand out later. `python -m etl report`
-    calls it before its own imports (0.8 s), which then overlap chromium's start-up. One never
-    taken is closed when the interpreter exits."""
+    calls it before its own imports (0.8 s), which then overlap chromium's start-up, and calls
+    `close_unclaimed` when the command ends."""
     global _early
     if _early is None and config.browser_path().is_file():
         _early = ChartExporter(one_batch=True)
-        atexit.register(_close_unclaimed)
 
 
-def _close_unclaimed() -> None:
+def close_unclaimed() -> None:
+    """Close the exporter start_early started if nobody took it (a usage error, say).
+
+    Not at exit: the interpreter's exit removes chromium's profile folder (a TemporaryDirectory
+    finalizer) before later atexit handlers run, and a chromium whose folder vanishes while it
+    starts can hang its close.
+    """
     exporter = take_early()
     if exporter is not None:
         exporter.close()
