@@ -12,6 +12,8 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import app_test, local_script_runner
 
+from kpi.base import config
+from kpi.outputs.chart_images import ChartExporter
 from kpi.store import db, snapshots
 from kpi.store.ingest import reference_for
 
@@ -63,6 +65,17 @@ def store_copy(tmp_path_factory: pytest.TempPathFactory):
         )
 
     return copy
+
+
+@pytest.fixture(scope="session")
+def chart_exporter():
+    """One chromium per test process, shared by the report tests that draw: starting one takes
+    seconds. Closed at the session's end, while its profile folder still exists (at interpreter
+    exit, tempfile's finalizer may remove the folder under a running chromium first)."""
+    if not config.browser_path().is_file():
+        pytest.skip(f"chart export needs a chromium at {config.browser_path()}")
+    with ChartExporter() as exporter:
+        yield exporter
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from chart_exporter import shared_exporter
 from docx import Document
 from etl_run import run_etl
 from streamlit.testing.v1 import AppTest
 
 from kpi.base import config, i18n
 from kpi.outputs import bulletin, document, docx_render, fullexport, palette, pdf_render
+from kpi.outputs.chart_images import ChartExporter
 from kpi.outputs.docx_xml import xml_element
 from kpi.store import db, loads, queries
 
@@ -82,18 +82,15 @@ def status(store: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def rendered(store: Path) -> dict:
+def rendered(store: Path, chart_exporter: ChartExporter) -> dict:
     """The Chinese bulletin, its chart images, PDF and DOCX (in tests/artifacts/ for a look)."""
-    if not Path(BROWSER).is_file():
-        pytest.skip(f"chart export needs a chromium at {BROWSER}")
     # As bulletin_files does it: the PDF is laid out while chromium draws the charts.
-    exporter = shared_exporter()
     b = bulletin.build_bulletin(store, PLAN, AS_OF, "zh", today=dt.date(2026, 1, 15))
     figs = [f.figure for f in b.figures()]
-    drawing = exporter.submit(figs)
+    drawing = chart_exporter.submit(figs)
     pdf = pdf_render.render_pdf(b, images=drawing)
     images = [chart.result() for chart in drawing]
-    again = exporter.export(figs[1::-1])  # the same figures, other order, same tab
+    again = chart_exporter.export(figs[1::-1])  # the same figures, other order, same tab
     docx = docx_render.render_docx(b, images=images)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "bulletin-demo.pdf").write_bytes(pdf)

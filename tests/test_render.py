@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from chart_exporter import shared_exporter
 from docx import Document
 from docx.oxml.ns import qn
 from lxml import etree
@@ -156,9 +155,9 @@ def _write(name: str, data: bytes) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered() -> tuple[Bulletin, bytes, bytes]:
+def rendered(chart_exporter: ChartExporter) -> tuple[Bulletin, bytes, bytes]:
     bulletin = _bulletin()
-    pdf, docx = render_both(bulletin, exporter=shared_exporter())
+    pdf, docx = render_both(bulletin, exporter=chart_exporter)
     return bulletin, pdf, docx
 
 
@@ -429,7 +428,7 @@ def test_kaleido_still_has_the_tab_hook_the_adapter_overrides() -> None:
 
 @needs_chromium
 def test_tab_keeping_kaleido_draws_the_bytes_of_kaleidos_public_path(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, chart_exporter: ChartExporter
 ) -> None:
     import kaleido
 
@@ -443,11 +442,10 @@ def test_tab_keeping_kaleido_draws_the_bytes_of_kaleidos_public_path(
 
     monkeypatch.setattr(adapter, "_return_kaleido_tab", spy)
     first, second = _chart("图一", [1, 2, 3, 4]), _chart("图二", [4, 3, 2, 1])
-    exporter = shared_exporter()
-    images = exporter.export([first, second])  # the second on the tab the first was drawn in
+    images = chart_exporter.export([first, second])  # the second on the tab the first was drawn in
     assert len(returned) == 2, "kaleido no longer calls the hook: every figure reloads its tab"
     public = kaleido.calc_fig_sync(
-        for_print(second), opts=exporter.opts, kopts={"path": BROWSER, "mathjax": False}
+        for_print(second), opts=chart_exporter.opts, kopts={"path": BROWSER, "mathjax": False}
     )
     assert images[1] == public
 
