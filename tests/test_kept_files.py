@@ -99,6 +99,16 @@ def test_a_kept_file_altered_or_gone_is_reported_and_not_served(demo_db, tmp_pat
     assert f"第 {batch_id} 批次的原始文件“q3.csv”" in refused.value.message("zh")
 
 
+def test_loading_the_same_file_again_repairs_a_kept_copy_altered_in_place(demo_db, tmp_path):
+    first = load(demo_db, tmp_path, "q3.csv", FIGURES)
+    copy = kept(demo_db)[0]
+    copy.write_bytes(bytes(b ^ 1 for b in FIGURES))  # same size, other bytes
+    again = load(demo_db, tmp_path, "q3-again.csv", FIGURES)
+    assert copy.read_bytes() == FIGURES
+    assert intake.original_file(demo_db, first) == ("q3.csv", FIGURES)
+    assert intake.original_file(demo_db, again) == ("q3-again.csv", FIGURES)
+
+
 def test_a_store_whose_files_an_earlier_release_kept_inside_still_serves_them(empty_db, tmp_path):
     """Before this release the bytes were a not-null column of the store: such a store gains
     the hash columns, keeps serving its old files and keeps new ones beside it."""

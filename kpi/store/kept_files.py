@@ -32,15 +32,26 @@ def _file(where: Path, sha256: str) -> Path:
 
 
 def keep(where: Path, content: bytes, sha256: str | None = None) -> str:
-    """Write `content` under its hash (synced, then renamed; kept once); returns the hash."""
+    """Write `content` under its hash (synced, then renamed; kept once); returns the hash.
+
+    A copy already kept is compared byte for byte, not by size: one altered on disk is written
+    again, so that keeping the same file repairs it for every row that names it.
+    """
     digest = sha256 or hashlib.sha256(content).hexdigest()
     target = _file(where, digest)
-    if target.exists() and target.stat().st_size == len(content):
+    if _holds(target, content):
         return digest
     target.parent.mkdir(parents=True, exist_ok=True)
     with files.replacing(target, durable=True) as handle:
         handle.write(content)
     return digest
+
+
+def _holds(target: Path, content: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(content) and target.read_bytes() == content
+    except FileNotFoundError:
+        return False
 
 
 def read(where: Path, sha256: str) -> bytes | None:
