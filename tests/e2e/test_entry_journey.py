@@ -72,23 +72,43 @@ def go_to_cell(page, row: int, column: str) -> None:
         page.keyboard.press("ArrowDown")
 
 
-def type_in_cell(page, row: int, column: str, text: str) -> None:
-    go_to_cell(page, row, column)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    page.keyboard.type(text, delay=40)
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(600)
-    wait_for_app(page)
+def shows(page, row: int, column: str, text: str) -> bool:
+    """Whether the grid's cell shows `text` (read from the grid's accessible table)."""
+    cell = page.get_by_test_id(f"glide-cell-{column_of(column)}-{row}")
+    try:
+        expect(cell).to_have_text(text, timeout=2_000)
+    except AssertionError:
+        return False
+    return True
 
 
 def clear_cell(page, row: int, column: str) -> None:
-    # Twice: on a loaded machine the grid can drop a key pressed while the page reruns.
-    for _ in range(2):
+    # Checked and tried again: on a loaded machine the grid can drop a key pressed while the
+    # page reruns.
+    for _ in range(3):
         go_to_cell(page, row, column)
         page.keyboard.press("Delete")
         page.wait_for_timeout(600)
         wait_for_app(page)
+        if shows(page, row, column, ""):
+            return
+    raise AssertionError(f"the grid's row {row} {column} could not be cleared")
+
+
+def type_in_cell(page, row: int, column: str, text: str) -> None:
+    for attempt in range(3):
+        if attempt:  # what was typed may have half landed
+            clear_cell(page, row, column)
+        go_to_cell(page, row, column)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        page.keyboard.type(text, delay=40)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(600)
+        wait_for_app(page)
+        if shows(page, row, column, text):
+            return
+    raise AssertionError(f"{text!r} could not be typed into the grid's row {row} {column}")
 
 
 def open_entry(page, url: str) -> None:
@@ -104,10 +124,13 @@ def open_entry(page, url: str) -> None:
 def submit(page) -> int:
     """Accept the warnings if there are any, submit, and return the batch id shown."""
     accept = page.get_by_test_id("stCheckbox").filter(has_text="我已核实")
+    button = page.get_by_role("button", name="提交", exact=True)
+    # Either is drawn once the check's run has finished: count only then.
+    expect(accept.or_(button.and_(page.locator(":enabled"))).first).to_be_visible(timeout=T)
     if accept.count():
         accept.first.click()
         wait_for_app(page)
-    page.get_by_role("button", name="提交", exact=True).click()
+    button.click()
     done = page.get_by_test_id("stAlert").filter(has_text="已提交，批次号")
     expect(done).to_be_visible(timeout=T)
     return int(re.search(r"批次号 (\d+)", done.inner_text()).group(1))
