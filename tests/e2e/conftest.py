@@ -35,9 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-    # Browser tests first: they are the longest files, and started last (pytest collects files
-    # before folders) they would leave one worker running them alone at the end.
-    items.sort(key=lambda item: "/e2e/" not in str(item.fspath))
 
 
 @dataclass
