@@ -22,7 +22,7 @@ import pandas as pd
 
 from kpi.auth.accounts import User
 from kpi.base import config
-from kpi.base.errors import InputRejected, KpiError
+from kpi.base.errors import InputRejected
 from kpi.store import db, kept_files, queries
 from kpi.store.queries import Con
 
@@ -213,11 +213,11 @@ def prepare(
     total = len(checked) + len(link_list)
     if total > config.EVIDENCE_MAX_FILES:
         raise InputRejected("evidence.too_many", n=total, limit=config.EVIDENCE_MAX_FILES)
-    stored = tuple(
-        StoredFile(name, kept_files.keep(folder(path), content, digest), len(content), media_type)
-        for name, content, media_type, digest in checked
-    )
-    return Prepared(stored, tuple(link_list))
+    stored = []
+    for name, content, media_type, digest in checked:
+        kept_files.keep(folder(path), content, digest)
+        stored.append(StoredFile(name, digest, len(content), media_type))
+    return Prepared(tuple(stored), tuple(link_list))
 
 
 # ------------------------------------------------------------------ writing and reading
@@ -287,12 +287,14 @@ def read_evidence(path: Path | str | None, attachment_id: int) -> tuple[str, byt
         row = queries.attachment(con, int(attachment_id))
     if row is None or row["kind"] != "file":
         raise InputRejected("evidence.not_found", id=attachment_id)
-    try:
-        content = stored_bytes(path, row["sha256"])
-    except FileNotFoundError:
-        raise KpiError("evidence.missing", id=attachment_id, name=row["file_name"]) from None
-    if content is None:
-        raise KpiError("evidence.damaged", id=attachment_id, name=row["file_name"])
+    content = kept_files.read_checked(
+        folder(path),
+        row["sha256"],
+        missing="evidence.missing",
+        damaged="evidence.damaged",
+        id=attachment_id,
+        name=row["file_name"],
+    )
     return row["file_name"], content
 
 

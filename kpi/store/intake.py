@@ -13,7 +13,7 @@ import pandas as pd
 from kpi.auth import permissions
 from kpi.auth.accounts import User
 from kpi.base import config, i18n, periods
-from kpi.base.errors import InputRejected, KpiError, PermissionDenied, PreviewOutdated
+from kpi.base.errors import InputRejected, PermissionDenied, PreviewOutdated
 from kpi.base.values import as_list
 from kpi.store import connection, db, demo, ingest, kept_files, queries, review
 from kpi.store import evidence as evidence_store  # `evidence` is also a task-update field
@@ -428,12 +428,14 @@ def original_file(path: Path | str | None, batch_id: int) -> tuple[str, bytes] |
     name, content, sha256 = kept
     if content is not None:  # kept inside the store by an earlier release
         return name, content
-    try:
-        content = kept_files.read(kept_files.folder(path, kept_files.UPLOADS), sha256)
-    except FileNotFoundError:
-        raise KpiError("upload.original_missing", batch=batch_id, name=name) from None
-    if content is None:
-        raise KpiError("upload.original_damaged", batch=batch_id, name=name)
+    content = kept_files.read_checked(
+        kept_files.folder(path, kept_files.UPLOADS),
+        sha256,
+        missing="upload.original_missing",
+        damaged="upload.original_damaged",
+        batch=batch_id,
+        name=name,
+    )
     return name, content
 
 

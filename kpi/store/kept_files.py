@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 
 from kpi.base import config, files
+from kpi.base.errors import KpiError
 
 EVIDENCE = "evidence"
 UPLOADS = "uploads"
@@ -31,20 +32,19 @@ def _file(where: Path, sha256: str) -> Path:
     return where / sha256[:2] / sha256
 
 
-def keep(where: Path, content: bytes, sha256: str | None = None) -> str:
-    """Write `content` under its hash (synced, then renamed; kept once); returns the hash.
+def keep(where: Path, content: bytes, sha256: str) -> None:
+    """Write `content` (whose hash the caller worked out) under `sha256`: synced, then renamed,
+    kept once.
 
     A copy already kept is compared byte for byte, not by size: one altered on disk is written
     again, so that keeping the same file repairs it for every row that names it.
     """
-    digest = sha256 or hashlib.sha256(content).hexdigest()
-    target = _file(where, digest)
+    target = _file(where, sha256)
     if _holds(target, content):
-        return digest
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     with files.replacing(target, durable=True) as handle:
         handle.write(content)
-    return digest
 
 
 def _holds(target: Path, content: bytes) -> bool:
@@ -59,3 +59,15 @@ def read(where: Path, sha256: str) -> bytes | None:
     it is gone)."""
     content = _file(where, sha256).read_bytes()
     return content if hashlib.sha256(content).hexdigest() == sha256 else None
+
+
+def read_checked(where: Path, sha256: str, *, missing: str, damaged: str, **params) -> bytes:
+    """The kept file of a hash; KpiError `missing` when it is gone, `damaged` when its bytes no
+    longer match it (`params` fill either message)."""
+    try:
+        content = read(where, sha256)
+    except FileNotFoundError:
+        raise KpiError(missing, **params) from None
+    if content is None:
+        raise KpiError(damaged, **params)
+    return content
