@@ -1,6 +1,7 @@
 """The bulletin's rendering (kpi.outputs document, chart_images, pdf_render, docx_render, docx_xml):
 PDF checked with poppler, DOCX with python-docx, and the adapters around kaleido and python-docx."""
 
+import asyncio
 import concurrent.futures
 import datetime as dt
 import inspect
@@ -9,6 +10,7 @@ import re
 import struct
 import subprocess
 import threading
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -457,6 +459,28 @@ def test_one_batch_exporter_draws_jpegs_then_refuses_more() -> None:
         with pytest.raises(RuntimeError, match="one batch"):
             exporter.submit([_chart("图", [4, 3, 2, 1])])
     assert image.startswith(b"\xff\xd8\xff")
+
+
+@needs_chromium
+def test_a_close_that_hangs_kills_the_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def hang(self) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(chart_images.tab_keeping_kaleido(), "close", hang)
+    monkeypatch.setattr(chart_images, "CLOSE_TIMEOUT_S", 1)
+    exporter = ChartExporter()
+    exporter.export([_chart("图", [1, 2, 3, 4])])
+    browser = exporter._opening[0].subprocess.pid
+    started = time.monotonic()
+    exporter.close()
+    assert time.monotonic() - started < 10
+    status = Path(f"/proc/{browser}/status")
+    for _ in range(50):  # killed; gone once reaped, a zombie until then
+        if not status.exists() or "State:\tZ" in status.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("chromium still runs after a close that hung")
 
 
 def test_xml_element_is_the_element_of_a_paragraph_cell_and_row() -> None:

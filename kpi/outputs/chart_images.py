@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
+import os
+import signal
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -23,6 +26,9 @@ FIGURE_FONT_SIZE = 14
 # JPEG straight from chromium (its quality 0.92) at twice the size: the PDF embeds a JPEG as it
 # is, where it would decode and re-encode a PNG (~25 ms a chart), and the chart prints the same.
 IMAGE_FORMAT = "jpeg"
+# Closing chromium takes about half a second; a close that has not ended by then has hung (it
+# did, rarely, on a loaded machine) and the browser is killed instead.
+CLOSE_TIMEOUT_S = 30
 
 Image = TypeVar("Image", bytes, concurrent.futures.Future)
 
@@ -79,10 +85,11 @@ def tab_keeping_kaleido() -> type:
     return TabKeepingKaleido
 
 
-async def _open_kaleido(path: str) -> Any:
+async def _open_kaleido(path: str, opening: list) -> Any:
     # One browser, one tab: on two cores extra tabs are slower. mathjax=False keeps the page
     # offline (the default would fetch MathJax from a CDN on every render).
     k = tab_keeping_kaleido()(n=1, mathjax=False, path=path)
+    opening.append(k)  # for `close` to kill, should it hang
     await k.open()
     return k
 
@@ -125,7 +132,10 @@ class ChartExporter:
             target=self._loop.run_forever, name="chart-exporter", daemon=True
         )
         self._thread.start()
-        self._kaleido = asyncio.run_coroutine_threadsafe(_open_kaleido(path), self._loop)
+        self._opening: list = []
+        self._kaleido = asyncio.run_coroutine_threadsafe(
+            _open_kaleido(path, self._opening), self._loop
+        )
         self._futures: list[Drawing] = []
         self._closing: concurrent.futures.Future | None = None
         self._closed = False
@@ -173,18 +183,30 @@ class ChartExporter:
         return asyncio.run_coroutine_threadsafe(close(), self._loop)
 
     def close(self) -> None:
-        """Close the browser and stop the worker thread."""
+        """Close the browser and stop the worker thread; a close that hangs kills the browser."""
         if self._closed:
             return
         self._closed = True
         try:
-            (self._closing or self._close_browser(after=None)).result()
+            closing = self._closing or self._close_browser(after=None)
+            try:
+                closing.result(timeout=CLOSE_TIMEOUT_S)
+            except concurrent.futures.TimeoutError:
+                self._kill_browser()
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-            self._loop.close()
+            self._thread.join(timeout=CLOSE_TIMEOUT_S)  # a daemon: it ends with the process
+            if not self._thread.is_alive():
+                self._loop.close()
             for future in self._futures:  # never drawn: whoever waits gets CancelledError
                 future.cancel()
+
+    def _kill_browser(self) -> None:
+        """Kill chromium and its helpers (its own process group, as choreographer starts it)."""
+        process = getattr(self._opening[0], "subprocess", None) if self._opening else None
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
     def close_in_background(self) -> None:
         """`close` in a thread, for a caller done with the charts: closing takes about half a
