@@ -42,8 +42,8 @@ ADMIN = User("root", "admin", None, "管理员")
 
 
 class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
 
     def __call__(self) -> float:
         return self.now
@@ -209,6 +209,17 @@ def test_rate_limit_failures_outside_the_window_do_not_count(users_path):
     for _ in range(10):
         assert signin.authenticate("alice", "wrong-pass", limiter=limiter) is None
         clock.advance(80)  # at most 4 failures in any 5 minutes
+
+
+def test_rate_limit_says_60_seconds_whatever_the_clock_reads(users_path):
+    # At 123.456 s, (now + 60) - now is 60.000000000000014 in floating point.
+    limiter = RateLimiter(clock=FakeClock(123.456))
+    for _ in range(4):
+        limiter.record_failure([("user", "alice")])
+    with pytest.raises(SignInLocked) as locked:
+        signin.authenticate("alice", "wrong-pass", limiter=limiter)
+    assert locked.value.retry_after == 60
+    assert limiter.retry_after([("user", "alice")]) == 60
 
 
 def test_rate_limit_lock_doubles_up_to_fifteen_minutes():

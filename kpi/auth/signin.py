@@ -74,7 +74,7 @@ class RateLimiter:
                 for k in keys
                 if k in self._states and self._states[k].locked_until > now
             ]
-        return math.ceil(max(waits)) if waits else 0
+        return _whole_seconds(max(waits)) if waits else 0
 
     def record_failure(self, keys: Iterable[tuple[str, str]]) -> int:
         """Count a failure for each key; return the wait now in force (0 when not locked)."""
@@ -93,7 +93,7 @@ class RateLimiter:
                 wait = max(wait, state.locked_until - now)
             if len(self._states) > self.max_keys:
                 self._prune(now)
-        return math.ceil(wait) if wait > 0 else 0
+        return _whole_seconds(wait) if wait > 0 else 0
 
     def record_success(self, keys: Iterable[tuple[str, str]]) -> None:
         """Forget the failures of these keys (called with the username key only)."""
@@ -109,6 +109,11 @@ class RateLimiter:
     def _prune(self, now: float) -> None:
         for key in [k for k, s in self._states.items() if self._is_stale(s, now)]:
             del self._states[key]
+
+
+def _whole_seconds(seconds: float) -> int:
+    # (now + 60) - now can be 60.000000000000014: round off the float error before rounding up.
+    return math.ceil(round(seconds, 6))
 
 
 LIMITER = RateLimiter()
