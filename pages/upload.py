@@ -1,5 +1,6 @@
 """数据上报 / Report figures: template, upload -> check -> preview -> confirm; history; tracking."""
 
+import functools
 import hashlib
 
 import streamlit as st
@@ -18,66 +19,42 @@ user, ctx = writes.open_page("upload", "upload.title")
 t, lang = ctx.t, ctx.lang
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def templates(path: str, version: tuple, plan_id: str) -> dict:
-    return upload_template.template_files(path, plan_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def unit_templates(path: str, version: tuple, plan_id: str, who, lang: str) -> dict:
-    return upload_template.unit_template_files(path, plan_id, who, lang)
-
-
 def unit_template_buttons() -> None:
     """本单位模板: the unit's indicators and breakdowns with basis and last quarter's values."""
-    files = unit_templates(ctx.db, cache.db_version(ctx.db), ctx.plan_id, user, lang)
+    period = measure_tracking.reporting_period(ctx.plan)
     st.subheader(t("template.unit.title" if user.role == "staff" else "template.unit.title_all"))
-    name = f"template-unit-{files['period']}"
-    left, right = st.columns(2)
-    left.download_button(
-        t("template.unit.csv"),
-        files["csv"],
-        f"{name}.csv",
-        "text/csv",
-        key="upload_unit_template_csv",
-        icon=":material/download:",
-    )
-    right.download_button(
-        t("template.unit.xlsx"),
-        files["xlsx"],
-        f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="upload_unit_template_xlsx",
-        icon=":material/download:",
-    )
-    st.caption(t("template.unit.caption", period=files["period"]))
+    for where, fmt in zip(st.columns(2), ("csv", "xlsx"), strict=True):
+        # Built when clicked: the page need not wait for workbooks nobody downloads.
+        widgets.file_button(
+            ctx,
+            where,
+            f"template.unit.{fmt}",
+            functools.partial(
+                upload_template.unit_template_file, ctx.db, ctx.plan_id, user, fmt, lang
+            ),
+            f"template-unit-{period}.{fmt}",
+            f"upload_unit_template_{fmt}",
+        )
+    st.caption(t("template.unit.caption", period=period))
 
 
 def template_buttons() -> None:
     """The template of every indicator (admins; `etl template` writes the same)."""
-    files = templates(ctx.db, cache.db_version(ctx.db), ctx.plan_id)
-    help_text = t("upload.template_help", period=files["period"], example=files["example"])
+    period = measure_tracking.reporting_period(ctx.plan)
+    indicators = cache.query(ctx.db, "indicators", ctx.plan_id)
+    example = ",".join(upload_template.example_row(indicators, period))
+    help_text = t("upload.template_help", period=period, example=example)
     st.subheader(t("upload.template"))
-    name = f"template-{files['period']}"
-    left, right = st.columns(2)
-    left.download_button(
-        t("upload.template_csv"),
-        files["csv"],
-        f"{name}.csv",
-        "text/csv",
-        help=help_text,
-        key="upload_template_csv",
-        icon=":material/download:",
-    )
-    right.download_button(
-        t("upload.template_xlsx"),
-        files["xlsx"],
-        f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        help=help_text,
-        key="upload_template_xlsx",
-        icon=":material/download:",
-    )
+    for where, fmt in zip(st.columns(2), ("csv", "xlsx"), strict=True):
+        widgets.file_button(
+            ctx,
+            where,
+            f"upload.template_{fmt}",
+            functools.partial(upload_template.template_file, ctx.db, ctx.plan_id, fmt),
+            f"template-{period}.{fmt}",
+            f"upload_template_{fmt}",
+            help_text=help_text,
+        )
     st.caption(help_text)
 
 

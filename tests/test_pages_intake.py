@@ -5,17 +5,21 @@ navigation. Accounts live in a temporary users file: the shipped demo accounts o
 the embedded default database, and these tests use a copy of it elsewhere.
 """
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 from intake_helpers import dump_tables, fixture_bytes, use_accounts
 from intake_helpers import run_page as run
+from openpyxl import load_workbook
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
 from kpi.auth import accounts
-from kpi.outputs import intake_tables
+from kpi.measure import tracking
+from kpi.outputs import intake_tables, upload_template
 from kpi.store import db, intake, kept_files, queries, review
 
 UPLOAD, TASKS, AUDIT, APP = (
@@ -96,6 +100,33 @@ def test_staff_sees_upload_controls_but_no_rollback(env):
     history = frames(at, "批次")
     assert history and history[0]["状态"].iloc[0] == "生效中"
     assert "未报送指标" in [m.label for m in at.metric]
+
+
+@pytest.mark.parametrize("username", ["staff", "admin"])
+def test_template_buttons_build_their_files_only_when_clicked(env, downloads, username):
+    at = run(UPLOAD, username)
+    keys = ["upload_unit_template_csv", "upload_unit_template_xlsx"]
+    if username == "admin":
+        keys += ["upload_template_csv", "upload_template_xlsx"]
+    templates = {key: button for key, button in downloads.items() if "template" in key}
+    assert sorted(templates) == sorted(keys)
+    assert all(callable(data) for data, _name in templates.values())  # nothing built yet
+
+    user = accounts.User(username, *ACCOUNTS[username], username)
+    with db.read(env) as con:
+        due = tracking.reporting_period(queries.plan(con, PLAN))
+        expected = upload_template.unit_rows(con, PLAN, user)["indicator_code"].tolist()
+    build, name = templates["upload_unit_template_csv"]
+    assert name == f"template-unit-{due}.csv"
+    rows = list(csv.DictReader(io.StringIO(build().decode("utf-8-sig"))))
+    assert [r["指标代码"] for r in rows] == expected and {r["期间"] for r in rows} == {due}
+    for key, (build, name) in templates.items():
+        content = build()
+        if name.endswith(".xlsx"):
+            sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+            codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+            assert set(expected) <= set(codes), key
+    assert not at.exception
 
 
 def test_admin_sees_rollback_for_a_batch_in_force(env):

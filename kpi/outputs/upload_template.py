@@ -96,16 +96,10 @@ def example_row(indicators: pd.DataFrame, period: str) -> list[str]:
     return [row["indicator_code"], row["name_zh"], period, "", "", "1.75", row["display_unit"]]
 
 
-def template_files(path: Path | str | None, plan_id: str) -> dict[str, bytes | str]:
-    """The CSV and XLSX upload templates, their period and an example row."""
+def template_file(path: Path | str | None, plan_id: str, fmt: str) -> bytes:
+    """The upload template as CSV or XLSX, on a short-lived connection (a download's data)."""
     with db.read(path) as con:
-        period = reporting_period(queries.plan(con, plan_id))
-        return {
-            "csv": upload_template(con, plan_id, "csv"),
-            "xlsx": upload_template(con, plan_id, "xlsx"),
-            "period": period,
-            "example": ",".join(example_row(queries.indicators(con, plan_id), period)),
-        }
+        return upload_template(con, plan_id, fmt)
 
 
 # ------------------------------------------------------------------ the template of one unit
@@ -309,17 +303,12 @@ def unit_template_help(
     return pd.concat([extra, kept], ignore_index=True)
 
 
-def unit_template_files(
-    path: Path | str | None, plan_id: str, user: User | None, lang: str = "zh"
-) -> dict[str, bytes | str]:
-    """`user`'s unit template as CSV and XLSX, its period and its number of rows."""
+def unit_template_file(
+    path: Path | str | None, plan_id: str, user: User | None, fmt: str, lang: str = "zh"
+) -> bytes:
+    """`user`'s unit template as CSV or XLSX, on a short-lived connection (a download's data)."""
     with db.read(path) as con:
-        period = reporting_period(queries.plan(con, plan_id))
-        return {
-            "csv": unit_template(con, plan_id, user, "csv", lang=lang),
-            "xlsx": unit_template(con, plan_id, user, "xlsx", lang=lang),
-            "period": period,
-        }
+        return unit_template(con, plan_id, user, fmt, lang=lang)
 
 
 def read_unit_rows(

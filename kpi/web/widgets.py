@@ -53,7 +53,15 @@ def report_stem(*parts: str) -> str:
     return "-".join(re.sub(r"[^A-Za-z0-9_.-]+", "_", p) for p in parts if p)
 
 
-def file_button(ctx: Context, where, label_key: str, build, file_name: str, key: str) -> None:
+def file_button(
+    ctx: Context,
+    where,
+    label_key: str,
+    build,
+    file_name: str,
+    key: str,
+    help_text: str | None = None,
+) -> None:
     """A download button in `where` (a column) whose file `build()` makes only when it is
     clicked (no rerun)."""
     where.download_button(
@@ -64,6 +72,7 @@ def file_button(ctx: Context, where, label_key: str, build, file_name: str, key:
         key=key,
         icon=":material/download:",
         on_click="ignore",
+        help=help_text,
     )
 
 
