@@ -161,6 +161,34 @@ def test_a_submission_waiting_for_review_counts_and_says_so(
     assert row["state"] == tracking.ON_TIME and row["review_state"] == review_state
 
 
+def test_status_of_several_quarters_is_each_quarters_status_in_turn(empty_db: Path) -> None:
+    add_batch(empty_db, [("idc_racks", "2025Q2")], datetime(2025, 8, 1))  # late
+    add_batch(
+        empty_db, [("idc_racks", "2025Q3"), ("dcmm_trainees", "2025Q3")], datetime(2025, 10, 2)
+    )
+    add_batch(empty_db, [("idc_racks", "2025Q3")], datetime(2025, 12, 1), review_state="pending")
+    add_batch(empty_db, [("dcmm_trainees", "2025Q2")], datetime(2025, 7, 1), is_demo=True)
+    add_batch(empty_db, [("idc_racks", "2025Q4")], datetime(2026, 1, 5), unit=ONLY_UNITS[0])
+    today, quarters = date(2026, 1, 10), ["2025Q2", "2025Q3", "2025Q4"]  # 2025Q4 not yet due
+    with db.read(empty_db) as con:
+        args = (
+            tracking.responsible_pairs(con, PLAN),
+            queries.indicators(con, PLAN),
+            queries.figure_submissions(con, PLAN),
+        )
+    together = tracking.reporting_status(*args, quarters, today)
+    for quarter in quarters:
+        alone = tracking.reporting_status(*args, quarter, today)
+        assert set(alone["state"]) > {tracking.MISSING} or quarter == "2025Q4"
+        assert together[together["period"] == quarter].reset_index(drop=True).equals(alone)
+    states = together.set_index(["period", "unit_zh", "indicator_code"])["state"]
+    assert states[("2025Q2", UNIT, "idc_racks")] == tracking.LATE
+    assert states[("2025Q3", UNIT, "idc_racks")] == tracking.ON_TIME
+    assert states[("2025Q2", UNIT, "dcmm_trainees")] == tracking.DEMO
+    assert states[("2025Q4", UNIT, "idc_racks")] == tracking.ON_TIME
+    assert tracking.reporting_status(*args, [], today).empty
+
+
 def test_a_rolled_back_batch_is_no_submission(empty_db: Path) -> None:
     batch = add_batch(empty_db, [("idc_racks", "2025Q4")], datetime(2026, 1, 5))
     with db.connect(empty_db) as con:

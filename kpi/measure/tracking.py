@@ -115,32 +115,33 @@ def responsible_pairs(con: Con, plan_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_zh", "unit_en", "indicator_code"])
 
 
-def _first_submissions(submissions: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Per indicator of `period`: its first real submission (or, with none, its first demo
+def _first_submissions(submissions: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
+    """Per quarter and indicator: its first real submission (or, with none, its first demo
     one), whether all are demo, the latest one's review state and the most figures written."""
-    rows = submissions[submissions["period"] == period].sort_values(
-        ["indicator_code", "is_demo", "loaded_at", "batch_id"], kind="stable"
+    keys = ["period", "indicator_code"]
+    rows = submissions[submissions["period"].isin(quarters)].sort_values(
+        [*keys, "is_demo", "loaded_at", "batch_id"], kind="stable"
     )
+    columns = ["loaded_at", "user_name", "unit_zh", "is_demo", "review_state", "figures"]
     if rows.empty:
-        return pd.DataFrame(
-            columns=["loaded_at", "user_name", "unit_zh", "is_demo", "review_state", "figures"]
-        )
-    grouped = rows.groupby("indicator_code", sort=False)
-    first = grouped.head(1).set_index("indicator_code")  # real before demo: is_demo sorts last
-    latest = rows.sort_values(["loaded_at", "batch_id"], kind="stable").groupby("indicator_code")
+        return pd.DataFrame(columns=[*keys, *columns]).set_index(keys)
+    grouped = rows.groupby(keys, sort=False)
+    first = grouped.head(1).set_index(keys)  # real before demo: is_demo sorts last
+    latest = rows.sort_values(["loaded_at", "batch_id"], kind="stable").groupby(keys)
     first["review_state"] = latest["review_state"].last()
     first["figures"] = grouped["figures"].max()
-    return first[["loaded_at", "user_name", "unit_zh", "is_demo", "review_state", "figures"]]
+    return first[columns]
 
 
 def reporting_status(
     pairs: pd.DataFrame,
     indicators: pd.DataFrame,
     submissions: pd.DataFrame,
-    period: str,
+    period: str | list[str],
     today: date | None = None,
 ) -> pd.DataFrame:
-    """One row per responsible unit and indicator for `period` (STATUS_COLUMNS).
+    """One row per responsible unit and indicator for `period` (STATUS_COLUMNS); for a list of
+    quarters, theirs one after the other.
 
     An indicator counts as reported for all its units once anyone submitted a figure for it
     (the unit, another responsible unit or the bureau): 按时 when the first real submission was
@@ -148,29 +149,36 @@ def reporting_status(
     with none, 未报 once the due date has passed, else 待报.
     """
     today = today or date.today()
-    due = due_date(period)
-    first = _first_submissions(submissions, period)
-    out = pairs.merge(
+    quarters = [period] if isinstance(period, str) else list(period)
+    if not quarters:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    first = _first_submissions(submissions, quarters)
+    named = pairs.merge(
         indicators[["indicator_code", "name_zh", "name_en", "sort_order"]], on="indicator_code"
     )
-    found = first.reindex(out["indicator_code"])
+    out = pd.concat(
+        [named.assign(period=q, _quarter=n) for n, q in enumerate(quarters)], ignore_index=True
+    )
+    found = first.reindex(pd.MultiIndex.from_frame(out[["period", "indicator_code"]]))
     submitted = found["loaded_at"].notna().to_numpy()
     demo = found["is_demo"].fillna(False).astype(bool).to_numpy()
+    due = {q: due_date(q) for q in quarters}
     # On time: any time of the due date itself.
-    deadline = pd.Timestamp(due + timedelta(days=1))
-    on_or_before = (pd.to_datetime(found["loaded_at"]) < deadline).to_numpy()
-    overdue = max((today - due).days, 0)
+    deadline = out["period"].map({q: pd.Timestamp(d + timedelta(days=1)) for q, d in due.items()})
+    on_or_before = (pd.to_datetime(found["loaded_at"]).to_numpy() < deadline.to_numpy()).tolist()
+    overdue = out["period"].map({q: max((today - d).days, 0) for q, d in due.items()}).tolist()
     state = [
         (DEMO if is_demo else ON_TIME if in_time else LATE)
         if was_submitted
-        else (MISSING if overdue else NOT_DUE)
-        for was_submitted, is_demo, in_time in zip(submitted, demo, on_or_before, strict=True)
+        else (MISSING if days else NOT_DUE)
+        for was_submitted, is_demo, in_time, days in zip(
+            submitted, demo, on_or_before, overdue, strict=True
+        )
     ]
     out = out.assign(
-        period=period,
-        due_date=due,
+        due_date=out["period"].map(due),
         state=state,
-        days_overdue=[overdue if s == MISSING else 0 for s in state],
+        days_overdue=[days if s == MISSING else 0 for s, days in zip(state, overdue, strict=True)],
         submitted_at=found["loaded_at"].to_numpy(),
         submitted_by=found["user_name"].to_numpy(),
         submitted_unit=found["unit_zh"].to_numpy(),
@@ -178,7 +186,9 @@ def reporting_status(
         figures=found["figures"].fillna(0).astype(int).to_numpy(),
     )
     rank = out["state"].map({s: i for i, s in enumerate(STATES)})
-    out = out.assign(_rank=rank).sort_values(["_rank", "unit_zh", "sort_order"], kind="stable")
+    out = out.assign(_rank=rank).sort_values(
+        ["_quarter", "_rank", "unit_zh", "sort_order"], kind="stable"
+    )
     return out[STATUS_COLUMNS].reset_index(drop=True)
 
 
@@ -273,8 +283,7 @@ def calendar_status(con: Con, plan_id: str, today: date | None = None) -> pd.Dat
     indicators = queries.indicators(con, plan_id)
     submissions = queries.figure_submissions(con, plan_id)
     quarters = tracking_quarters(queries.plan(con, plan_id), today)
-    frames = [reporting_status(pairs, indicators, submissions, q, today) for q in quarters]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=STATUS_COLUMNS)
+    return reporting_status(pairs, indicators, submissions, quarters, today)
 
 
 def late_reports_from_store(con: Con, plan_id: str, today: date | None = None) -> pd.DataFrame:
