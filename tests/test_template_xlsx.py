@@ -11,11 +11,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi.auth.accounts import User
 from kpi.measure.tracking import period_choices
-from kpi.outputs import upload_template
+from kpi.outputs import upload_template, xlsx_styles
 from kpi.outputs.upload_template import SPARE_ROWS, TemplateChoices, template_workbook
 from kpi.store import db, ingest, queries
 
@@ -282,3 +283,32 @@ def test_reference_text_starting_with_an_equals_sign_is_written_as_text(empty_db
     content = template_workbook(rows, ["indicator_name"], found, help_sheet)
     cell = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]["A2"]
     assert (cell.value, cell.data_type) == ("=1+1", "s")
+
+
+def test_cell_styles_given_by_copy_are_each_cells_own_after_a_save():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    styles = xlsx_styles.CellStyles()
+    wanted = {}
+    for row in range(1, 41):
+        # New objects each time, equal or not: a freed one's id may be reused by the next.
+        bold, wrap = row % 2 == 0, row % 3 == 0
+        fmt = "@" if row % 5 else "#,##0"
+        styles.apply(
+            sheet.cell(row, 1, row),
+            font=Font(bold=bold),
+            alignment=Alignment(vertical="top", wrap_text=wrap),
+            number_format=fmt,
+        )
+        wanted[row] = (bold, wrap, fmt)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    sheet = openpyxl.load_workbook(buffer).active
+    for row, (bold, wrap, fmt) in wanted.items():
+        cell = sheet.cell(row, 1)
+        assert (bool(cell.font.b), bool(cell.alignment.wrap_text), cell.number_format) == (
+            bold,
+            wrap,
+            fmt,
+        ), row
+        assert cell.alignment.vertical == "top"

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from kpi.base import i18n
-from kpi.outputs import formatting
+from kpi.outputs import formatting, xlsx_styles
 from kpi.store.plan_import import SHEETS, PlanProblem
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -45,6 +45,7 @@ def template_workbook(tables: dict[str, pd.DataFrame] | None = None, lang: str =
     help_sheet = book.active
     help_sheet.title = i18n.t("plans.template.help_sheet", lang)
     _instructions(help_sheet, lang)
+    styles = xlsx_styles.CellStyles()
     for stem, sheet in SHEETS.items():
         if tables is not None and stem not in tables:
             continue
@@ -64,7 +65,7 @@ def template_workbook(tables: dict[str, pd.DataFrame] | None = None, lang: str =
             for row_no, row in enumerate(frame[columns].to_numpy().tolist(), start=2):
                 for index, (value, kind) in enumerate(zip(row, kinds, strict=True), start=1):
                     cell = ws.cell(row=row_no, column=index, value=_cell(value, kind))
-                    cell.alignment = _DATA_ALIGNMENT  # long notes wrap inside their column
+                    styles.apply(cell, alignment=_DATA_ALIGNMENT)  # long notes wrap
                     if isinstance(cell.value, str):
                         cell.data_type = "s"  # text, even '=' (a comparator): never a formula
                     if row_no < 60:

@@ -21,7 +21,7 @@ from kpi.auth.accounts import User
 from kpi.base import i18n, periods
 from kpi.base.values import is_missing
 from kpi.measure.tracking import period_choices, reporting_period
-from kpi.outputs import exports
+from kpi.outputs import exports, xlsx_styles
 from kpi.outputs.entry_tables import number_cell
 from kpi.store import basis, db, intake, queries
 from kpi.store.queries import Con
@@ -331,6 +331,9 @@ _ENTRY_FILL = PatternFill("solid", fgColor="FFF2CC")
 _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TOP = Alignment(vertical="top")
+_TOP_WRAPPED = Alignment(vertical="top", wrap_text=True)
+_UNLOCKED = Protection(locked=False)
 _TEXT_FORMAT = "@"  # typed 2025Q1 or 0101 stays text, not a date or a number
 _NUMBER_FORMAT = "#,##0.00####"  # two decimals at least (1.75 万座), up to six, no rounding
 _WHOLE_FORMAT = "#,##0"  # a whole number written in: 1,003 家, not 1,003.00
@@ -413,20 +416,22 @@ def template_workbook(
             cell = sheet.cell(offset, number, None if is_missing(value) or value == "" else value)
             if cell.data_type == "f":  # text that starts with '=' is still text, not a formula
                 cell.data_type = "s"
+    styles = xlsx_styles.CellStyles()
     for number, column in enumerate(columns, start=1):
+        alignment = _TOP_WRAPPED if column == "indicator_name" else _TOP
         for row in range(2, last + 1):
             cell = sheet.cell(row, number)
             entry = column not in _INFORMATION and (column not in keys or row > filled)
             if column not in _NUMBER_COLUMNS:
-                cell.number_format = _TEXT_FORMAT
+                number_format = _TEXT_FORMAT
             elif isinstance(cell.value, int | float) and float(cell.value).is_integer():
-                cell.number_format = _WHOLE_FORMAT
+                number_format = _WHOLE_FORMAT
             else:
-                cell.number_format = _NUMBER_FORMAT
-            cell.border = _BORDER
-            cell.alignment = Alignment(vertical="top", wrap_text=column == "indicator_name")
-            if entry:
-                cell.fill, cell.protection = _ENTRY_FILL, Protection(locked=False)
+                number_format = _NUMBER_FORMAT
+            unlocked = {"fill": _ENTRY_FILL, "protection": _UNLOCKED} if entry else {}
+            styles.apply(
+                cell, number_format=number_format, border=_BORDER, alignment=alignment, **unlocked
+            )
         letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = _column_width(column, rows[column])
     _add_checks(sheet, columns, keys, rows, choices, filled, last, notes, lang)
