@@ -11,6 +11,7 @@ as a load's): the ratio no check could bring the load below.
 """
 
 import argparse
+import hashlib
 import os
 import shutil
 import sys
@@ -165,7 +166,8 @@ def main() -> None:
                 con.execute(f"set checkpoint_threshold = '{loads.CHECKPOINT_THRESHOLD}'")
                 con.execute(STAGE_FILE, [str(path)])
                 with transaction(con):
-                    sha256 = kept_files.keep(kept_files.folder(target, kept_files.UPLOADS), content)
+                    sha256 = hashlib.sha256(content).hexdigest()
+                    kept_files.keep(kept_files.folder(target, kept_files.UPLOADS), content, sha256)
                     batch_id = queries.insert_batch(
                         con,
                         plan_id=plan_id,
