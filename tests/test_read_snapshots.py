@@ -163,6 +163,19 @@ def test_every_commit_publishes_a_new_version_and_old_ones_are_pruned(demo_db):
     assert kept[-1] == snapshots.pointer(demo_db)["file"]
 
 
+def test_a_new_store_and_its_snapshots_use_small_blocks(tmp_path):
+    """64 KiB blocks: the demo store is about 2 MB, not 8, and so is each snapshot a commit
+    copies."""
+    store = tmp_path / "new.duckdb"
+    db.ensure_database(store, with_demo=True)
+    assert intake.record_task_update(store, ADMIN, PLAN, 1, 1, "2024Q1", "done", "", "")
+    for path in (store, snapshots.folder(store) / snapshots.pointer(store)["file"]):
+        with duckdb.connect(str(path), read_only=True) as con:
+            block_size = con.execute("select block_size from pragma_database_size()").fetchone()
+        assert block_size == (db.BLOCK_SIZE,)
+        assert path.stat().st_size < 3_000_000
+
+
 def test_a_connection_that_writes_nothing_publishes_nothing(demo_db):
     figure_count(demo_db)
     version = snapshots.version(demo_db)

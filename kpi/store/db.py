@@ -37,6 +37,11 @@ _ready_lock = threading.Lock()
 _held_snapshots: OrderedDict[Path, tuple[tuple, duckdb.DuckDBPyConnection]] = OrderedDict()
 HELD_SNAPSHOTS = 4  # stores whose snapshot stays open (tests open hundreds; a server one)
 _held_lock = threading.Lock()
+# A new store's block size. Each table takes a block at least, and the store has thirty small
+# ones: with DuckDB's 256 KiB blocks it is a 7.9 MB file, with 64 KiB ones 2.0 MB, and every
+# commit copies it as a snapshot. From a million figures on, both sizes take the same space and
+# load as fast (16 KiB would double a large store).
+BLOCK_SIZE = 64 * 1024
 
 
 @contextmanager
@@ -254,7 +259,7 @@ def build_database(path: Path, *, with_demo: bool) -> None:
     os.unlink(tmp_name)  # duckdb wants to create the file itself
     tmp = Path(tmp_name)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(tmp), config={"default_block_size": str(BLOCK_SIZE)})
         try:
             con.execute(SCHEMA_SQL)
             _write_fingerprint(con)
