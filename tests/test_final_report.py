@@ -14,7 +14,7 @@ from kpi.base import i18n
 from kpi.measure import assessment, progress
 from kpi.measure import tasks as measure_tasks
 from kpi.measure.tasks import DELAYED, DONE, IN_PROGRESS, NO_UPDATE, NOT_STARTED
-from kpi.outputs import bulletin, final_report, formatting
+from kpi.outputs import bulletin, bulletin_render, final_report, formatting
 from kpi.store import db, queries
 
 PLAN = "zhanjiang-dt-2023"
@@ -346,6 +346,28 @@ def test_final_files_returns_the_formats_asked_for(store: Path) -> None:
     assert list(files) == ["docx"] and files["docx"][:2] == b"PK"
     with pytest.raises(ValueError):
         final_report.final_files(store, PLAN, None, "zh", formats=("html",))
+
+
+def test_a_download_renders_only_its_format_from_one_report_per_version(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rendered = []
+    render_files = bulletin_render.render_files
+
+    def counted(report, formats, **kwargs):
+        rendered.append(tuple(formats))
+        return render_files(report, formats, **kwargs)
+
+    monkeypatch.setattr(bulletin_render, "render_files", counted)
+    built = final_report._cached_report.cache_info().misses
+    args = (str(store), PLAN, END, "zh")
+    first = final_report.final_file(*args, "docx", version=("docx-test", 1))
+    again = final_report.final_file(*args, "docx", version=("docx-test", 1))
+    assert first == again and first[:2] == b"PK"
+    assert rendered == [("docx",)]  # not the PDF, 2-2.5 s more, which nobody asked for
+    final_report.final_file(*args, "docx", version=("docx-test", 2))  # after a write
+    assert rendered == [("docx",), ("docx",)]
+    assert final_report._cached_report.cache_info().misses - built == 2
 
 
 @pytest.mark.parametrize("lang", i18n.LANGS)
