@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
-from kpi.store import db, queries
+from kpi.store import db, queries, snapshots
 
 # (page, session state): every tab and opened expander that holds a table; the indicators with
 # sector (专栏1) and district breakdowns as well.
@@ -47,10 +47,20 @@ def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppT
     return at
 
 
+@pytest.fixture(scope="module")
+def demo_path(store_copy) -> Path:
+    """One demo store for the module: its tests only read it, so the pages' caches and the
+    held snapshot serve every test after the first."""
+    path = store_copy(True, "pages_downloads")
+    version = snapshots.version(path)
+    yield path
+    assert snapshots.version(path) == version, "a test of this module wrote to its store"
+
+
 @pytest.fixture
-def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_db))
-    return demo_db
+def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_path))
+    return demo_path
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -70,9 +80,10 @@ def test_every_table_has_csv_and_xlsx_buttons_when_shown(
 
 
 def test_xlsx_holds_the_shown_table_exactly_and_csv_neutralises_formulas(
-    demo_env: Path, downloads: dict
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, downloads: dict
 ) -> None:
-    with db.connect(demo_env) as con:
+    monkeypatch.setenv("KPI_DB", str(demo_db))  # a store of its own: this test writes
+    with db.connect(demo_db) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
         update = pd.DataFrame(
             [

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.measure import assessment, tasks
 from kpi.outputs import bulletin, final_report, palette
-from kpi.store import db, queries
+from kpi.store import db, queries, snapshots
 
 SECTORS_PAGE = "../pages/sectors.py"
 TASKS_PAGE = "../pages/tasks.py"
@@ -34,7 +34,7 @@ def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppT
 
 def _direct(path: Path, as_of: str) -> tuple[pd.DataFrame, assessment.PlanData]:
     """The task board and plan data computed straight from the store, without the page."""
-    with db.connect(path) as con:
+    with db.read(path) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
         return tasks.task_board(con, plan_id, as_of), assessment.read_plan_data(con, plan_id, as_of)
 
@@ -69,10 +69,20 @@ def _num(text: str) -> str:
     return str(text).split(" ")[0].replace(",", "")
 
 
+@pytest.fixture(scope="module")
+def demo_path(store_copy) -> Path:
+    """One demo store for the module: its tests only read it, so the pages' caches and the
+    held snapshot serve every test after the first."""
+    path = store_copy(True, "pages_sectors_tasks")
+    version = snapshots.version(path)
+    yield path
+    assert snapshots.version(path) == version, "a test of this module wrote to its store"
+
+
 @pytest.fixture
-def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_db))
-    return demo_db
+def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_path))
+    return demo_path
 
 
 # ------------------------------------------------------------------ tasks page
@@ -220,7 +230,7 @@ def test_sectors_page_table_lists_sectors_in_document_order_with_completion(
 ) -> None:
     at = _run(SECTORS_PAGE, lang, sectors_sum_tables=True)
     matrix = _frame(at, "sectors_matrix")
-    with db.connect(demo_env) as con:
+    with db.read(demo_env) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
         sectors = queries.sectors(con, plan_id)
         inputs = bulletin.read_inputs(con, plan_id, assessment.default_as_of(con, plan_id))

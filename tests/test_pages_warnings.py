@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.measure import alerts
 from kpi.outputs import alert_tables
-from kpi.store import db, queries
+from kpi.store import db, queries, snapshots
 
 PAGE = "../pages/warnings.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -26,7 +26,7 @@ def _run(lang: str = "zh", as_of: str | None = None) -> AppTest:
 
 
 def _direct(path: Path, as_of: str):
-    with db.connect(path) as con:
+    with db.read(path) as con:
         plan_id = queries.plans(con)["plan_id"].iloc[0]
         return alerts.warning_list_from_store(con, plan_id, as_of)
 
@@ -49,10 +49,20 @@ def _download_keys(at: AppTest) -> set[str]:
     return {b.key for b in at.download_button}
 
 
+@pytest.fixture(scope="module")
+def demo_path(store_copy) -> Path:
+    """One demo store for the module: its tests only read it, so the pages' caches and the
+    held snapshot serve every test after the first."""
+    path = store_copy(True, "pages_warnings")
+    version = snapshots.version(path)
+    yield path
+    assert snapshots.version(path) == version, "a test of this module wrote to its store"
+
+
 @pytest.fixture
-def demo_env(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_db))
-    return demo_db
+def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(demo_path))
+    return demo_path
 
 
 @pytest.mark.parametrize("as_of", ["2025Q4", "2024Q2"])
