@@ -633,26 +633,32 @@ def _resolve_values(
     inline_unit = np.full(len(raw), "", dtype=object)
     unit_given = unit_column.to_numpy(dtype=object)
     messy = np.flatnonzero(np.isnan(number) & (raw != "").to_numpy())
-    cells = raw.iloc[messy].tolist()  # one conversion, not one lookup per row
-    parsed = {cell: _parse_value_cell(cell) for cell in dict.fromkeys(cells)}
-    shown = {cell: _visible(cell) for cell, found in parsed.items() if isinstance(found, Bad)}
+    # Each distinct cell parsed once; a file wrong on every row has few distinct cells.
+    which, distinct = pd.factorize(raw.iloc[messy], use_na_sentinel=False)
+    parsed = [_parse_value_cell(cell) for cell in distinct]
+    is_bad = np.array([isinstance(found, Bad) for found in parsed], dtype=bool)[which]
     rejected = np.zeros(len(raw), dtype=bool)
-    for index, cell in zip(messy.tolist(), cells, strict=True):
-        found = parsed[cell]
-        if isinstance(found, Bad):
-            problems.append(
-                Problem(
-                    int(rows[index]), column, shown[cell], found.code, found.params, key=found.key
-                )
-            )
-            continue
-        number[index], unit = found
+    for index, k in zip(messy[~is_bad].tolist(), which[~is_bad].tolist(), strict=True):
+        number[index], unit = parsed[k]
         inline_unit[index] = unit
         given = unit_given[index]
         if unit and given and _fold_unit(unit) != _fold_unit(given):
             rejected[index] = True
-            params = {"unit": unit, "given": given}
+    # Listed in row order, the first ones only (Problems.first): a million unreadable cells
+    # would otherwise each build a problem that is then only counted.
+    flagged = rejected.copy()
+    flagged[messy[is_bad]] = True
+    for index in problems.first(np.flatnonzero(flagged)):
+        if rejected[index]:
+            given = unit_given[index]
+            params = {"unit": inline_unit[index], "given": given}
             problems.append(Problem(int(rows[index]), "unit", given, "unit_conflict", params))
+        else:
+            found = parsed[which[np.searchsorted(messy, index)]]
+            shown = _visible(raw.iat[index])
+            problems.append(
+                Problem(int(rows[index]), column, shown, found.code, found.params, key=found.key)
+            )
     unit_text = pd.Series(np.where(inline_unit != "", inline_unit, unit_given), index=raw.index)
     factors = _unit_factors(indicator_codes, unit_text, ref, rows, problems).to_numpy(float)
     with np.errstate(over="ignore", invalid="ignore"):
