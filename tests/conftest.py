@@ -67,6 +67,17 @@ def store_copy(tmp_path_factory: pytest.TempPathFactory):
     return copy
 
 
+@pytest.fixture(scope="module")
+def module_demo_store(store_copy, request: pytest.FixtureRequest):
+    """One demo store for a module whose tests only read it: the pages' caches and the held
+    snapshot serve every test after the first. A test that wrote to it fails the module."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    path = store_copy(True, name)
+    version = snapshots.version(path)
+    yield path
+    assert snapshots.version(path) == version, f"a test of {name} wrote to its shared store"
+
+
 @pytest.fixture(scope="session")
 def chart_exporter():
     """One chromium per test process, shared by the report tests that draw: starting one takes

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.base import i18n
-from kpi.store import db, queries, snapshots
+from kpi.store import db, queries
 
 # (page, session state): every tab and opened expander that holds a table; the indicators with
 # sector (专栏1) and district breakdowns as well.
@@ -47,20 +47,10 @@ def _run(page: str, lang: str = "zh", as_of: str | None = None, **state) -> AppT
     return at
 
 
-@pytest.fixture(scope="module")
-def demo_path(store_copy) -> Path:
-    """One demo store for the module: its tests only read it, so the pages' caches and the
-    held snapshot serve every test after the first."""
-    path = store_copy(True, "pages_downloads")
-    version = snapshots.version(path)
-    yield path
-    assert snapshots.version(path) == version, "a test of this module wrote to its store"
-
-
 @pytest.fixture
-def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_path))
-    return demo_path
+def demo_env(module_demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(module_demo_store))
+    return module_demo_store
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -9,27 +9,16 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.outputs import final_report
 from kpi.outputs.intake_tables import escape_markdown
-from kpi.store import snapshots
 from kpi.web import context, widgets
 
 PAGE = "../pages/final.py"
 PLAN = "zhanjiang-dt-2023"
 
 
-@pytest.fixture(scope="module")
-def demo_path(store_copy) -> Path:
-    """One demo store for the module: its tests only read it, so the pages' caches and the
-    held snapshot serve every test after the first."""
-    path = store_copy(True, "pages_final")
-    version = snapshots.version(path)
-    yield path
-    assert snapshots.version(path) == version, "a test of this module wrote to its store"
-
-
 @pytest.fixture
-def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_path))
-    return demo_path
+def demo_env(module_demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(module_demo_store))
+    return module_demo_store
 
 
 def _run(lang: str, as_of: str | None = None) -> AppTest:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.measure import assessment, tasks
 from kpi.outputs import bulletin, final_report, palette
-from kpi.store import db, queries, snapshots
+from kpi.store import db, queries
 
 SECTORS_PAGE = "../pages/sectors.py"
 TASKS_PAGE = "../pages/tasks.py"
@@ -69,20 +69,10 @@ def _num(text: str) -> str:
     return str(text).split(" ")[0].replace(",", "")
 
 
-@pytest.fixture(scope="module")
-def demo_path(store_copy) -> Path:
-    """One demo store for the module: its tests only read it, so the pages' caches and the
-    held snapshot serve every test after the first."""
-    path = store_copy(True, "pages_sectors_tasks")
-    version = snapshots.version(path)
-    yield path
-    assert snapshots.version(path) == version, "a test of this module wrote to its store"
-
-
 @pytest.fixture
-def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_path))
-    return demo_path
+def demo_env(module_demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(module_demo_store))
+    return module_demo_store
 
 
 # ------------------------------------------------------------------ tasks page

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.measure import alerts
 from kpi.outputs import alert_tables
-from kpi.store import db, queries, snapshots
+from kpi.store import db, queries
 
 PAGE = "../pages/warnings.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -49,20 +49,10 @@ def _download_keys(at: AppTest) -> set[str]:
     return {b.key for b in at.download_button}
 
 
-@pytest.fixture(scope="module")
-def demo_path(store_copy) -> Path:
-    """One demo store for the module: its tests only read it, so the pages' caches and the
-    held snapshot serve every test after the first."""
-    path = store_copy(True, "pages_warnings")
-    version = snapshots.version(path)
-    yield path
-    assert snapshots.version(path) == version, "a test of this module wrote to its store"
-
-
 @pytest.fixture
-def demo_env(demo_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KPI_DB", str(demo_path))
-    return demo_path
+def demo_env(module_demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KPI_DB", str(module_demo_store))
+    return module_demo_store
 
 
 @pytest.mark.parametrize("as_of", ["2025Q4", "2024Q2"])
