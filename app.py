@@ -25,10 +25,18 @@ PAGES = [
     ("pages/final.py", "final.nav", ":material/verified:", False),
     ("pages/method.py", "nav.method", ":material/menu_book:", False),
 ]
+# The overview is listed under an address of its own: Streamlit gives the default page's link the
+# relative href "?query", which a new tab would open on the page the visitor is on. It also
+# answers at the app's own address, as the hidden default.
 pages = [
-    st.Page(path, title=i18n.t(key, lang), icon=icon, default=default)
+    st.Page(path, title=i18n.t(key, lang), icon=icon, url_path="overview" if default else None)
     for path, key, icon, default in PAGES
     if (HERE / path).exists()
+]
+pages += [
+    st.Page(path, title=i18n.t(key, lang), icon=icon, default=True, visibility="hidden")
+    for path, key, icon, default in PAGES
+    if default
 ]
 # Write pages are listed only for roles that may use them, but always registered: opened by
 # address (a bookmark, signed out), the page itself says why it refuses and offers the sign-in
@@ -54,9 +62,10 @@ pages += [
     for path, key, icon, action in WRITE_PAGES
     if (HERE / path).exists()
 ]
-# Expanded: Streamlit's own 'View N more' link is English only.
-pg = st.navigation(pages, expanded=True)
-context.app_sidebar(page_keys=(context.INDICATOR_KEY,) if pg.url_path == "indicator" else ())
+pg = st.navigation(pages, position="hidden")
+links = st.sidebar.container()  # drawn once the sidebar's controls have settled the view
+ctx = context.app_sidebar(page_keys=(context.INDICATOR_KEY,) if pg.url_path == "indicator" else ())
+context.page_links(links, [page for page in pages if page.visibility == "visible"], ctx)
 signin.startup_banner(user, lang)
 if user is None:
     signin.sign_in_form(lang, location="sidebar")

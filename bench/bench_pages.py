@@ -248,7 +248,7 @@ def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> tuple[
     its own tab between the clicks."""
     bare = BareApp(browser, bare_url)
     context, page, devtools, _ = session(browser, f"{url}/?plan={PLAN}&as_of={QUARTERS[0]}")
-    nav = page.get_by_test_id("stSidebarNav")
+    nav = page.get_by_test_id("stSidebar")  # kpi.web.context.page_links: relative, with the view
     names = (*LEADER_PAGES, "")
     switches = {name: [] for name in names}
     bare_switches, nothing = [], []
@@ -256,7 +256,8 @@ def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> tuple[
     # (about 1 s of browser CPU), once per browser tab.
     for round_ in range(repeat + 1):
         for name in names:
-            took = after(page, devtools, nav.locator(f"a[href$='/{name}']").first.click)
+            link = nav.locator(f"a[href^='{name or 'overview'}?']").first
+            took = after(page, devtools, link.click)
             bare_took = bare.switch()
             if round_:
                 switches[name].append(took)
@@ -273,7 +274,7 @@ def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> tuple[
     # A quarter change on each page, the overview first (the session ended the rounds there).
     for name in ("", *LEADER_PAGES):
         if name:
-            after(page, devtools, nav.locator(f"a[href$='/{name}']").first.click)
+            after(page, devtools, nav.locator(f"a[href^='{name or 'overview'}?']").first.click)
         changes, bare_changes = [], []
         for n in range(repeat + 1):  # the first change of a page is not counted (caches)
             quarter.click()

@@ -28,8 +28,9 @@ if pending := cache.query(ctx.db, "pending_submissions", ctx.plan_id):
 status = cache.load_status(ctx.db, ctx.plan_id, ctx.as_of).sort_values("sort_order")
 rows = {r["indicator_code"]: r for r in status.to_dict("records")}
 codes = list(rows)
+default = series.most_behind(status)
 if st.session_state.get(context.INDICATOR_KEY) not in rows:
-    st.session_state[context.INDICATOR_KEY] = series.most_behind(status)
+    st.session_state[context.INDICATOR_KEY] = default
 code = st.selectbox(
     ctx.t("indicator.select"),
     codes,
@@ -38,7 +39,10 @@ code = st.selectbox(
         f"{i18n.light_name(rows[c]['light'], ctx.lang)} · {i18n.name(rows[c], ctx.lang)}"
     ),
 )
-context.keep_in_url(ctx, indicator=code)  # a reload or a shared link opens this indicator
+# A reload or a shared link opens this indicator. The default needs no key of its own (an
+# address without one opens it): the first switch to this page stays one entry in the history.
+named = code != default or context.INDICATOR_KEY in st.query_params
+context.keep_in_url(ctx, **({context.INDICATOR_KEY: code} if named else {}))
 row = rows[code]
 
 # After the plan the badge (达标 / 未达标) is the verdict: no trend advice beside it.

@@ -9,7 +9,7 @@ The view is kept in the address (st.query_params): `plan`, `as_of` and `lang` on
 into the session what the address says when it changed since this session last wrote it (a new
 session, a link, back/forward); `keep_in_url()` writes the session's choices back after the page
 has checked them, so a value the plan does not know is replaced by the default in the address
-too."""
+too. The sidebar's page links (`page_links()`) carry the view, so a page switch needs no write."""
 
 from __future__ import annotations
 
@@ -169,6 +169,19 @@ def app_sidebar(page_keys: tuple[str, ...] = ()) -> Context:
     own = {key: st.session_state[key] for key in page_keys if key in st.session_state}
     keep_in_url(ctx, **own)  # also on a page that then refuses the visitor
     return ctx
+
+
+def page_links(box, pages: list, ctx: Context) -> None:
+    """The navigation: a link to each page that carries the view (and the detail page's own
+    keys), so that a page switch is one address in the browser's history and one Back press
+    returns from it. Streamlit's own navigation drops the query on a switch; writing the view
+    back made a second address, and Back then stopped on the same page."""
+    own = {key: st.session_state[key] for key in (INDICATOR_KEY,) if key in st.session_state}
+    with box:
+        for page in pages:
+            extra = own if page.url_path == "indicator" else {}
+            st.page_link(page, query_params=view_query(ctx, **extra), width="stretch")
+        st.divider()
 
 
 def _leave_pages_folder_mode() -> None:

@@ -7,11 +7,7 @@ import sys
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import REPO, assert_no_exception, screenshot, wait_for_app
-
-
-def nav_links(page):
-    return page.get_by_test_id("stSidebarNav").get_by_role("link")
+from tests.e2e.browser import REPO, assert_no_exception, nav_links, screenshot, wait_for_app
 
 
 def choose_as_of(page, quarter: str) -> None:
