@@ -25,19 +25,17 @@ PAGES = [
     ("pages/final.py", "final.nav", ":material/verified:", False),
     ("pages/method.py", "nav.method", ":material/menu_book:", False),
 ]
-# The overview is listed under an address of its own: Streamlit gives the default page's link the
-# relative href "?query", which a new tab would open on the page the visitor is on. It also
-# answers at the app's own address, as the hidden default.
 pages = [
     st.Page(path, title=i18n.t(key, lang), icon=icon, url_path="overview" if default else None)
     for path, key, icon, default in PAGES
     if (HERE / path).exists()
 ]
-pages += [
-    st.Page(path, title=i18n.t(key, lang), icon=icon, default=True, visibility="hidden")
-    for path, key, icon, default in PAGES
-    if default
-]
+# The app's own address opens the overview too, as the hidden default page. The overview is
+# listed under /overview because Streamlit gives the default page's link the relative href
+# "?query", which a new tab opens on the page the visitor is on; at the app's own address that
+# href is right, and the link is the default page itself, so it is shown as the current page.
+overview = pages[0]
+home = st.Page(PAGES[0][0], title=overview.title, icon=overview.icon, default=True)
 # Write pages are listed only for roles that may use them, but always registered: opened by
 # address (a bookmark, signed out), the page itself says why it refuses and offers the sign-in
 # form, where an unregistered page would silently fall back to the overview.
@@ -62,10 +60,11 @@ pages += [
     for path, key, icon, action in WRITE_PAGES
     if (HERE / path).exists()
 ]
-pg = st.navigation(pages, position="hidden")
+pg = st.navigation([*pages, home], position="hidden")
 links = st.sidebar.container()  # drawn once the sidebar's controls have settled the view
 ctx = context.app_sidebar(page_keys=(context.INDICATOR_KEY,) if pg.url_path == "indicator" else ())
-context.page_links(links, [page for page in pages if page.visibility == "visible"], ctx)
+listed = [home if page is overview and pg is home else page for page in pages]
+context.page_links(links, [page for page in listed if page.visibility == "visible"], ctx)
 signin.startup_banner(user, lang)
 if user is None:
     signin.sign_in_form(lang, location="sidebar")
