@@ -34,8 +34,9 @@ pages = [
 # listed under /overview because Streamlit gives the default page's link the relative href
 # "?query", which a new tab opens on the page the visitor is on; at the app's own address that
 # href is right, and the link is the default page itself, so it is shown as the current page.
-overview = pages[0]
-home = st.Page(PAGES[0][0], title=overview.title, icon=overview.icon, default=True)
+overview = next(page for page in pages if page.url_path == "overview")
+path, key, icon, _ = next(entry for entry in PAGES if entry[3])
+home = st.Page(path, title=i18n.t(key, lang), icon=icon, default=True)
 # Write pages are listed only for roles that may use them, but always registered: opened by
 # address (a bookmark, signed out), the page itself says why it refuses and offers the sign-in
 # form, where an unregistered page would silently fall back to the overview.
@@ -62,7 +63,7 @@ pages += [
 ]
 pg = st.navigation([*pages, home], position="hidden")
 links = st.sidebar.container()  # drawn once the sidebar's controls have settled the view
-ctx = context.app_sidebar(page_keys=(context.INDICATOR_KEY,) if pg.url_path == "indicator" else ())
+ctx = context.app_sidebar(pg.url_path)
 listed = [home if page is overview and pg is home else page for page in pages]
 context.page_links(links, [page for page in listed if page.visibility == "visible"], ctx)
 signin.startup_banner(user, lang)

@@ -36,6 +36,8 @@ _SIDEBAR_BY_APP = "_ui_sidebar_by_app"
 _URL_SEEN = "_ui_url_seen"
 _LEFT_FOLDER_MODE = "_ui_left_pages_folder_mode"
 URL_KEYS = (PLAN_KEY, AS_OF_KEY, LANG_KEY, INDICATOR_KEY)
+# A page's own address keys beside the view's, by its URL path: 指标详情's indicator.
+PAGE_KEYS = {"indicator": (INDICATOR_KEY,)}
 _LANG_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -158,30 +160,34 @@ def _context_from_state() -> Context:
     return Context(current_lang(), plan_id, as_of, path, plans[plan_id])
 
 
-def app_sidebar(page_keys: tuple[str, ...] = ()) -> Context:
+def app_sidebar(url_path: str) -> Context:
     """Called by app.py before pg.run(): draw the sidebar once for every page of this run.
 
-    `page_keys` are the page's own address keys (指标详情's indicator): their values in this
-    session go into the address with the view's, in one update, and the page writes them again
-    only when it changes one."""
+    The page at `url_path` has its own address keys (PAGE_KEYS): their values in this session
+    go into the address with the view's, in one update, and the page writes them again only
+    when it changes one."""
     ctx = sidebar()
     st.session_state[_SIDEBAR_BY_APP] = True
-    own = {key: st.session_state[key] for key in page_keys if key in st.session_state}
-    keep_in_url(ctx, **own)  # also on a page that then refuses the visitor
+    keep_in_url(ctx, **_own_keys(url_path))  # also on a page that then refuses the visitor
     return ctx
 
 
 def page_links(box, pages: list, ctx: Context) -> None:
-    """The navigation: a link to each page that carries the view (and the detail page's own
-    keys), so that a page switch is one address in the browser's history and one Back press
-    returns from it. Streamlit's own navigation drops the query on a switch; writing the view
-    back made a second address, and Back then stopped on the same page."""
-    own = {key: st.session_state[key] for key in (INDICATOR_KEY,) if key in st.session_state}
+    """The navigation: a link to each page that carries the view (and the page's own keys), so
+    that a page switch is one address in the browser's history and one Back press returns from
+    it. Streamlit's own navigation drops the query on a switch; writing the view back made a
+    second address, and Back then stopped on the same page."""
     with box:
         for page in pages:
-            extra = own if page.url_path == "indicator" else {}
-            st.page_link(page, query_params=view_query(ctx, **extra), width="stretch")
+            query = view_query(ctx, **_own_keys(page.url_path))
+            st.page_link(page, query_params=query, width="stretch")
         st.divider()
+
+
+def _own_keys(url_path: str) -> dict[str, str]:
+    """This session's values of the page's own address keys."""
+    keys = PAGE_KEYS.get(url_path, ())
+    return {key: st.session_state[key] for key in keys if key in st.session_state}
 
 
 def _leave_pages_folder_mode() -> None:
