@@ -6,6 +6,7 @@ import concurrent.futures
 import datetime as dt
 import inspect
 import io
+import logging
 import re
 import struct
 import subprocess
@@ -426,6 +427,27 @@ def test_kaleido_still_has_the_tab_hook_the_adapter_overrides() -> None:
     assert inspect.iscoroutinefunction(hook)
     assert list(inspect.signature(hook).parameters) == ["self", "tab"]
     assert issubclass(chart_images.tab_keeping_kaleido(), kaleido.Kaleido)
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [("{bye}\n", False), ("{bye}", False), ('{"id": 1, "result"', True), ("", True)],
+)
+def test_choreographers_record_of_chromiums_goodbye_is_dropped_and_no_other(
+    message: str, logged: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Chromium's "{bye}" in one read with the message before it made choreographer log a
+    traceback on a clean close (CI, 30 Nov 2026: `etl report` on a store without figures)."""
+    chart_images.tab_keeping_kaleido()  # imports kaleido, and with it choreographer's pipe
+    from choreographer.channels import _wire, pipe
+
+    assert pipe._logger.name == chart_images.CHOREOGRAPHER_PIPE_LOGGER
+    caplog.set_level(logging.ERROR)
+    try:
+        _wire.deserialize(message)
+    except Exception:  # noqa: BLE001 - what choreographer's read_jsons catches and logs
+        pipe._logger.exception("JSONError decoding message. Ignoring")
+    assert bool(caplog.records) == logged
 
 
 @needs_chromium
