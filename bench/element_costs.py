@@ -1,7 +1,8 @@
 """The app of bench/bench_elements.py: a bare page, and one page per kind of element with 20 of it.
 
-The kinds are those the dashboard draws, and the cheaper ways to draw the same: a plain table as
-st.table and as HTML, tabs and a segmented control, a plotly chart, a data grid.
+The kinds are those the dashboard draws (its sidebar's too: the language radio, the page links,
+the sign-in popover), and the cheaper ways to draw the same: a plain table as st.table and as
+HTML, tabs and a segmented control, a plotly chart, a data grid, a button for the radio.
 """
 
 import pandas as pd
@@ -49,6 +50,14 @@ def element(kind: str, i: int) -> None:
         st.radio("部分", SECTIONS, key=f"r{i}", horizontal=True, label_visibility="collapsed")
     elif kind == "pills (5)":
         st.pills("部分", SECTIONS, default=SECTIONS[0], key=f"l{i}", label_visibility="collapsed")
+    elif kind == "radio, horizontal (2)":
+        st.radio("语言", ["中文", "English"], key=f"r2{i}", horizontal=True)
+    elif kind == "button":
+        st.button("English", key=f"b{i}")
+    elif kind == "page_link":
+        st.page_link(BASE_PAGE, label=f"总览 {i}", icon=":material/dashboard:")
+    elif kind == "popover (closed)":
+        st.popover("登录", icon=":material/login:").markdown("内容")
     elif kind == "info":
         st.info(f"说明 {i}：数据期 2025Q4")
 
@@ -71,6 +80,10 @@ KINDS = [
     "radio, horizontal (5)",
     "pills (5)",
     "info",
+    "radio, horizontal (2)",
+    "button",
+    "page_link",
+    "popover (closed)",
 ]
 
 
@@ -92,8 +105,8 @@ def url_path(kind: str) -> str:
 
 
 if __name__ == "__main__":  # as streamlit runs it; bench_elements.py imports KINDS
+    BASE_PAGE = st.Page(base, title="base", url_path="base", default=True)  # page_link's target
     st.navigation(
-        [st.Page(base, title="base", url_path="base", default=True)]
-        + [st.Page(page(k), title=k, url_path=url_path(k)) for k in KINDS],
+        [BASE_PAGE] + [st.Page(page(k), title=k, url_path=url_path(k)) for k in KINDS],
         expanded=True,
     ).run()
