@@ -66,28 +66,6 @@ def browser_path() -> str:
     return str(path)
 
 
-@functools.cache
-def tab_keeping_kaleido() -> type:
-    """Adapter for kaleido 1.5: a `kaleido.Kaleido` that keeps its tab between figures.
-
-    Kaleido reloads its tab after every figure (0.5 s: plotly.js is parsed again) and has no
-    option against it. This subclass overrides the private hook `_return_kaleido_tab(tab)`, which
-    `Kaleido._render_task` awaits after each figure, to put the tab straight back on the public
-    `tabs_ready` queue. Each figure is drawn from its own full spec, so the PNGs are the bytes
-    kaleido's public path makes (tests/test_render.py checks the hook, its use and the bytes).
-    kaleido is imported here, in the exporter's thread, and only when there are figures.
-    """
-    import kaleido
-
-    logging.getLogger(CHOREOGRAPHER_PIPE_LOGGER).addFilter(_drop_chromium_goodbye)
-
-    class TabKeepingKaleido(kaleido.Kaleido):
-        async def _return_kaleido_tab(self, tab: Any) -> None:
-            await self.tabs_ready.put(tab)
-
-    return TabKeepingKaleido
-
-
 # choreographer (kaleido's browser driver) logs, with a traceback, a message it cannot decode and
 # then ignores. Chromium's last word on closing, "{bye}", is one such when it arrives in the same
 # read as the message before it: a clean close would print a traceback (rarely: under load).
@@ -100,6 +78,29 @@ def _drop_chromium_goodbye(record: logging.LogRecord) -> bool:
     error = record.exc_info[1] if record.exc_info else None
     undecoded = getattr(getattr(error, "__cause__", None), "doc", None)
     return not (isinstance(undecoded, str) and undecoded.strip() == CHROMIUM_GOODBYE)
+
+
+@functools.cache
+def tab_keeping_kaleido() -> type:
+    """Adapter for kaleido 1.5: a `kaleido.Kaleido` that keeps its tab between figures.
+
+    Kaleido reloads its tab after every figure (0.5 s: plotly.js is parsed again) and has no
+    option against it. This subclass overrides the private hook `_return_kaleido_tab(tab)`, which
+    `Kaleido._render_task` awaits after each figure, to put the tab straight back on the public
+    `tabs_ready` queue. Each figure is drawn from its own full spec, so the PNGs are the bytes
+    kaleido's public path makes (tests/test_render.py checks the hook, its use and the bytes).
+    kaleido is imported here, in the exporter's thread, and only when there are figures; its
+    driver's logger then gets the filter that drops chromium's goodbye (_drop_chromium_goodbye).
+    """
+    import kaleido
+
+    logging.getLogger(CHOREOGRAPHER_PIPE_LOGGER).addFilter(_drop_chromium_goodbye)
+
+    class TabKeepingKaleido(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
+
+    return TabKeepingKaleido
 
 
 async def _open_kaleido(path: str, opening: list) -> Any:
