@@ -64,6 +64,48 @@ def test_several_files_load_all_or_nothing(tmp_path: Path, demo_db: Path) -> Non
     assert result.ok and len(result.batch_ids) == 2
 
 
+def test_each_file_of_a_load_is_read_and_reported_in_order(tmp_path: Path, demo_db: Path) -> None:
+    """The first file is read on a worker thread while the store opens; the others after it."""
+    files = [
+        write(tmp_path, "a.csv", "指标代码,期间,数值\nidc_racks,2025Q3,40000\n"),
+        write(tmp_path, "b.csv", "指标代码,期间,数值\nnope,2025Q3,1\n"),
+        write(tmp_path, "c.csv", "指标代码,期间,数值\nidc_racks,2025Q4,x\n"),
+    ]
+    result = loads.load_files(files, db=demo_db, plan_id=None, user_name="t", dry_run=True)
+    reported = [(c.file_name, [p.code for p in c.checked.errors]) for c in result.checks]
+    assert reported == [
+        ("a.csv", []),
+        ("b.csv", ["unknown_indicator"]),
+        ("c.csv", ["bad_value"]),
+    ]
+
+
+def test_staged_rows_read_alike_from_arrow_and_from_a_frame_arrow_refuses(empty_db) -> None:
+    rows = pd.DataFrame(
+        {
+            "source_row": [2, 3],
+            "indicator_code": ["idc_racks", "cloud_firms"],
+            "period": ["2024Q1", "2024Q2"],
+            "sector_code": [None, "steel"],
+            "district_code": [None, None],
+            "value": [1.0, 2.5],
+        }
+    )
+    mixed = rows.assign(note=pd.Series([1, "one"], dtype=object))  # no Arrow type holds both
+    expected = [
+        (2, "idc_racks", "2024Q1", None, None, 1.0, 1),
+        (3, "cloud_firms", "2024Q2", "steel", None, 2.5, 2),
+    ]
+    with connect(empty_db) as con:
+        for frame in (rows, mixed):
+            with queries.staged(con, frame):
+                got = con.execute(
+                    "select source_row, indicator_code, period, sector_code, district_code, value,"
+                    " ordinal from staged order by ordinal"
+                ).fetchall()
+            assert got == expected
+
+
 def test_a_replaced_figure_stays_in_history_with_who_and_which_file(tmp_path, demo_db) -> None:
     old = current_value(demo_db, "idc_racks", "2025Q3")
     path = write(tmp_path, "racks.csv", "指标代码,期间,数值\nidc_racks,2025Q3,41000\n")

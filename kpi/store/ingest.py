@@ -26,10 +26,12 @@ from kpi.store.queries import Con
 from kpi.store.reading import read_table
 from kpi.store.validation import (
     CheckedFile,
+    FastCells,
     Problem,
     Problems,
     Reference,
     check_table,
+    fast_cells,
     fast_check,
 )
 
@@ -108,6 +110,22 @@ def reference_for(con: Con, plan_id: str, today: date | None = None) -> Referenc
     )
 
 
+@dataclass(frozen=True)
+class ReadFile:
+    """An upload as read_upload read it: its table of strings (None when unreadable, with the
+    problems why) and, when asked for, validation.fast_cells of the table."""
+
+    table: pd.DataFrame | None
+    problems: list[Problem]
+    fast_cells: FastCells | None = None
+
+
+def read_upload(content: bytes, file_name: str, *, fast: bool = False) -> ReadFile:
+    """An upload's table (within the size limit); with `fast` also what fast_check reads of it."""
+    table, problems = read_table(content, file_name, max_bytes=config.MAX_UPLOAD_MB * 2**20)
+    return ReadFile(table, problems, fast_cells(table) if fast and table is not None else None)
+
+
 def check_upload(
     con: Con,
     content: bytes,
@@ -120,6 +138,8 @@ def check_upload(
     basis_choices: Mapping[int, tuple[str, str]] | None = None,
     suspect_check: bool = True,
     fast: bool = False,
+    read: ReadFile | None = None,
+    ref: Reference | None = None,
 ) -> UploadCheck:
     """Read and check one file against the reference and the figures in force; writes nothing.
 
@@ -133,19 +153,25 @@ def check_upload(
     carry the stored value and entered basis only, not the 本期数/累计数 terms the upload page's
     preview shows. Any other file is checked as without it, so the problems reported are the
     same.
+
+    `read` is the file as read_upload read it already, `ref` the plan's reference_for at
+    `today`: `etl load` reads a file while it opens the store and reads the reference, and checks
+    every file of a load against one reference.
     """
     report = progress or (lambda fraction, label: None)
     checked = CheckedFile(file_name=file_name)
     result = UploadCheck(file_name, content, plan_id, checked)
+    fast = fast and suspect_check and not basis_choices
     report(0.05, "read")
-    table, problems = read_table(content, file_name, max_bytes=config.MAX_UPLOAD_MB * 2**20)
-    checked.problems.extend(problems)
+    read = read or read_upload(content, file_name, fast=fast)
+    checked.problems.extend(read.problems)
+    table = read.table
     if table is None:
         return result
     checked.rows_read = len(table)
     report(0.3, "check")
-    ref = reference_for(con, plan_id, today)
-    rows = _fast_rows(con, table, ref) if fast and suspect_check and not basis_choices else None
+    ref = ref or reference_for(con, plan_id, today)
+    rows = _fast_rows(con, table, ref, read.fast_cells) if fast else None
     if rows is not None:
         checked.rows = rows
     else:
@@ -233,11 +259,13 @@ def _default_targets(con: Con, ref: Reference) -> dict[tuple[str, str | None], f
 FAST_MARGIN = 1e-9
 
 
-def _fast_rows(con: Con, table: pd.DataFrame, ref: Reference) -> pd.DataFrame | None:
+def _fast_rows(
+    con: Con, table: pd.DataFrame, ref: Reference, cells: FastCells | None
+) -> pd.DataFrame | None:
     """The rows check_table and _resolve_basis would give a file they find nothing wrong with, or
     None (the caller then runs them): validation.fast_check, and no quarter amount that basis
     could take for a running total. The rows keep the value and entered basis only."""
-    checked = fast_check(table, ref)
+    checked = fast_check(table, ref, cells)
     if checked is None:
         return None
     rows, encoded = checked

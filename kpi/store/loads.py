@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -10,10 +11,16 @@ from kpi.base import config
 from kpi.store import kept_files
 from kpi.store.connection import transaction
 from kpi.store.db import connect
-from kpi.store.ingest import UploadCheck, check_upload, default_plan_id, write_batch
-from kpi.store.queries import Con
+from kpi.store.ingest import (
+    ReadFile,
+    UploadCheck,
+    check_upload,
+    default_plan_id,
+    read_upload,
+    reference_for,
+    write_batch,
+)
 from kpi.store.reading import size_problem
-from kpi.store.validation import CheckedFile
 
 # Clean files of plain codes and values take check_upload's fast path (kpi.store.ingest);
 # tests turn it off to compare what is stored with the full check.
@@ -21,6 +28,9 @@ FAST_CHECK = True
 CHECKPOINT_THRESHOLD = "1KB"
 # {source row: ("quarter" | "cumulative", reason)}: the basis of rows that look like cumulatives.
 BasisChoices = dict[int, tuple[str, str]]
+# The first file is read (and its cells encoded for the fast check) on this thread while the
+# store opens and the plan's reference is read: DuckDB and Arrow let go of the GIL.
+_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-read")
 
 
 @dataclass
@@ -75,9 +85,26 @@ def load_files(
     IT's loads are in force at once; with `submit` they wait for review like a staff
     submission (kpi.store.review). `basis_choices` ({source row: (basis, reason)}) answer the
     check's 本期数 / 累计数 questions, for every file given."""
+    paths = [Path(p) for p in paths]
+    first_read = _READER.submit(_read_file, paths[0]) if paths else None
     with connect(db) as con:
         plan_id = plan_id or default_plan_id(con)
-        checks = [_check_file(con, Path(p), plan_id, today, basis_choices) for p in paths]
+        ref = reference_for(con, plan_id, today)
+        checks = []
+        for i, path in enumerate(paths):
+            content, read = first_read.result() if i == 0 else _read_file(path)
+            check = check_upload(
+                con,
+                content,
+                path.name,
+                plan_id,
+                full_diff=False,
+                basis_choices=basis_choices,
+                fast=FAST_CHECK,
+                read=read,
+                ref=ref,
+            )
+            checks.append(check)
         result = LoadResult(checks, [], dry_run, strict, submit)
         if result.ok and not dry_run:
             # A commit past the threshold checkpoints at once instead of writing the figures to
@@ -103,23 +130,12 @@ def load_files(
     return result
 
 
-def _check_file(
-    con: Con, path: Path, plan_id: str, today: date | None, basis_choices: BasisChoices | None
-) -> UploadCheck:
-    """check_upload on a file's content; a file over the size limit is refused unread."""
+def _read_file(path: Path) -> tuple[bytes, ReadFile]:
+    """A file's content and table; a file over the size limit is refused unread."""
     max_bytes = config.MAX_UPLOAD_MB * 2**20
     too_large = size_problem(path.stat().st_size, max_bytes)
     if too_large:
-        return UploadCheck(path.name, b"", plan_id, CheckedFile(path.name, problems=[too_large]))
+        return b"", ReadFile(None, [too_large])
     with open(path, "rb") as f:
         content = f.read(max_bytes + 1)  # a file growing meanwhile is still refused by its size
-    return check_upload(
-        con,
-        content,
-        path.name,
-        plan_id,
-        today=today,
-        full_diff=False,
-        basis_choices=basis_choices,
-        fast=FAST_CHECK,
-    )
+    return content, read_upload(content, path.name, fast=FAST_CHECK)

@@ -826,29 +826,28 @@ def _check_duplicates(rows: pd.DataFrame, problems: Problems) -> None:
 _FAST_COLUMNS = frozenset({"indicator_code", "period", "sector", "district", "value"})
 
 
-def fast_check(
-    table: pd.DataFrame, ref: Reference
-) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list]]] | None:
-    """check_table's rows of a file it would find nothing wrong with, else None; with the rows,
-    their key and period columns as encode_cells gives them.
+@dataclass(frozen=True)
+class FastCells:
+    """What fast_check reads from a file's table alone: its value column as plain numbers and
+    each key column's cells as encode_cells gives them (None: the file has no such column)."""
 
-    A clean file of a million rows spends most of check_table's time in pandas' per-row work.
-    This looks at each distinct cell of a plainly written file (codes, plain decimals, known
-    sectors and districts) with check_table's own cell parsers and gives up at the first thing it
-    does not handle the way check_table does, or that check_table would report: the caller then
-    runs check_table, so every report is check_table's by construction.
-    """
+    number: np.ndarray
+    cells: dict[str, tuple[np.ndarray, list] | None]
+
+
+def fast_cells(table: pd.DataFrame) -> FastCells | None:
+    """The part of fast_check that needs no reference, or None for a file it does not take.
+    `etl load` runs it on the thread that reads the file, while the reference is read."""
     headers = Problems()
     columns = _map_headers(list(table.columns[1:]), headers)
     if headers or not {"indicator_code", "period", "value"} <= columns.keys() <= _FAST_COLUMNS:
         return None
-    raw = table[columns["value"]]
-    number = _plain_numbers(raw)
+    number = _plain_numbers(table[columns["value"]])
     # A blank value is an unfilled row (a notice); anything but a plain unsigned decimal goes
     # through parse_number; a sign (even of -0) through check_table's value rules.
     if not np.isfinite(number).all() or np.signbit(number).any():
         return None
-    cells = {}
+    cells: dict[str, tuple[np.ndarray, list] | None] = {}
     for column in ("indicator_code", "period", "sector", "district"):
         if column not in columns:
             cells[column] = None
@@ -856,6 +855,26 @@ def fast_check(
         cells[column] = encode_cells(table[columns[column]], text_only=True)
         if cells[column] is None:
             return None
+    return FastCells(number, cells)
+
+
+def fast_check(
+    table: pd.DataFrame, ref: Reference, cells: FastCells | None = None
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, list]]] | None:
+    """check_table's rows of a file it would find nothing wrong with, else None; with the rows,
+    their key and period columns as encode_cells gives them. `cells` is fast_cells(table) when
+    the caller has it already.
+
+    A clean file of a million rows spends most of check_table's time in pandas' per-row work.
+    This looks at each distinct cell of a plainly written file (codes, plain decimals, known
+    sectors and districts) with check_table's own cell parsers and gives up at the first thing it
+    does not handle the way check_table does, or that check_table would report: the caller then
+    runs check_table, so every report is check_table's by construction.
+    """
+    read = cells or fast_cells(table)
+    if read is None:
+        return None
+    number = read.number
     resolve = _indicator_resolver(ref)
     sectors = _names_lookup(ref.sectors, "sector_code")
     districts = _names_lookup(ref.districts, "district_code")
@@ -869,7 +888,7 @@ def fast_check(
     # Per column: each row's distinct canonical value (an integer) and those values.
     which: dict[str, np.ndarray] = {}
     values: dict[str, list] = {}
-    for column, encoded in cells.items():
+    for column, encoded in read.cells.items():
         if encoded is None:  # no such column: every row city-wide
             which[column], values[column] = np.zeros(n, dtype=np.int64), [None]
             continue
@@ -902,8 +921,10 @@ def fast_check(
     key = which["indicator_code"]
     for column in ("period", "sector", "district"):
         key = key * len(values[column]) + which[column]
-    # Sorted neighbours: several times faster than counting or hashing a million keys.
-    if (np.diff(np.sort(key)) == 0).any():
+    # Sorted neighbours: several times faster than counting or hashing a million keys. Files
+    # come in some order; the stable sort (timsort) takes runs of keys already in order whole:
+    # 1.4 ms instead of 4.2 for the bench's 100k rows, 30% slower for rows in random order.
+    if (np.diff(np.sort(key, kind="stable")) == 0).any():
         return None
     out = pd.DataFrame({"source_row": table["_row"].to_numpy()})
     encoded = {}
