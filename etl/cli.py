@@ -2,8 +2,9 @@
 
 Exit codes: 0 done, 1 refused (the input has errors, the store is busy or cannot be opened, the
 disk is full, an account rule: nothing written), 2 usage error (also: --db in a folder that does
-not exist, except for `init`), 141 the reader of stdout went away (`... | head -1`), as for a tool
-ended by SIGPIPE. Anything else is a bug and ends with its traceback.
+not exist, except for `init`; a --db that does not exist, for a command that only reads), 141
+the reader of stdout went away (`... | head -1`), as for a tool ended by SIGPIPE. Anything else
+is a bug and ends with its traceback.
 
 Text printed as CSV or JSON is formula-safe: a cell a spreadsheet would run as a formula gets a
 leading apostrophe, as in the page downloads; `--raw` prints the stored text unchanged.
@@ -82,12 +83,19 @@ def _stdout_to_devnull() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def check_db_path(args: argparse.Namespace) -> int | None:
-    """Refuse a --db (or $KPI_DB) that is a folder or another kind of file (exit 1), or lies in a
-    folder that does not exist (exit 2).
+# Commands that only read the store: on a store that does not exist they would read a new, empty
+# one (a mistyped --db gave a bulletin of grey lights), so they are refused instead.
+READ_ONLY_COMMANDS = frozenset({"export", "export-all", "history", "status", "report", "template"})
 
-    Only `init` creates a new store in a new folder: elsewhere a mistyped path would quietly start
-    an empty store. Returns the exit code, or None to go on.
+
+def check_db_path(args: argparse.Namespace) -> int | None:
+    """Refuse a --db (or $KPI_DB) that is a folder or another kind of file (exit 1), lies in a
+    folder that does not exist, or does not exist for a command that only reads (exit 2).
+
+    Only `init` creates a new store in a new folder, and only a command that writes creates one
+    in a folder that exists: elsewhere a mistyped path would quietly start an empty store. The
+    embedded default store is created on first use by any command. Returns the exit code, or
+    None to go on.
     """
     if not hasattr(args, "db"):  # `etl users`
         return None
@@ -98,6 +106,9 @@ def check_db_path(args: argparse.Namespace) -> int | None:
         raise InputRejected("cli.not_a_store", path=path)
     if not path.parent.is_dir() and args.command != "init":
         fail("cli.db_folder_missing", path=path, folder=path.parent)
+        return 2
+    if args.command in READ_ONLY_COMMANDS and not path.exists() and not config.is_default_db(path):
+        fail("cli.db_missing", path=path)
         return 2
     return None
 

@@ -137,6 +137,29 @@ def test_db_in_a_missing_folder_exits_2_and_creates_nothing(tmp_path, capsys, co
     assert not path.parent.exists()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["status"], ["report", "--out", "b.pdf"], ["export", "targets"], ["history"], ["template"]],
+)
+def test_a_command_that_only_reads_a_missing_store_exits_2_and_creates_nothing(
+    tmp_path, capsys, command
+):
+    path = tmp_path / "typo.duckdb"
+    argv = [tmp_path / c if c.endswith(".pdf") else c for c in command]
+    code, out, err = run_main(capsys, *argv, "--db", path)
+    assert code == 2
+    assert f"数据库 {path} 不存在" in err and f"no database at {path}" in err
+    assert "etl init" in err and out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_load_into_a_missing_store_in_a_folder_that_exists_creates_it(tmp_path, capsys):
+    path = tmp_path / "new.duckdb"
+    code, out, err = run_main(capsys, "load", good_file(tmp_path), "--db", path)
+    assert code == 0, err
+    assert path.is_file()
+
+
 def test_init_creates_a_store_in_a_new_folder(tmp_path, capsys):
     path = tmp_path / "new" / "store.duckdb"
     code, out, _ = run_main(capsys, "init", "--db", path)
