@@ -43,8 +43,11 @@ PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
 test: setup system-deps
 	$(PYTEST)
 
+# The unit tests only, for the edit-and-check loop: no page run in AppTest (`page`), no other
+# program started and no PDF laid out (`slow`), no browser (`e2e`); tests/conftest.py fails an
+# unmarked test that does any of these. `make test` (and CI) runs them all.
 test-fast: setup
-	$(PYTEST) -m "not e2e"
+	$(PYTEST) -m "not e2e and not page and not slow"
 
 e2e: setup system-deps
 	$(PYTEST) -m e2e

@@ -3,6 +3,7 @@
 import functools
 import os
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 from streamlit.components.v2 import manifest_scanner
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-from streamlit.testing.v1 import app_test, local_script_runner
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
 from kpi.base import config
+from kpi.outputs import bulletin_render, pdf_render
 from kpi.outputs.chart_images import ChartExporter
 from kpi.store import db, snapshots
 from kpi.store.ingest import reference_for
@@ -31,6 +33,55 @@ manifest_scanner.scan_component_manifests = lambda *args, **kwargs: list(
 # page while the tests run.
 _SCRIPT_CACHE = ScriptCache()
 app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _SCRIPT_CACHE
+
+# `make test-fast` runs the unit tests: our functions, inside the test process. A test that runs
+# a page in AppTest is marked `page`; one that starts another program (python -m etl, chromium,
+# poppler's tools) or lays out a PDF is marked `slow`. An unmarked test that runs a page or
+# starts a program fails, so that neither can slip into the fast tier unnoticed.
+_TIERS = ("page", "slow", "e2e")
+_unit_test: list[str] = []  # the node id while an unmarked test sets up or runs
+
+
+def _only_in(marker: str, what: str) -> None:
+    if _unit_test:
+        pytest.fail(f"{_unit_test[0]} {what}: mark it @pytest.mark.{marker}", pytrace=False)
+
+
+def _guarded(original, marker: str, what: str):
+    @functools.wraps(original)
+    def guarded(*args, **kwargs):
+        _only_in(marker, what)
+        return original(*args, **kwargs)
+
+    return guarded
+
+
+AppTest.run = _guarded(AppTest.run, "page", "runs a page")
+subprocess.Popen.__init__ = _guarded(subprocess.Popen.__init__, "slow", "starts a program")
+pdf_render.pdf_writer = bulletin_render.WRITERS["pdf"] = _guarded(
+    pdf_render.pdf_writer, "slow", "lays out a PDF"
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    return (yield from _as_unit_test(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    return (yield from _as_unit_test(item))
+
+
+def _as_unit_test(item: pytest.Item):
+    unmarked = not any(item.get_closest_marker(marker) for marker in _TIERS)
+    if unmarked:
+        _unit_test.append(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        if unmarked:
+            _unit_test.pop()
 
 
 def _template(tmp_path_factory: pytest.TempPathFactory, with_demo: bool) -> Path:

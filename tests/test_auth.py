@@ -512,6 +512,7 @@ def shown(at: AppTest) -> str:
     return "\n".join(str(e.value) for e in (*at.markdown, *at.error, *at.caption))
 
 
+@pytest.mark.page
 def test_guard_refuses_write_when_not_signed_in(users_path):
     at = page("upload")
     assert not at.exception
@@ -520,6 +521,7 @@ def test_guard_refuses_write_when_not_signed_in(users_path):
     assert at.text_input(key="auth_main_username") is not None
 
 
+@pytest.mark.page
 def test_guard_allows_upload_for_signed_in_staff(users_path):
     at = page("upload", username="alice")
     assert not at.exception
@@ -527,12 +529,14 @@ def test_guard_allows_upload_for_signed_in_staff(users_path):
     assert not at.error
 
 
+@pytest.mark.page
 def test_guard_refuses_upload_for_viewer(users_path):
     at = page("upload", username="lead")
     assert "WRITE-CONTROLS" not in shown(at)
     assert at.error[0].value == "需要上报员或管理员权限"
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(("username", "allowed"), [("alice", False), ("root", True)])
 def test_guard_allows_rollback_only_for_admin(users_path, username, allowed):
     at = page("rollback", username=username)
@@ -541,11 +545,13 @@ def test_guard_allows_rollback_only_for_admin(users_path, username, allowed):
         assert at.error[0].value == "需要管理员权限"
 
 
+@pytest.mark.page
 def test_guard_refusal_in_english(users_path):
     at = page("manage_users", lang="en")
     assert at.error[0].value == "Sign in as an administrator to use this feature"
 
 
+@pytest.mark.page
 def test_guard_drops_a_session_whose_account_was_removed(users_path):
     accounts.remove_user(users_path, "alice")
     at = page("upload", username="alice")
@@ -553,6 +559,7 @@ def test_guard_drops_a_session_whose_account_was_removed(users_path):
     assert "auth_username" not in at.session_state
 
 
+@pytest.mark.page
 def test_sign_in_form_signs_in_and_shows_the_page(users_path):
     at = page("upload")
     at.text_input(key="auth_main_username").input("alice")
@@ -566,6 +573,7 @@ def test_sign_in_form_signs_in_and_shows_the_page(users_path):
     )
 
 
+@pytest.mark.page
 def test_sign_in_form_shows_failure_then_lock_in_chinese(users_path):
     at = page("upload")
     for _ in range(4):
@@ -580,6 +588,7 @@ def test_sign_in_form_shows_failure_then_lock_in_chinese(users_path):
     assert "WRITE-CONTROLS" not in shown(at)
 
 
+@pytest.mark.page
 def test_sign_out_button_signs_out(users_path):
     at = page("upload", username="alice")
     at.button(key="auth_sidebar_sign_out").click().run()
@@ -587,6 +596,7 @@ def test_sign_out_button_signs_out(users_path):
     assert "WRITE-CONTROLS" not in shown(at)
 
 
+@pytest.mark.page
 def test_guard_view_is_open_by_default_and_closed_when_required(users_path, monkeypatch):
     assert "WRITE-CONTROLS" in shown(page("view"))
     monkeypatch.setenv("KPI_VIEW_REQUIRES_LOGIN", "1")

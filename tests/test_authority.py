@@ -183,6 +183,7 @@ def upload(at: AppTest, content: bytes, name: str = "mixed.csv") -> AppTest:
     return at
 
 
+@pytest.mark.page
 def test_upload_page_names_the_indicators_the_unit_may_report(env):
     at = run(UPLOAD, "staff2")
     line = next(c.value for c in at.caption if "可填报的指标" in c.value)
@@ -190,6 +191,7 @@ def test_upload_page_names_the_indicators_the_unit_may_report(env):
     assert "5G 基站" in line and "湛江市工业互联网公共服务平台" not in line
 
 
+@pytest.mark.page
 def test_upload_page_shows_the_authority_errors_and_no_commit_works(env):
     before = dump_tables(env)
     at = upload(run(UPLOAD, "staff2"), OTHER_UNITS_ROWS)
@@ -208,6 +210,7 @@ def test_upload_page_shows_the_authority_errors_and_no_commit_works(env):
 # ------------------------------------------------------------------ sessions expire
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(
     ("signed_in_ago", "idle", "message"),
     [
@@ -227,6 +230,7 @@ def test_an_expired_session_is_signed_out_with_the_reason(env, signed_in_ago, id
     assert not at.get("file_uploader")  # the page's refusal and sign-in form instead
 
 
+@pytest.mark.page
 def test_the_expiry_message_follows_the_page_language(env):
     at = AppTest.from_file(UPLOAD, default_timeout=90)
     at.session_state[SESSION_KEY] = "staff"
@@ -236,6 +240,7 @@ def test_the_expiry_message_follows_the_page_language(env):
     assert "signed out after 30 minutes without activity" in texts(at.warning)
 
 
+@pytest.mark.page
 def test_an_active_session_stays_signed_in_and_its_idle_clock_restarts(env):
     at = AppTest.from_file(UPLOAD, default_timeout=90)
     at.session_state[SESSION_KEY] = "staff"
@@ -246,6 +251,7 @@ def test_an_active_session_stays_signed_in_and_its_idle_clock_restarts(env):
     assert time.time() - at.session_state[LAST_SEEN] < 60
 
 
+@pytest.mark.page
 def test_the_commit_of_an_expired_session_does_not_write(env):
     at = upload(run(UPLOAD, "staff2"), OWN_ROWS, "own.csv")
     if at.button(key="upload_commit").disabled:  # warnings to confirm first
@@ -283,6 +289,7 @@ def sign_in_on_page(username: str, password: str) -> AppTest:
     return at
 
 
+@pytest.mark.page
 def test_demo_accounts_sign_in_while_the_demo_figures_are_there(demo_default):
     assert intake.demo_mode(demo_default)
     at = sign_in_on_page("admin", "admin-demo")
@@ -290,6 +297,7 @@ def test_demo_accounts_sign_in_while_the_demo_figures_are_there(demo_default):
     assert at.get("file_uploader")
 
 
+@pytest.mark.page
 def test_demo_accounts_no_longer_sign_in_after_demo_remove(demo_default):
     assert etl_main(["demo", "remove"]) == 0
     assert not intake.demo_mode(demo_default)
@@ -301,6 +309,7 @@ def test_demo_accounts_no_longer_sign_in_after_demo_remove(demo_default):
     assert "演示数据已删除，演示账号已停用，无人可以登录" in banner
 
 
+@pytest.mark.page
 def test_demo_remove_ends_a_signed_in_demo_session(demo_default):
     at = run(UPLOAD, "staff2")
     assert at.get("file_uploader")

@@ -125,6 +125,7 @@ def test_cli_prints_the_notice_once_and_strict_exits_zero(empty_db, tmp_path):
 # ------------------------------------------------------------------ the upload page
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(
     ("lang", "severity", "text"),
     [("zh", "提示", "模板中 {n} 行未填写，已跳过"), ("en", "Notice", "{n} template rows left")],

@@ -120,6 +120,7 @@ def test_summary_counts_equal_etl_status_when_demo_data(store: Path, status) -> 
     assert counts["green"] == counts["yellow"] == counts["red"] == 0  # the plan has ended
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_summary_sentence_states_etl_status_counts(rendered, status) -> None:
     n = status["light"].value_counts()
@@ -132,6 +133,7 @@ def test_pdf_summary_sentence_states_etl_status_counts(rendered, status) -> None
     assert sentence in _squash(docx_text)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_every_missed_indicator_has_a_captioned_chart(rendered, status) -> None:
     text = _squash("\n".join(rendered["pages"]))
@@ -148,6 +150,7 @@ def test_every_missed_indicator_has_a_captioned_chart(rendered, status) -> None:
     assert len(rendered["bulletin"].figures()) == len(behind)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_embeds_noto_sans_cjk(rendered) -> None:
     listing = _run("pdffonts", str(rendered["pdf"]))
@@ -156,6 +159,7 @@ def test_pdf_embeds_noto_sans_cjk(rendered) -> None:
     assert all(row[-5] == "yes" for row in cjk), listing  # the 'emb' column
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_demo_notice_on_every_pdf_page_and_in_docx_header(rendered) -> None:
     notice = _squash(rendered["bulletin"].demo_notice)
@@ -167,6 +171,7 @@ def test_demo_notice_on_every_pdf_page_and_in_docx_header(rendered) -> None:
     assert notice in _squash("".join(p.text for p in header))
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_docx_has_title_tables_and_every_indicator(rendered, status) -> None:
     doc = rendered["docx"]
@@ -185,6 +190,7 @@ def test_docx_has_title_tables_and_every_indicator(rendered, status) -> None:
     assert "湛府〔2023〕14号" in "\n".join(c.text for t in doc.tables for c in t.columns[0].cells)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_chart_export_without_tab_reload_is_order_independent(rendered) -> None:
     first, second = rendered["images"][:2]
@@ -192,6 +198,7 @@ def test_chart_export_without_tab_reload_is_order_independent(rendered) -> None:
     assert first != second
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_pages_render_to_png_for_a_look(rendered) -> None:
     for page, name in ((1, "bulletin-demo-page1"), (3, "bulletin-demo-page3")):
@@ -317,6 +324,7 @@ def test_headings_are_numbered_the_way_each_language_does(lang: str, heading: st
 # ------------------------------------------------------------------ command line
 
 
+@pytest.mark.slow
 def test_etl_report_writes_pdf_and_docx_when_args_ok(empty_db: Path, tmp_path: Path) -> None:
     # No figures in the store, so no chart: no browser needed.
     pdf, docx = tmp_path / "b.pdf", tmp_path / "b.docx"
@@ -328,6 +336,7 @@ def test_etl_report_writes_pdf_and_docx_when_args_ok(empty_db: Path, tmp_path: P
     assert "Quarterly progress bulletin, 2024 Q2" in Document(str(docx)).paragraphs[0].text
 
 
+@pytest.mark.slow
 def test_etl_report_writes_both_files_named_in_one_run(empty_db: Path, tmp_path: Path) -> None:
     pdf, docx = tmp_path / "b.pdf", tmp_path / "b.docx"
     done = run_etl(
@@ -381,6 +390,7 @@ def _processes_marked(mark: str) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -460,6 +470,7 @@ def test_full_export_zip_has_one_csv_per_sheet_and_audit_only_when_asked(
 # ------------------------------------------------------------------ page
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_reports_page_shows_four_download_buttons(
     lang: str, store: Path, monkeypatch: pytest.MonkeyPatch
@@ -476,6 +487,7 @@ def test_reports_page_shows_four_download_buttons(
     assert not at.warning or "演示" in at.warning[0].value or "Demo" in at.warning[0].value
 
 
+@pytest.mark.slow
 def test_bulletin_file_renders_both_formats_once_per_store_version(empty_db: Path) -> None:
     key = (str(empty_db), PLAN, "2024Q2", "zh")
     before = bulletin._cached_files.cache_info()

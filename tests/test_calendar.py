@@ -275,6 +275,7 @@ def test_warnings_export_appends_the_late_reports(demo_db: Path) -> None:
 # ------------------------------------------------------------------ the warnings page
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_warning_page_lists_the_late_unit(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, lang: str
@@ -309,6 +310,7 @@ def _upload_page(path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     return run_page("../pages/upload.py", "admin")
 
 
+@pytest.mark.page
 def test_upload_page_tracks_the_due_quarter_and_calls_demo_figures_demo(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -323,6 +325,7 @@ def test_upload_page_tracks_the_due_quarter_and_calls_demo_figures_demo(
     assert set(detail["报送状态"]) == {"演示数据"}
 
 
+@pytest.mark.page
 def test_upload_page_shows_late_and_missing_units_of_the_chosen_quarter(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -53,6 +53,7 @@ def etl(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_load_exits_1_with_both_languages_when_another_process_holds_the_store(tmp_path, demo_db):
     before = dump_tables(demo_db)
     holder = subprocess.Popen(
@@ -209,6 +210,7 @@ def test_known_plan_flag_still_works(demo_db, capsys):
     assert code == 0 and out.startswith("indicator_code,")
 
 
+@pytest.mark.slow
 def test_closed_stdout_ends_quietly_with_141(demo_db):
     """As `python -m etl export ... | head -1` when head has gone: no traceback, no warning."""
     read_end, write_end = os.pipe()
@@ -229,6 +231,7 @@ def test_closed_stdout_ends_quietly_with_141(demo_db):
     assert proc.stderr == ""
 
 
+@pytest.mark.slow
 def test_lock_wait_setting_is_what_the_busy_message_names(demo_db, capsys, monkeypatch):
     """In process: the wait in the message is the configured one."""
     holder = subprocess.Popen(

@@ -129,6 +129,7 @@ print("released", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_write_waits_for_another_process_then_retry_later(demo_db, monkeypatch):
     """While the CLI (another process) holds the file, a commit waits, then says retry later."""
     holder = subprocess.Popen(
@@ -295,6 +296,7 @@ def kill_load_at(point: str, store: Path, big_file: Path) -> str:
     return line.strip()
 
 
+@pytest.mark.slow
 def test_kill_9_inside_the_load_transaction_leaves_store_as_before(big_store, big_load):
     before = dump_tables(big_store)
     assert kill_load_at("applied", big_store, big_load[1]) == f"APPLIED {BIG_ROWS}"
@@ -305,6 +307,7 @@ def test_kill_9_inside_the_load_transaction_leaves_store_as_before(big_store, bi
     assert_consistent(big_store)
 
 
+@pytest.mark.slow
 def test_kill_9_after_the_load_commits_keeps_all_of_it(big_store, big_load):
     """Killed before db.connect checkpoints and publishes: the commit is in the store, whole,
     and readers see it."""

@@ -198,6 +198,7 @@ def _docx_table(doc, header_key: str) -> pd.DataFrame:
 # ------------------------------------------------------------------ per indicator
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("as_of", QUARTERS)
 def test_overview_tiles_and_cards_agree_with_etl_status(env, etl_status, meta, as_of) -> None:
     status = etl_status[as_of]
@@ -217,6 +218,7 @@ def test_overview_tiles_and_cards_agree_with_etl_status(env, etl_status, meta, a
             assert formatting.format_pct(row["completion"]).rstrip("%") in joined, code
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("as_of", QUARTERS)
 def test_indicator_page_agrees_with_etl_status(env, etl_status, meta, as_of) -> None:
     status = etl_status[as_of]
@@ -234,6 +236,7 @@ def test_indicator_page_agrees_with_etl_status(env, etl_status, meta, as_of) -> 
             assert formatting.format_pct(row["completion"]).rstrip("%") in why, (code, why)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("as_of", QUARTERS)
 def test_bulletin_pdf_and_docx_agree_with_etl_status(bulletins, etl_status, meta, as_of) -> None:
     status = etl_status[as_of]
@@ -254,6 +257,7 @@ def test_bulletin_pdf_and_docx_agree_with_etl_status(bulletins, etl_status, meta
             assert _squash(cell) in pdf, (code, cell)
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("as_of", QUARTERS)
 def test_warning_list_agrees_with_etl_status_on_page_download_and_export(
     env, downloads, etl_status, etl_warnings, meta, as_of
@@ -295,6 +299,7 @@ def test_warning_list_agrees_with_etl_status_on_page_download_and_export(
 # ------------------------------------------------------------------ counts
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("as_of", QUARTERS)
 def test_counts_agree_on_warning_page_bulletin_and_etl(
     env, downloads, bulletins, etl_status, etl_warnings, as_of
@@ -331,6 +336,7 @@ def test_counts_agree_on_warning_page_bulletin_and_etl(
     assert _squash(bulletin.tasks_sentence(counts, LANG)) in bulletins(as_of)["pdf"]
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("as_of", QUARTERS)
 def test_sector_differences_agree_on_sectors_method_and_bulletin(
     env, downloads, bulletins, sector_differences, meta, as_of

@@ -352,6 +352,7 @@ ACCOUNTS = {
 }
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(
     ("username", "buttons", "caption"),
     [
@@ -374,6 +375,7 @@ def test_tasks_page_lists_evidence_for_those_allowed(
         assert caption in "\n".join(c.value for c in at.caption)
 
 
+@pytest.mark.page
 def test_task_update_page_defaults_to_the_due_quarter_and_lists_the_subtasks_evidence(
     demo_db, tmp_path, monkeypatch, downloads
 ):

@@ -92,6 +92,7 @@ FORMATS = [(lang, fmt) for lang in i18n.LANGS for fmt in ("pdf", "docx")]
 # ------------------------------------------------------------------ content, read back
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_every_indicator_is_named_with_its_completion_in_the_pdf(
     rendered, inputs, lang: str
@@ -107,6 +108,7 @@ def test_every_indicator_is_named_with_its_completion_in_the_pdf(
         assert formatting.format_pct(row["completion"]) in table, i18n.name(row, lang)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_every_indicator_has_its_completion_on_its_row_in_the_docx(
     docx_files, inputs, lang: str
@@ -125,6 +127,7 @@ def test_every_indicator_has_its_completion_on_its_row_in_the_docx(
         assert shown.startswith(formatting.format_pct(row["completion"]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "fmt"), FORMATS)
 def test_5g_conflict_shows_both_targets_and_which_is_used(rendered, lang: str, fmt: str) -> None:
     text = _squash(rendered[(lang, fmt)]).replace(",", "")
@@ -136,6 +139,7 @@ def test_5g_conflict_shows_both_targets_and_which_is_used(rendered, lang: str, f
     assert "湛府办〔2022〕32号" in section  # the other source, by its document number
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lang", "fmt"), FORMATS)
 def test_demo_label_is_in_the_report_when_demo_figures(rendered, lang: str, fmt: str) -> None:
     text = rendered[(lang, fmt)]
@@ -147,6 +151,7 @@ def test_demo_label_is_in_the_report_when_demo_figures(rendered, lang: str, fmt:
         assert notice in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_unit_scorecard_row_is_in_the_docx(docx_files, inputs, lang: str) -> None:
     row = final_report.unit_scorecard(inputs).iloc[0]
@@ -166,6 +171,7 @@ def test_unit_scorecard_row_is_in_the_docx(docx_files, inputs, lang: str) -> Non
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_task_group_lists_its_subtasks_with_their_final_state(
     rendered, files, inputs, lang: str, tmp_path: Path
@@ -370,6 +376,7 @@ def test_a_download_renders_only_its_format_from_one_report_per_version(
     assert final_report._cached_report.cache_info().misses - built == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_report_of_a_plan_without_sectors_or_conflicts(store: Path, lang: str) -> None:
     files = final_report.final_files(store, SECOND_PLAN, None, lang)

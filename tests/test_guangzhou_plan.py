@@ -158,6 +158,7 @@ def test_demo_holds_still_after_a_target_falls_due() -> None:
     assert len(after) == 8 and (after["value"] == 0).all()
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("page", ["../pages/cockpit.py", "../pages/indicator.py"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_run_with_the_guangzhou_plan(demo_db, monkeypatch, page, lang) -> None:

@@ -39,12 +39,14 @@ def page_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("username", [None, "viewer", "staff"])
 def test_no_operator_text_on_the_overview_when_not_admin(env, username) -> None:
     text = page_text(run_page(APP, username))
     assert not [w for w in OPERATOR_WORDS if w in text], text
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_accounts_notice_is_one_closed_line_when_admin(env, lang) -> None:
     at = run_page(APP, "admin", lang)
@@ -53,6 +55,7 @@ def test_accounts_notice_is_one_closed_line_when_admin(env, lang) -> None:
     assert "chmod 600" in page_text(at)
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(("username", "shown"), [(None, False), ("viewer", False), ("admin", True)])
 def test_reports_page_shows_command_lines_only_when_admin(env, username, shown) -> None:
     text = page_text(run_page("../pages/reports.py", username))
@@ -68,6 +71,7 @@ def test_bulletin_names_no_setting_when_the_method_is_explained(demo_db, lang) -
     assert light in text  # the thresholds themselves are still stated
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(
     ("page", "username"),
     [
@@ -88,6 +92,7 @@ def test_no_form_says_press_enter_when_drawn(env, page, username) -> None:
     assert [f.key for f in at.form if f.proto.form.enter_to_submit] == []
 
 
+@pytest.mark.page
 def test_upload_box_states_the_limit_and_explains_its_english_when_staff(env) -> None:
     at = run_page("../pages/upload.py", "staff")
     [box] = at.get("file_uploader")

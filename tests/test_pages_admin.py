@@ -19,6 +19,8 @@ from kpi.base import config
 from kpi.measure import assessment
 from kpi.store import db, queries, target_edits
 
+pytestmark = pytest.mark.page
+
 TARGETS, USERS, APP = "../pages/targets.py", "../pages/users.py", "../app.py"
 PLAN = "zhanjiang-dt-2023"
 TABLES = HISTORY_TABLES + ("target_edits",)

@@ -79,6 +79,7 @@ def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("as_of", AS_OFS)
@@ -88,6 +89,8 @@ def test_page_runs_with_demo_banner_when_demo_data(kpi_db, page, lang, as_of) ->
     assert any(banner in w.value for w in at.warning)
 
 
+@pytest.mark.page
+@pytest.mark.slow
 @pytest.mark.parametrize("page", ["../app.py", "../pages/cockpit.py"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("as_of", AS_OFS)
@@ -103,12 +106,14 @@ def test_cockpit_shows_the_lights_of_etl_status(kpi_db, page, lang, as_of) -> No
     assert palette.light_counts_markdown(counts, lang) in [m.value for m in at.markdown]
 
 
+@pytest.mark.slow
 def test_etl_status_lights_are_final_at_the_plan_end(kpi_db) -> None:
     lights = {row["light"] for row in etl_status(kpi_db, "2025Q4")}
     assert lights <= set(FINAL) and "missed" in lights
     assert {row["light"] for row in etl_status(kpi_db, "2024Q2")} <= set(SEQUENTIAL)
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cockpit_at_plan_end_shows_achieved_missed_no_data(kpi_db, lang) -> None:
     at = run("../pages/cockpit.py", lang, "2025Q4", cockpit_behind=True)
@@ -122,6 +127,7 @@ def test_cockpit_at_plan_end_shows_achieved_missed_no_data(kpi_db, lang) -> None
     assert set(table[table.columns[0]]) == {i18n.light_name("missed", lang)}
 
 
+@pytest.mark.page
 def test_cockpit_before_plan_end_keeps_sequential_lights(kpi_db) -> None:
     at = run("../pages/cockpit.py", "zh", "2024Q2")
     line = light_counts_line(at)
@@ -131,6 +137,7 @@ def test_cockpit_before_plan_end_keeps_sequential_lights(kpi_db) -> None:
     assert "需加快" in texts(at) and "未达标" not in texts(at)
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang, chinese", [("zh", True), ("en", False)])
 def test_cockpit_labels_follow_language(kpi_db, lang, chinese) -> None:
     page = texts(run("../pages/cockpit.py", lang, "2024Q2"))
@@ -140,6 +147,7 @@ def test_cockpit_labels_follow_language(kpi_db, lang, chinese) -> None:
     assert ("Indicators behind and responsible units" in page) is not chinese
 
 
+@pytest.mark.page
 def test_cockpit_states_final_assessment_at_default_as_of(kpi_db) -> None:
     zh = texts(run("../pages/cockpit.py", "zh"))
     assert "已过规划期，以下为最终评估" in zh
@@ -148,10 +156,12 @@ def test_cockpit_states_final_assessment_at_default_as_of(kpi_db) -> None:
     assert "final assessment" in en
 
 
+@pytest.mark.page
 def test_cockpit_has_no_final_line_before_the_end(kpi_db) -> None:
     assert "最终评估" not in texts(run("../pages/cockpit.py", "zh", "2024Q2"))
 
 
+@pytest.mark.page
 def test_behind_table_is_drawn_only_once_opened(kpi_db) -> None:
     closed = run("../pages/cockpit.py", "zh", "2024Q2")
     headers = [list(d.value.columns) for d in closed.dataframe]
@@ -161,6 +171,7 @@ def test_behind_table_is_drawn_only_once_opened(kpi_db) -> None:
     assert [d for d in opened.dataframe if "落后（百分点）" in d.value.columns]
 
 
+@pytest.mark.page
 def test_cockpit_lists_every_responsible_unit_of_laggards(kpi_db) -> None:
     at = run("../pages/cockpit.py", "zh", "2024Q2", cockpit_behind=True)
     table = at.dataframe[0].value
@@ -174,6 +185,7 @@ def test_cockpit_lists_every_responsible_unit_of_laggards(kpi_db) -> None:
         assert html.escape(units) in entry
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_indicator_page_shows_both_5g_targets_with_documents(kpi_db, lang) -> None:
     at = run("../pages/indicator.py", lang, "2024Q2", indicator="base_stations_5g")
@@ -186,12 +198,14 @@ def test_indicator_page_shows_both_5g_targets_with_documents(kpi_db, lang) -> No
     assert len(targets) == 2
 
 
+@pytest.mark.page
 def test_indicator_page_explains_the_colour(kpi_db) -> None:
     at = run("../pages/indicator.py", "zh", "2024Q2", indicator="base_stations_5g")
     why = " ".join(i.value for i in at.info)
     assert "截至2024Q2" in why and "黄灯" in why and "按序时进度应完成" in why
 
 
+@pytest.mark.page
 def test_card_button_opens_the_indicator_page(kpi_db) -> None:
     at = run("../app.py", "zh", "2024Q2")
     page_html.open_card(at, "smart_equipment")
@@ -200,6 +214,7 @@ def test_card_button_opens_the_indicator_page(kpi_db) -> None:
     assert at.selectbox(key="indicator").value == "smart_equipment"
 
 
+@pytest.mark.page
 def test_method_page_shows_source_discrepancies(kpi_db) -> None:
     at = run("../pages/method.py", "zh")
     frames = page_html.plain_tables(at)  # short tables: plain, their cells wrap
@@ -223,6 +238,7 @@ def board_at(path: Path, as_of: str):
         return tasks.task_board(con, "zhanjiang-dt-2023", as_of)
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cockpit_counts_overdue_subtasks_and_names_the_units(kpi_db, lang) -> None:
     from kpi.measure import tasks
@@ -240,6 +256,7 @@ def test_cockpit_counts_overdue_subtasks_and_names_the_units(kpi_db, lang) -> No
     assert [b for b in at.button if b.key == "open_overdue_tasks"]
 
 
+@pytest.mark.page
 def test_cockpit_tables_offer_csv_and_xlsx(kpi_db) -> None:
     at = run("../pages/cockpit.py", "zh", "2024Q2", cockpit_behind=True)
     keys = {b.key for b in at.get("download_button")}
@@ -247,6 +264,7 @@ def test_cockpit_tables_offer_csv_and_xlsx(kpi_db) -> None:
     assert "download_csv_cockpit_overdue_units" in keys
 
 
+@pytest.mark.page
 def test_overdue_button_opens_the_tasks_page_filtered(kpi_db) -> None:
     at = run("../app.py", "zh", "2024Q2")
     at.button(key="open_overdue_tasks").click().run()
@@ -255,6 +273,7 @@ def test_overdue_button_opens_the_tasks_page_filtered(kpi_db) -> None:
     assert "逾期/滞后" in texts(at)
 
 
+@pytest.mark.page
 def test_card_source_names_the_batch_and_file_of_real_data(empty_db, monkeypatch) -> None:
     from kpi.auth import accounts
     from kpi.store import intake, review
@@ -273,6 +292,7 @@ def test_card_source_names_the_batch_and_file_of_real_data(empty_db, monkeypatch
     assert not any("演示数据" in w.value for w in at.warning)
 
 
+@pytest.mark.page
 def test_indicator_page_draws_one_section_at_a_time(kpi_db) -> None:
     at = run("../pages/indicator.py", "zh", "2025Q4", indicator="base_stations_5g")
     assert at.button_group(key="indicator_section").options == [
@@ -297,6 +317,7 @@ def test_indicator_page_draws_one_section_at_a_time(kpi_db) -> None:
     assert "2025Q4" in history.to_string() and len(at.get("plotly_chart")) == 1
 
 
+@pytest.mark.page
 def test_the_chosen_section_stays_when_the_language_changes(kpi_db) -> None:
     """Sections are kept by id, not label: a reader switching to English stays where they were."""
     at = run("../pages/indicator.py", "zh", "2025Q4", indicator="base_stations_5g")

@@ -13,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 from kpi.base import i18n
 from kpi.store import db, queries
 
+pytestmark = pytest.mark.page
+
 # (page, session state): every tab and opened expander that holds a table; the indicators with
 # sector (专栏1) and district breakdowns as well.
 PAGES = [

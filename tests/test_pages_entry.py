@@ -18,6 +18,8 @@ from kpi.outputs import formatting, upload_template
 from kpi.store import db, drafts, queries, review
 from kpi.web.signin import SESSION_KEY
 
+pytestmark = pytest.mark.page
+
 ENTRY, UPLOAD = "../pages/entry.py", "../pages/upload.py"
 PLAN = "zhanjiang-dt-2023"
 PERIOD = "2025Q4"  # the due quarter after the plan's end

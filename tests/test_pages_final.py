@@ -11,6 +11,8 @@ from kpi.outputs import final_report
 from kpi.outputs.intake_tables import escape_markdown
 from kpi.web import context, widgets
 
+pytestmark = pytest.mark.page
+
 PAGE = "../pages/final.py"
 PLAN = "zhanjiang-dt-2023"
 

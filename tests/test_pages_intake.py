@@ -22,6 +22,8 @@ from kpi.measure import tracking
 from kpi.outputs import intake_tables, upload_template
 from kpi.store import db, intake, kept_files, queries, review
 
+pytestmark = pytest.mark.page
+
 UPLOAD, TASKS, AUDIT, APP = (
     "../pages/upload.py",
     "../pages/task_update.py",

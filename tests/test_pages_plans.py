@@ -12,6 +12,8 @@ from test_plan_import import NEW_PLAN, new_plan_copy, set_cell, zhanjiang
 from kpi.outputs import plan_template
 from kpi.store import db, queries
 
+pytestmark = pytest.mark.page
+
 PAGE = "../pages/plans.py"
 ACCOUNTS = {
     "viewer": ("viewer", None),

@@ -26,6 +26,7 @@ def kpi_db(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return demo_db
 
 
+@pytest.mark.page
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", LEADER_PAGES)
 def test_a_leader_page_draws_the_second_plan(page: str, lang: str) -> None:

@@ -14,6 +14,8 @@ from kpi.measure import assessment, tasks
 from kpi.outputs import bulletin, final_report, palette
 from kpi.store import db, queries
 
+pytestmark = pytest.mark.page
+
 SECTORS_PAGE = "../pages/sectors.py"
 TASKS_PAGE = "../pages/tasks.py"
 QUARTERS = ("2025Q4", "2024Q2")

@@ -11,6 +11,8 @@ from kpi.measure import alerts
 from kpi.outputs import alert_tables
 from kpi.store import db, queries
 
+pytestmark = pytest.mark.page
+
 PAGE = "../pages/warnings.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

@@ -103,6 +103,7 @@ def run_indicator_page(path: Path, monkeypatch, lang: str, plan: str, code: str)
     return at
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(("lang", "title"), [("zh", "同类比较"), ("en", "Peers")])
 def test_indicator_page_shows_peers(two_plans, monkeypatch, lang, title) -> None:
     at = run_indicator_page(two_plans, monkeypatch, lang, PLAN, CODE)
@@ -113,6 +114,7 @@ def test_indicator_page_shows_peers(two_plans, monkeypatch, lang, title) -> None
     assert len(table) == 2 and "2026Q1" in table.to_string()
 
 
+@pytest.mark.page
 def test_indicator_page_says_when_there_are_no_peers(demo_db, monkeypatch) -> None:
     at = run_indicator_page(demo_db, monkeypatch, "zh", PLAN, "idc_racks")
     at.session_state["indicator_section"] = "peers.title"

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+pytestmark = pytest.mark.page
+
 APP, COCKPIT, INDICATOR = "../app.py", "../pages/cockpit.py", "../pages/indicator.py"
 PLAN = "zhanjiang-dt-2023"
 VIEW = {"plan": PLAN, "as_of": "2024Q2", "lang": "en", "indicator": "base_stations_5g"}

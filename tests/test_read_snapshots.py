@@ -94,12 +94,14 @@ def held_load(demo_db: Path, tmp_path: Path):
         proc.wait()
 
 
+@pytest.mark.slow
 def test_the_primary_is_really_held_while_the_load_runs(demo_db, held_load):
     with pytest.raises(duckdb.IOException):
         duckdb.connect(str(demo_db), read_only=True)
     assert held_load() == 0
 
 
+@pytest.mark.slow
 def test_pages_answer_from_the_last_commit_while_a_load_holds_the_store(
     demo_db, held_load, monkeypatch
 ):
@@ -124,6 +126,7 @@ def test_pages_answer_from_the_last_commit_while_a_load_holds_the_store(
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_then_is_told_to_retry(demo_db, held_load, monkeypatch):
     monkeypatch.setattr(config, "LOCK_WAIT_SECONDS", 0.3)
     started = time.perf_counter()
@@ -134,6 +137,7 @@ def test_a_second_writer_waits_then_is_told_to_retry(demo_db, held_load, monkeyp
     assert held_load() == 0
 
 
+@pytest.mark.slow
 def test_a_second_cli_load_waits_then_exits_1_with_a_message(demo_db, held_load, tmp_path):
     upload = tmp_path / "second.csv"
     upload.write_text("indicator_code,period,value\nidc_racks,2025Q4,9000\n", encoding="utf-8")
@@ -195,6 +199,7 @@ def test_a_commit_made_without_publishing_is_published_on_first_read(demo_db):
         assert reader.execute("select count(*) from task_updates").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_a_replica_reads_a_copied_snapshot_folder_and_refuses_writes(
     demo_db, tmp_path, monkeypatch
 ):
@@ -211,6 +216,7 @@ def test_a_replica_reads_a_copied_snapshot_folder_and_refuses_writes(
     assert "只读副本" in refused.value.message("zh")
 
 
+@pytest.mark.page
 def test_a_replicas_write_pages_say_it_is_read_only(demo_db, tmp_path, monkeypatch):
     figure_count(demo_db)
     use_accounts(monkeypatch, tmp_path, tmp_path / "absent.duckdb", {"admin": ("admin", None)})

@@ -164,12 +164,14 @@ def rendered(chart_exporter: ChartExporter) -> tuple[Bulletin, bytes, bytes]:
     return bulletin, pdf, docx
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_render_both_leaves_caller_figures_untouched(rendered) -> None:
     bulletin, _, _ = rendered
     assert all(f.figure.layout.font.family is None for f in bulletin.figures())
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_has_title_summary_and_demo_notice_on_every_page(rendered) -> None:
     _, pdf, _ = rendered
@@ -182,6 +184,7 @@ def test_pdf_has_title_summary_and_demo_notice_on_every_page(rendered) -> None:
         assert f"第{number}页/共{len(pages)}页" in _squash(page)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_embeds_noto_sans_cjk(rendered) -> None:
     _, pdf, _ = rendered
@@ -193,6 +196,7 @@ def test_pdf_embeds_noto_sans_cjk(rendered) -> None:
     assert all(row[-5] == "yes" for row in cjk), listing  # the 'emb' column
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_has_one_print_resolution_image_per_figure(rendered) -> None:
     bulletin, pdf, _ = rendered
@@ -201,6 +205,7 @@ def test_pdf_has_one_print_resolution_image_per_figure(rendered) -> None:
     assert set(images) == {(1800, 840)}  # 900 x 420 at scale 2
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_pdf_first_page_renders_to_png(rendered) -> None:
     _, pdf, _ = rendered
@@ -215,6 +220,7 @@ def test_pdf_first_page_renders_to_png(rendered) -> None:
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_docx_has_text_notice_tables_and_images(rendered) -> None:
     bulletin, _, docx = rendered
@@ -280,6 +286,7 @@ def test_render_pdf_refuses_wrong_number_of_images() -> None:
         render_pdf(_bulletin(), images=FAKE_PNGS[:1])
 
 
+@pytest.mark.slow
 def test_render_pdf_in_english_numbers_pages_in_english(tmp_path: Path) -> None:
     path = tmp_path / "en.pdf"
     path.write_bytes(render_pdf(_bulletin(language="en"), images=FAKE_PNGS))
@@ -361,6 +368,7 @@ def test_css_string_quotes_and_escapes(text: str, css: str) -> None:
 # --- PDF charts still being drawn --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_render_pdf_waits_for_charts_still_being_drawn(tmp_path: Path) -> None:
     drawing = [concurrent.futures.Future() for _ in FAKE_PNGS]
 
@@ -382,6 +390,7 @@ def _jpeg(rgb: tuple[int, int, int], size: tuple[int, int] = (90, 42)) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_pdf_is_laid_out_before_its_charts_are_drawn_and_embeds_them_as_they_are() -> None:
     drawing = [chart_images.Drawing((90, 42)) for _ in range(2)]
     jpegs = [_jpeg((200, 30, 30)), _jpeg((30, 30, 200))]
@@ -410,6 +419,7 @@ def test_docx_is_built_before_its_charts_are_drawn() -> None:
     assert captions == ["图1", "图2"]  # each chart above its caption
 
 
+@pytest.mark.slow
 def test_render_pdf_raises_the_error_of_a_chart_that_failed() -> None:
     failed = concurrent.futures.Future()
     failed.set_exception(SetupError("error.no_browser", path="/gone/chromium"))
@@ -450,6 +460,7 @@ def test_choreographers_record_of_chromiums_goodbye_is_dropped_and_no_other(
     assert bool(caplog.records) == logged
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_tab_keeping_kaleido_draws_the_bytes_of_kaleidos_public_path(
     monkeypatch: pytest.MonkeyPatch, chart_exporter: ChartExporter
@@ -474,6 +485,7 @@ def test_tab_keeping_kaleido_draws_the_bytes_of_kaleidos_public_path(
     assert images[1] == public
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_one_batch_exporter_draws_jpegs_then_refuses_more() -> None:
     with ChartExporter(one_batch=True) as exporter:  # closes its browser once drawn
@@ -483,6 +495,7 @@ def test_one_batch_exporter_draws_jpegs_then_refuses_more() -> None:
     assert image.startswith(b"\xff\xd8\xff")
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_a_close_that_hangs_kills_the_browser(monkeypatch: pytest.MonkeyPatch) -> None:
     async def hang(self) -> None:

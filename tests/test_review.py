@@ -402,6 +402,7 @@ def staff_submission(path) -> int:
     return submit(path, User("staff", "staff", UNIT_A, "staff"))
 
 
+@pytest.mark.page
 def test_page_reviewer_approves_a_pending_submission(env):
     batch_id = staff_submission(env)
     at = run_page(PAGE, "reviewer")
@@ -415,6 +416,7 @@ def test_page_reviewer_approves_a_pending_submission(env):
     assert in_force(env) == 28500
 
 
+@pytest.mark.page
 def test_page_return_without_reason_is_refused_on_the_page(env):
     batch_id = staff_submission(env)
     at = run_page(PAGE, "reviewer")
@@ -423,6 +425,7 @@ def test_page_return_without_reason_is_refused_on_the_page(env):
     assert batch(env, batch_id)["review_state"] == "pending"
 
 
+@pytest.mark.page
 def test_page_staff_sees_the_returned_reason_and_a_way_to_resubmit(env):
     batch_id = staff_submission(env)
     review.reject(env, REVIEWER, batch_id, "第 3 行应为本季度新增数")
@@ -433,6 +436,7 @@ def test_page_staff_sees_the_returned_reason_and_a_way_to_resubmit(env):
     assert at.button(key="submissions_resubmit").label == "更正后重新提交"
 
 
+@pytest.mark.page
 @pytest.mark.parametrize(
     ("user", "lang", "message"),
     [

@@ -85,6 +85,7 @@ def test_alt_text_gives_the_completion_and_names_the_quarters(lang, words) -> No
     assert words in text and "2023Q1" in text and "2024Q1" in text
 
 
+@pytest.mark.page
 def test_overview_draws_each_card_picture_as_an_image_and_no_plotly(demo_db, monkeypatch) -> None:
     monkeypatch.setenv("KPI_DB", str(demo_db))
     at = AppTest.from_file("../app.py", default_timeout=60)

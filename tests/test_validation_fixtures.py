@@ -100,6 +100,7 @@ def test_gbk_file_really_is_gbk():
     assert (UPLOADS / "utf8-bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow
 def test_cli_process_exit_codes(empty_db):
     """The real `python -m etl load` process: 1 for a rejected file, 0 for a good one."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
