@@ -36,8 +36,8 @@ app_test.ScriptCache = local_script_runner.ScriptCache = lambda: _SCRIPT_CACHE
 
 # `make test-fast` runs the unit tests: our functions, inside the test process. A test that runs
 # a page in AppTest is marked `page`; one that starts another program (python -m etl, chromium,
-# poppler's tools) or lays out a PDF is marked `slow`. An unmarked test that runs a page or
-# starts a program fails, so that neither can slip into the fast tier unnoticed.
+# poppler's tools) or lays out a PDF is marked `slow`. An unmarked test that does any of these
+# fails, so that none can slip into the fast tier unnoticed.
 _TIERS = ("page", "slow", "e2e")
 _unit_test: list[str] = []  # the node id while an unmarked test sets up or runs
 
