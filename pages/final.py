@@ -5,7 +5,6 @@ import functools
 import streamlit as st
 
 from kpi.outputs import final_report
-from kpi.outputs.intake_tables import escape_markdown
 from kpi.store import evidence
 from kpi.web import cache, context, signin, widgets
 
@@ -47,27 +46,23 @@ if report.demo_notice:
 st.header(report.title)
 st.caption(report.subtitle)
 
-
-def report_text(heading: str, paragraphs: list[str]) -> None:
-    """A heading of the report and its paragraphs, every character shown as typed."""
-    widgets.heading_with_text(escape_markdown(heading), *map(escape_markdown, paragraphs))
-
-
-# One element per heading and its paragraphs, one table shown per long section: the browser's
-# time to draw a rerun grows with the number of elements (about 3 ms each), and the report had 90.
-report_text(ctx.t("document.summary"), report.summary_paragraphs)
+# The report as a few HTML blocks, one table shown per long section: the browser's time to draw a
+# rerun grows with the number of elements (about 3 ms each).
+blocks = [final_report.screen_html(ctx.t("document.summary"), report.summary_paragraphs)]
 for number, section in enumerate(sections):
-    report_text(section.heading, section.paragraphs)
-    if len(section.tables) > 3:  # one table per task group: the reader picks one
-        captions = [caption for caption, _ in section.tables]
-        chosen = st.selectbox(
-            ctx.t("final.page.choose_table"),
-            range(len(captions)),
-            format_func=captions.__getitem__,
-            key=f"final_tables_{number}",
-        )
-        st.html(section.tables[chosen][1])
+    if len(section.tables) <= 3:
+        blocks.append(final_report.screen_html(section.heading, section.paragraphs, section.tables))
         continue
-    for n, (caption, table) in enumerate(section.tables):
-        if box := widgets.lazy_expander(caption, f"final_table_{number}_{n}", expanded=True):
-            box.html(table)
+    # One table per task group: the reader picks one.
+    st.html("".join([*blocks, final_report.screen_html(section.heading, section.paragraphs)]))
+    blocks = []
+    captions = [caption for caption, _ in section.tables]
+    chosen = st.selectbox(
+        ctx.t("final.page.choose_table"),
+        range(len(captions)),
+        format_func=captions.__getitem__,
+        key=f"final_tables_{number}",
+    )
+    st.html(section.tables[chosen][1])
+if blocks:
+    st.html("".join(blocks))

@@ -1,5 +1,6 @@
 """What pages draw as HTML, read in an AppTest run: short tables (kpi.outputs.html_table) as
-DataFrames, and the overview's cards, whose details buttons a test can press.
+DataFrames, the final report's headings, and the overview's cards, whose details buttons a test
+can press.
 
 The cards are one st.components.v2 element (kpi.web.card_grid) whose HTML AppTest sees as data;
 its buttons report through the component's trigger, which AppTest has no method for.
@@ -150,3 +151,33 @@ def plain_tables(at: AppTest) -> list[pd.DataFrame]:
 def tables(at: AppTest) -> list[pd.DataFrame]:
     """Every table shown: the data grids, then the plain tables."""
     return [grid.value for grid in at.dataframe] + plain_tables(at)
+
+
+class _Headings(HTMLParser):
+    """The text of each <h3>, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self._in_heading = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h3":
+            self.headings.append("")
+            self._in_heading = True
+
+    def handle_endtag(self, tag):
+        if tag == "h3":
+            self._in_heading = False
+
+    def handle_data(self, data):
+        if self._in_heading:
+            self.headings[-1] += data
+
+
+def headings(at: AppTest) -> list[str]:
+    """The headings drawn as HTML (the final report's sections), in page order, as shown."""
+    parser = _Headings()
+    for element in at.get("html"):
+        parser.feed(element.proto.body)
+    return parser.headings

@@ -387,3 +387,16 @@ def test_report_of_a_plan_without_sectors_or_conflicts(store: Path, lang: str) -
         status = assessment.indicator_status(con, SECOND_PLAN, END)
     for row in status.to_dict("records"):
         assert i18n.name(row, lang) in text
+
+
+def test_screen_html_escapes_the_text_and_keeps_each_table_open_under_its_caption() -> None:
+    table = '<table class="kpi-table"><tr><th>a</th></tr><tr><td>1</td></tr></table>'
+    markup = final_report.screen_html(
+        "一、<目标>", ["A & B <script>x</script>", "第二段"], [("表 <1>", table), ("表 2", table)]
+    )
+    assert "<h3>一、&lt;目标&gt;</h3>" in markup
+    assert "<p>A &amp; B &lt;script&gt;x&lt;/script&gt;</p><p>第二段</p>" in markup
+    assert "<script>" not in markup
+    assert markup.count(f"</summary>{table}</details>") == 2
+    assert "<details open><summary>表 &lt;1&gt;</summary>" in markup
+    assert "<details" not in final_report.screen_html("摘要", ["一段"])

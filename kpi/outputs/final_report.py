@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -653,6 +654,30 @@ class ScreenSection:
     heading: str
     paragraphs: list[str]
     tables: list[tuple[str, str]]  # (caption, HTML)
+
+
+# Scoped by class: st.html puts the style into the page. A caption reads as a caption and shows
+# that it folds its table.
+_SCREEN_CSS = (
+    "<style>.kpi-report summary{cursor:pointer;font-weight:600;margin:0.25rem 0 0.5rem}</style>"
+)
+
+
+def screen_html(heading: str, paragraphs: list[str], tables: list[tuple[str, str]] = ()) -> str:
+    """A heading, its paragraphs and its tables (caption, HTML) as one block of HTML for st.html.
+
+    The 终期评估 page draws the report in a few such blocks, not as an element per heading and
+    table: each element costs the browser a few ms of every rerun, and a quarter change redraws
+    them all. Text is escaped (names come from the store); each table sits open under its caption
+    in a <details>, which folds it away in the browser without a rerun.
+    """
+    parts = [f"<h3>{html.escape(heading)}</h3>"]
+    parts += [f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs]
+    parts += [
+        f"<details open><summary>{html.escape(caption)}</summary>{table}</details>"
+        for caption, table in tables
+    ]
+    return f'{_SCREEN_CSS}<div class="kpi-report">{"".join(parts)}</div>'
 
 
 def screen_sections(report: document.Bulletin) -> list[ScreenSection]:
