@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -663,7 +664,9 @@ _SCREEN_CSS = (
 )
 
 
-def screen_html(heading: str, paragraphs: list[str], tables: list[tuple[str, str]] = ()) -> str:
+def screen_html(
+    heading: str, paragraphs: Sequence[str], tables: Sequence[tuple[str, str]] = ()
+) -> str:
     """A heading, its paragraphs and its tables (caption, HTML) as one block of HTML for st.html.
 
     The 终期评估 page draws the report in a few such blocks, not as an element per heading and

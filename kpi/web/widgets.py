@@ -102,11 +102,11 @@ def metric_row(metrics: list[tuple[str, object, str | None]]) -> None:
         row.metric(label, value, help=help_text, border=True)
 
 
-def lazy_expander(label: str, key: str, *, expanded: bool = False):
+def lazy_expander(label: str, key: str):
     """An expander whose content is drawn only while it is open: the container, or None when
     closed. Tables are the costliest elements a page draws; one in a closed expander would be
     drawn all the same, for a reader who mostly never opens it. Opening it reruns the page."""
-    box = st.expander(label, expanded=expanded, key=key, on_change="rerun")
+    box = st.expander(label, key=key, on_change="rerun")
     return box if box.open else None
 
 
