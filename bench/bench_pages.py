@@ -274,7 +274,7 @@ def reruns_side_by_side(browser, bare_url: str, url: str, repeat: int) -> tuple[
     # A quarter change on each page, the overview first (the session ended the rounds there).
     for name in ("", *LEADER_PAGES):
         if name:
-            after(page, devtools, nav.locator(f"a[href^='{name or 'overview'}?']").first.click)
+            after(page, devtools, nav.locator(f"a[href^='{name}?']").first.click)
         changes, bare_changes = [], []
         for n in range(repeat + 1):  # the first change of a page is not counted (caches)
             quarter.click()
