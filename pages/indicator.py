@@ -49,9 +49,9 @@ row = rows[code]
 trend = "" if row["is_final"] else f":gray[{i18n.trend_name(row['trend_label'], ctx.lang)}] · "
 measure = ctx.t("indicator.semantics", semantics=i18n.semantics_name(row["semantics"], ctx.lang))
 st.markdown(f"{palette.light_badge(row['light'], ctx.lang)} {trend}{measure}")
-st.plotly_chart(
+widgets.chart(
     cache.figure(ctx.db, "indicator_chart", ctx.plan_id, ctx.as_of, ctx.lang, code),
-    key="indicator_chart",
+    "indicator_chart",
 )
 targets, due = cache.load_indicator_targets(ctx.db, ctx.plan_id, ctx.as_of, ctx.lang, code)
 st.subheader(ctx.t("indicator.why"))
@@ -136,13 +136,14 @@ def breakdowns_section() -> None:
         shown = True
         st.subheader(ctx.t(key))
         left, right = st.columns([3, 2])
-        left.plotly_chart(
+        widgets.chart(
             charts.breakdown_bar(
                 parts,
                 **formatting.chart_scale(row, ctx.lang),
                 target_label=ctx.t("col.target"),
             ),
-            key=f"breakdown_{by}",
+            f"breakdown_{by}",
+            box=left,
         )
         with right:
             widgets.data_table(

@@ -41,7 +41,7 @@ if not grid.empty:
         chart = cache.figure(ctx.db, "sector_bars", *view, code)
         # Every value is written on the bars: drawn static (no hover, no toolbar), a chart costs
         # the browser about half as much.
-        st.plotly_chart(chart, key=f"sectors_bars_{code}", config={"staticPlot": True})
+        widgets.chart(chart, f"sectors_bars_{code}", config={"staticPlot": True})
 
     # One view at a time, the table of every indicator first.
     views = {"matrix": (ctx.t("sectors.heatmap_choice"), matrix)}

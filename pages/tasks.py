@@ -97,7 +97,7 @@ def scorecard_section() -> None:
             ),
         },
     )
-    st.plotly_chart(charts.unit_status_bars(card, ctx.lang), key="tasks_unit_bars")
+    widgets.chart(charts.unit_status_bars(card, ctx.lang), "tasks_unit_bars")
 
 
 # The board and the units' scorecard of the same filtered sub-tasks, one drawn at a time.

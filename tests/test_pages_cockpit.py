@@ -311,6 +311,8 @@ def test_indicator_page_draws_one_section_at_a_time(kpi_db) -> None:
     at.selectbox(key="indicator").set_value("cloud_firms").run()  # figures by district
     assert at.session_state["indicator_section"] == "indicator.breakdowns"  # the section stays
     assert len(at.get("plotly_chart")) == 2 and len(at.dataframe) == 1
+    # Both charts in their own look, as the bulletin prints them: no Streamlit theme merged in.
+    assert [c.proto.theme for c in at.get("plotly_chart")] == ["", ""]
     at.session_state["indicator_section"] = "indicator.figures"
     at.run()
     history = at.dataframe[0].value

@@ -99,6 +99,7 @@ def test_tasks_page_shows_every_subtask_and_overdue_count_when_run(
         shown = _metric(at, palette.task_label(status, lang))
         assert shown == int((board["status"] == status).sum())
     card = _scorecard(at, lang)
+    assert [c.proto.theme for c in at.get("plotly_chart")] == [""]  # the units' bars, as printed
     unit_col = i18n.t("col.unit", lang)
     shown_overdue = dict(zip(card[unit_col], card[i18n.t("col.overdue", lang)], strict=True))
     names = by_unit["unit_en" if lang == "en" else "unit_zh"]
@@ -285,6 +286,7 @@ def test_sectors_page_draws_one_chart_and_the_check_tables_only_once_opened(
     at.run()
     bars = _bar_charts(at)
     assert len(at.get("plotly_chart")) == 1 and len(bars) == 1  # that indicator's bars only
+    assert at.get("plotly_chart")[0].proto.theme == ""  # no Streamlit theme: as printed
     at.session_state["sectors_bars"] = codes[2]
     at.session_state["sectors_sum_tables"] = True
     at.run()
