@@ -3,13 +3,15 @@
     python bench/bench_pages.py [--repeat 5] [--skip-memory]
 
 Two servers run side by side on a throwaway copy of the demo store: the dashboard (app.py) and
-bench/bare_page.py (5 metrics and a 26-row table). Each load is a fresh browser context; "fully
-drawn" means the script has run and finished, and every chart, image and table on the page has
-been drawn. Prints the median of N warm loads and its ratio to the bare page's, then the median
-page switch and each page's quarter change against the same rerun of the bare app (a switch
-to its other page, a quarter change that changes every figure; also against a rerun that
-changes nothing; taken in its own tab between the dashboard's reruns), then the server's
-resident memory after every page has been opened in both languages at two quarters.
+bench/bare_page.py (5 metrics and a 26-row table), both with the repository's server settings
+(.streamlit/config.toml), so that a ratio is what the pages cost over Streamlit's own. Each load
+is a fresh browser context; "fully drawn" means the script has run and finished, and every
+chart, image and table on the page has been drawn. Prints the median of N warm loads and its
+ratio to the bare page's, then the median page switch and each page's quarter change against the
+same rerun of the bare app (a switch to its other page, a quarter change that changes every
+figure; also against a rerun that changes nothing; taken in its own tab between the dashboard's
+reruns), then the server's resident memory after every page has been opened in both languages at
+two quarters.
 """
 
 import argparse
